@@ -1,0 +1,1 @@
+"""duijie.storage."""
