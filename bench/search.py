@@ -1,0 +1,322 @@
+"""Search benchmark: build N synthetic listings, time queries through SearchIndex.query.
+
+    /work/venv/bin/python bench/search.py [--n 1000000] [--pg URL] [--pg-n 100000]
+
+Prints ONE JSON line: build time, p50/p95 latency (ms) of two-character, three-character,
+English and filtered queries through ``SearchIndex.query`` and, as the baseline measured in
+the same run on the same data, the same terms as a raw FTS5 MATCH (SQLite) or raw tsquery
+(PostgreSQL); ratios are query-path / baseline. The semantic part is off unless
+``--semantic-n`` is given (measured on a separate, smaller index).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from duijie.search import SearchDocument, SearchQuery, open_index  # noqa: E402
+from duijie.search.base import BaseSearchIndex  # noqa: E402
+from duijie.search.postgres_index import tsquery  # noqa: E402
+from duijie.search.sqlite_index import fts_match  # noqa: E402
+from duijie.search.tokenize import query_terms  # noqa: E402
+
+CITIES = {
+    "xian": (34.2655, 108.9542),
+    "chengdu": (30.5728, 104.0668),
+    "nyc": (40.7580, -73.8303),
+    "beijing": (39.9042, 116.4074),
+    "lanzhou": (36.0611, 103.8343),
+}
+MODIFIERS = [
+    ("麻辣", "spicy"),
+    ("酸辣", "hot and sour"),
+    ("红烧", "braised"),
+    ("清蒸", "steamed"),
+    ("秘制", "secret recipe"),
+    ("手工", "handmade"),
+    ("特色", "special"),
+    ("家常", "home style"),
+    ("香辣", "fragrant spicy"),
+    ("老式", "old style"),
+    ("", ""),
+    ("", ""),
+]
+INGREDIENTS = [
+    ("羊肉", "lamb"),
+    ("牛肉", "beef"),
+    ("猪肉", "pork"),
+    ("鸡肉", "chicken"),
+    ("鱼", "fish"),
+    ("豆腐", "tofu"),
+    ("土豆", "potato"),
+    ("茄子", "eggplant"),
+    ("白菜", "cabbage"),
+    ("虾", "shrimp"),
+    ("鸭", "duck"),
+    ("蘑菇", "mushroom"),
+    ("鸡蛋", "egg"),
+    ("韭菜", "chive"),
+    ("排骨", "spare rib"),
+    ("肥肠", "intestine"),
+    ("腊肉", "cured pork"),
+    ("番茄", "tomato"),
+    ("酸菜", "pickled cabbage"),
+    ("黄瓜", "cucumber"),
+]
+DISHES = [
+    ("面", "noodles", "noodles"),
+    ("凉皮", "cold skin noodles", "noodles"),
+    ("泡馍", "bread soup", "soup"),
+    ("夹馍", "bun", "street food"),
+    ("饺子", "dumplings", "dumplings"),
+    ("包子", "steamed buns", "dumplings"),
+    ("米线", "rice noodles", "noodles"),
+    ("火锅", "hotpot", "hotpot"),
+    ("汤", "soup", "soup"),
+    ("粥", "congee", "soup"),
+    ("饼", "pancake", "street food"),
+    ("炒饭", "fried rice", "rice"),
+    ("盖饭", "rice bowl", "rice"),
+    ("串", "skewers", "bbq"),
+    ("烧烤", "barbecue", "bbq"),
+    ("馄饨", "wontons", "dumplings"),
+    ("拌面", "mixed noodles", "noodles"),
+    ("锅贴", "potstickers", "dumplings"),
+    ("砂锅", "clay pot", "hotpot"),
+    ("凉菜", "cold dish", "cold dish"),
+]
+SHOP_SYLLABLES = list("福禄寿喜春秋东西南北金玉满堂老王李张刘陈杨赵黄周吴记轩阁楼坊")
+DIETS = [(), (), (), ("vegetarian",), ("halal",), ("spicy",), ("halal", "spicy")]
+
+TWO_CHAR = ["凉皮", "米线", "火锅", "饺子", "牛肉", "泡馍", "锅贴", "馄饨", "砂锅", "腊肉"]
+THREE_CHAR = [
+    "牛肉面",
+    "羊肉汤",
+    "肉夹馍",
+    "酸辣粉",
+    "鸡肉饼",
+    "排骨汤",
+    "豆腐汤",
+    "虾饺子",
+    "麻辣烫",
+    "土豆饼",
+]
+ENGLISH = [
+    "beef noodles",
+    "lamb",
+    "cold skin",
+    "dumplings",
+    "spicy tofu",
+    "rice bowl",
+    "hotpot",
+    "duck",
+    "congee",
+    "braised pork",
+]
+
+
+def synthetic_docs(n: int, seed: int = 7) -> Iterator[SearchDocument]:
+    """N listings spread over a few cities; zh and en names from word lists."""
+    rnd = random.Random(seed)
+    cities = list(CITIES.items())
+    for i in range(n):
+        mod, ing, dish = rnd.choice(MODIFIERS), rnd.choice(INGREDIENTS), rnd.choice(DISHES)
+        city, (lat, lon) = cities[i % len(cities)]
+        shop = "".join(rnd.choice(SHOP_SYLLABLES) for _ in range(2))
+        provider = f"prov{i // 20}"
+        yield SearchDocument(
+            doc_id=f"{provider}/item/{i}",
+            provider_id=provider,
+            kind="item",
+            title_zh=f"{mod[0]}{ing[0]}{dish[0]}",
+            title_en=f"{mod[1]} {ing[1]} {dish[1]}".strip(),
+            body=f"{shop}小吃 {city}",
+            category=dish[2],
+            diet=rnd.choice(DIETS),
+            price=Decimal(rnd.randint(300, 9000)) / 100,
+            currency="CNY",
+            lat=lat + rnd.gauss(0, 0.08),
+            lon=lon + rnd.gauss(0, 0.08),
+            hours="Mo-Su 10:00-22:00",
+            timezone="Asia/Shanghai",
+        )
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    qs = statistics.quantiles(samples, n=100, method="inclusive")
+    return {"p50": round(qs[49], 3), "p95": round(qs[94], 3)}
+
+
+def timed(fn: Callable[[str], object], texts: list[str], rounds: int) -> list[float]:
+    out: list[float] = []
+    for _ in range(rounds):
+        for t in texts:
+            t0 = time.perf_counter()
+            fn(t)
+            out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def measure(index: BaseSearchIndex, baseline: Callable[[str], object], rounds: int) -> dict[str, object]:
+    """p50/p95 of each query class through the index and through the raw baseline."""
+    near = CITIES["xian"]
+
+    def q(text: str) -> object:
+        return index.query(SearchQuery(text=text, limit=20, semantic=False))
+
+    def filtered(text: str) -> object:
+        return index.query(
+            SearchQuery(
+                text=text,
+                near=near,
+                within_km=5,
+                max_price=Decimal("50"),
+                category="noodles",
+                limit=20,
+                semantic=False,
+            )
+        )
+
+    for t in TWO_CHAR + ENGLISH:  # warm caches
+        q(t), baseline(t)
+    res: dict[str, object] = {}
+    for name, texts in (("two_char", TWO_CHAR), ("three_char", THREE_CHAR), ("english", ENGLISH)):
+        idx, raw = percentiles(timed(q, texts, rounds)), percentiles(timed(baseline, texts, rounds))
+        res[name] = {
+            "index_ms": idx,
+            "raw_ms": raw,
+            "p95_ratio": round(idx["p95"] / max(raw["p95"], 1e-3), 2),
+        }
+    res["filtered"] = {
+        "index_ms": percentiles(timed(filtered, TWO_CHAR, rounds)),
+        "filters": "near xian 5km, price<=50, category=noodles",
+    }
+    res["hits_two_char_凉皮"] = len(q("凉皮"))  # type: ignore[arg-type]
+    return res
+
+
+def sqlite_run(n: int, rounds: int, path: str) -> dict[str, object]:
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        cur = dbapi_conn.cursor()
+        for p in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "cache_size=-262144",
+            "mmap_size=1073741824",
+            "temp_store=MEMORY",
+        ):
+            cur.execute(f"PRAGMA {p}")
+        cur.close()
+
+    index = open_index(engine, semantic=False)
+    t0 = time.perf_counter()
+    index.add(synthetic_docs(n))
+    build_s = time.perf_counter() - t0
+    raw_conn = engine.raw_connection()
+
+    def baseline(text: str) -> object:
+        cur = raw_conn.cursor()
+        cur.execute(
+            "SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rank LIMIT 20",
+            (fts_match(query_terms(text)),),
+        )
+        return cur.fetchall()
+
+    res = {
+        "n": n,
+        "build_s": round(build_s, 1),
+        "docs_per_s": round(n / build_s),
+        "db_mb": round(os.path.getsize(path) / 2**20, 1),
+        **measure(index, baseline, rounds),
+    }
+    raw_conn.close()
+    return res
+
+
+def pg_run(url: str, n: int, rounds: int) -> dict[str, object]:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS search_vec, search_doc")
+    index = open_index(engine, semantic=False)
+    t0 = time.perf_counter()
+    index.add(synthetic_docs(n))
+    build_s = time.perf_counter() - t0
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE search_doc")
+    raw_conn = engine.raw_connection()
+
+    def baseline(text: str) -> object:
+        cur = raw_conn.cursor()
+        cur.execute(
+            "SELECT id FROM search_doc, to_tsquery('simple', %s) q WHERE tsv @@ q"
+            " ORDER BY ts_rank(tsv, q) DESC LIMIT 20",
+            (tsquery(query_terms(text)),),
+        )
+        return cur.fetchall()
+
+    res = {
+        "n": n,
+        "build_s": round(build_s, 1),
+        "docs_per_s": round(n / build_s),
+        **measure(index, baseline, rounds),
+    }
+    raw_conn.close()
+    return res
+
+
+def semantic_run(n: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        index = open_index(create_engine(f"sqlite:///{tmp}/sem.db"), semantic=True)
+        t0 = time.perf_counter()
+        index.encoder.encode(["warm up"])
+        load_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        index.add(synthetic_docs(n))
+        build_s = time.perf_counter() - t0
+        index.query(SearchQuery(text="lamb soup"))
+        lat = timed(lambda t: index.query(SearchQuery(text=t)), ENGLISH, 5)
+        return {
+            "n": n,
+            "model_load_s": round(load_s, 2),
+            "build_s": round(build_s, 1),
+            "english_with_semantic_ms": percentiles(lat),
+        }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--rounds", type=int, default=20, help="repetitions of each 10-query set")
+    ap.add_argument("--pg", default=os.environ.get("DUIJIE_TEST_PG_URL"))
+    ap.add_argument("--pg-n", type=int, default=None, help="documents for PostgreSQL (default: --n)")
+    ap.add_argument("--semantic-n", type=int, default=0, help="also time semantic search at this N")
+    ap.add_argument("--db", default=None, help="SQLite file (default: a temporary file)")
+    args = ap.parse_args()
+    out: dict[str, object] = {"bench": "search"}
+    with tempfile.TemporaryDirectory() as tmp:
+        out["sqlite"] = sqlite_run(args.n, args.rounds, args.db or f"{tmp}/bench.db")
+    if args.pg:
+        out["postgres"] = pg_run(args.pg, args.pg_n or args.n, args.rounds)
+    if args.semantic_n:
+        out["semantic"] = semantic_run(args.semantic_n)
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

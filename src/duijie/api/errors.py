@@ -1,0 +1,56 @@
+"""Exception handlers: use-case errors become 4xx JSON naming the field, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from duijie.api.responses import error_response
+from duijie.domain.errors import ValidationFailed
+from duijie.services.errors import Conflict, NotFound, ServiceError, Unauthorized
+
+log = logging.getLogger("duijie.api")
+
+
+async def on_service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    if isinstance(exc, NotFound):
+        return error_response(404, "not_found", exc.message, field=exc.field)
+    if isinstance(exc, Unauthorized):
+        resp = error_response(401, "unauthorized", exc.message)
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="duijie-admin"'
+        return resp
+    if isinstance(exc, Conflict):
+        return error_response(409, "conflict", exc.message, field=exc.field)
+    return error_response(400, "bad_request", exc.message, field=exc.field)
+
+
+async def on_validation_failed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ValidationFailed)
+    issues = [{"path": i.path, "reason": i.reason} for i in exc.issues]
+    first = exc.issues[0] if exc.issues else None
+    message = f"{first.path}: {first.reason}" if first else "invalid input"
+    return error_response(
+        422, "invalid", message, field=first.path if first else None, details=issues
+    )
+
+
+async def on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error_response(exc.status_code, "http_error", str(exc.detail))
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal_error", "internal error; see the node's log")
+
+
+HANDLERS = {
+    ValidationFailed: on_validation_failed,
+    ServiceError: on_service_error,
+    HTTPException: on_http_exception,
+    Exception: on_unexpected,
+}

@@ -1,0 +1,26 @@
+"""JSON responses and the error shape every endpoint uses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import Response
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """UTF-8 JSON without ASCII escaping, so Chinese stays readable on the wire."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+
+def error_response(
+    status: int, code: str, message: str, *, field: str | None = None, details: Any = None
+) -> Response:
+    """``{"error": {"code", "message", "field"?, "details"?}}`` with an HTTP 4xx/5xx status."""
+    err: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        err["field"] = field
+    if details is not None:
+        err["details"] = details
+    return json_response({"error": err}, status=status)

@@ -1,0 +1,97 @@
+"""The composition root: the one place where concrete adapters are chosen and wired."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+
+from duijie.api.app import create_app
+from duijie.protocol.pipeline import InboundPipeline, PipelineConfig
+from duijie.services.beckn_inbox import BecknInbox, SqlReplayGuard
+from duijie.services.catalog import CatalogService
+from duijie.services.container import NodeIdentity, Services
+from duijie.services.key_lookup import NodeKeyResolver
+from duijie.services.outbox import OutboxSender
+from duijie.services.ports import Clock, SystemClock, Transport
+from duijie.services.registry import LookupService
+from duijie.storage import migrate
+from duijie.storage.engine import make_engine, sqlite_url
+from duijie.storage.node_config import NodeConfig, load_config
+from duijie.storage.signer import KeyringSigner
+from duijie.storage.uow import SqlUnitOfWorkFactory
+from duijie.transport.http import HttpTransport
+
+log = logging.getLogger("duijie.bootstrap")
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """Network roles and trust sources chosen on the command line."""
+
+    registries: tuple[str, ...] = ()
+    peers: tuple[str, ...] = ()
+    gateway: bool = False
+    roles: tuple[str, ...] = field(default=("BPP", "BAP"))
+
+
+@dataclass
+class Node:
+    """A wired node: its config, database, use cases and ASGI app."""
+
+    data_dir: Path
+    config: NodeConfig
+    engine: Engine
+    services: Services
+    app: Starlette
+    signer: KeyringSigner
+    outbox: OutboxSender
+    resolver: NodeKeyResolver
+
+
+def open_database(data_dir: Path, db_url: str | None) -> Engine:
+    """Open (and migrate) the node's database: SQLite in the data dir unless a URL is given."""
+    engine = make_engine(db_url or sqlite_url(data_dir))
+    migrate.upgrade(engine)
+    return engine
+
+
+def build_node(
+    data_dir: Path,
+    *,
+    db_url: str | None = None,
+    clock: Clock | None = None,
+    transport: Transport | None = None,
+    options: ServeOptions | None = None,
+) -> Node:
+    """Wire one node from its data dir; nothing connects before this is called."""
+    options = options or ServeOptions()
+    config = load_config(data_dir)
+    engine = open_database(data_dir, db_url or config.db_url)
+    clock = clock or SystemClock()
+    uow = SqlUnitOfWorkFactory(engine)
+    signer = KeyringSigner(data_dir)
+    http = transport or HttpTransport()
+    registries = tuple(dict.fromkeys((*config.registries, *options.registries)))
+    resolver = NodeKeyResolver(signer.all_keys, uow, clock, http, registries)
+    pipeline = InboundPipeline(PipelineConfig(config.subscriber_id), resolver, SqlReplayGuard(uow, clock))
+    inbox = BecknInbox(pipeline, clock)
+    outbox = OutboxSender(uow, http, signer, clock)
+    inbox.after_handling.append(outbox.wake)
+    roles = ("BG", *options.roles) if options.gateway else options.roles
+    services = Services(
+        identity=NodeIdentity(config.subscriber_id, config.subscriber_url),
+        clock=clock,
+        catalog=CatalogService(uow, clock),
+        admin_token_check=config.admin_token_matches,
+        beckn=inbox,
+        registry=LookupService(signer.all_keys, config.subscriber_url, roles, uow, clock),
+    )
+    services.background.append(outbox.run)
+    if isinstance(http, HttpTransport):
+        services.shutdown.append(http.aclose)
+    app = create_app(services)
+    return Node(data_dir, config, engine, services, app, signer, outbox, resolver)

@@ -1,0 +1,62 @@
+"""What every subcommand shares: the data-dir option and one-line failures with exit code 2."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from duijie.domain.errors import ValidationFailed
+from duijie.services.errors import ServiceError
+from duijie.storage.node_config import ConfigError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Failure(click.ClickException):
+    """A user error: one line on stderr and exit code 2, never a traceback."""
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return self.message
+
+
+def data_dir_option(f: F) -> F:
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        required=True,
+        envvar="DUIJIE_DATA_DIR",
+        help="The node's data directory (config, keys, database). Env: DUIJIE_DATA_DIR.",
+    )(f)
+
+
+def db_option(f: F) -> F:
+    return click.option(
+        "--db",
+        "db_url",
+        default=None,
+        envvar="DUIJIE_DB",
+        help="Database URL, e.g. postgresql+psycopg://user:pw@host/db (default: SQLite in the data dir).",
+    )(f)
+
+
+def user_errors(f: F) -> F:
+    """Turn expected errors into :class:`Failure`; a ValidationFailed lists every issue."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except ValidationFailed as exc:
+            for issue in exc.issues:
+                click.echo(f"  {issue.path}: {issue.reason}", err=True)
+            raise Failure(f"rejected: {len(exc.issues)} problem(s), nothing was changed") from exc
+        except (ServiceError, ConfigError) as exc:
+            raise Failure(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,142 @@
+"""`duijie demo`: a whole demo network of node processes on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+import httpx
+
+from duijie.cli.common import Failure, user_errors
+from duijie.cli.node_setup import create_node_dir
+from duijie.demo.plan import DEMO_NODES, DemoNode, load_demo_document
+
+READY_TIMEOUT = 60.0
+
+
+def _prepare(node: DemoNode, root: Path, port: int, registries: tuple[str, ...]) -> dict[str, object]:
+    from duijie.bootstrap import build_node
+
+    data_dir = root / node.name
+    url = f"http://127.0.0.1:{port}/beckn"
+    created = create_node_dir(data_dir, url, subscriber_id=f"{node.name}.demo.duijie", registries=registries)
+    providers: list[str] = []
+    if node.listings:
+        built = build_node(data_dir)
+        for name in node.listings:
+            providers.append(built.services.catalog.import_document(load_demo_document(name)).provider_id)
+        built.engine.dispose()
+    return {
+        "name": node.name,
+        "roles": list(node.roles),
+        "url": f"http://127.0.0.1:{port}",
+        "subscriber_url": url,
+        "subscriber_id": created.subscriber_id,
+        "providers": providers,
+        "data_dir": str(data_dir),
+        "port": port,
+    }
+
+
+def _spawn(info: dict[str, object], node: DemoNode, peers: list[str], registries: tuple[str, ...]) -> subprocess.Popen[bytes]:
+    cmd = [
+        sys.executable, "-m", "duijie", "serve",
+        "--data-dir", str(info["data_dir"]), "--port", str(info["port"]), "--log-level", "warning",
+    ]
+    for peer in peers:
+        cmd += ["--peer", peer]
+    for reg in registries:
+        cmd += ["--registry", reg]
+    if node.gateway:
+        cmd.append("--gateway")
+    # Each node gets its own process group so Ctrl-C in the terminal reaches us, and we stop them.
+    return subprocess.Popen(cmd, start_new_session=True)
+
+
+def _wait_ready(infos: list[dict[str, object]], procs: list[subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    pending = {str(i["url"]): p for i, p in zip(infos, procs, strict=True)}
+    with httpx.Client(timeout=1.0) as client:
+        while pending:
+            for url, proc in list(pending.items()):
+                if proc.poll() is not None:
+                    raise Failure(f"demo node {url} exited with code {proc.returncode} while starting")
+                try:
+                    if client.get(f"{url}/healthz").status_code == 200:
+                        del pending[url]
+                except httpx.HTTPError:
+                    pass
+            if time.monotonic() > deadline:
+                raise Failure(f"demo nodes not ready after {READY_TIMEOUT:.0f}s: {', '.join(pending)}")
+            time.sleep(0.1)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@click.command()
+@click.option("--port-base", default=7700, show_default=True, type=click.IntRange(1024, 65000),
+              help="First TCP port; node i listens on port-base + i.")
+@click.option("--registry", "registries", multiple=True, help="A Beckn registry every node trusts (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON line describing the nodes once all are ready.")
+@click.option("--keep", is_flag=True, help="Keep the temporary data dirs after stopping.")
+@user_errors
+def demo(port_base: int, registries: tuple[str, ...], as_json: bool, keep: bool) -> None:
+    """Run the demo network: 川陕名吃, a farm, a factory, a gateway and a buyer node.
+
+    Every node is a real `duijie serve` process on 127.0.0.1. Stop with Ctrl-C.
+    """
+    root = Path(tempfile.mkdtemp(prefix="duijie-demo-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    stopping = False
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    try:
+        infos = [_prepare(n, root, port_base + i, registries) for i, n in enumerate(DEMO_NODES)]
+        urls = [str(i["url"]) for i in infos]
+        for info, node in zip(infos, DEMO_NODES, strict=True):
+            peers = [u for u in urls if u != info["url"]]
+            procs.append(_spawn(info, node, peers, registries))
+        _wait_ready(infos, procs)
+        public = [{k: v for k, v in i.items() if k not in ("data_dir", "port")} for i in infos]
+        if as_json:
+            click.echo(json.dumps({"nodes": public}, ensure_ascii=False), nl=True)
+        else:
+            click.echo(f"duijie demo running ({root}); Ctrl-C stops it")
+            for i in public:
+                click.echo(f"  {i['name']:<10} {i['url']:<24} {','.join(i['roles'])}  {' '.join(i['providers'])}")  # type: ignore[arg-type]
+        sys.stdout.flush()
+        while not stopping:
+            for proc in procs:
+                if proc.poll() is not None:
+                    raise Failure(f"a demo node exited unexpectedly (code {proc.returncode})")
+            time.sleep(0.2)
+    finally:
+        _stop(procs)
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+    if os.environ.get("DUIJIE_DEMO_VERBOSE"):
+        click.echo("demo stopped", err=True)

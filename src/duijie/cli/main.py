@@ -1,0 +1,46 @@
+"""The ``duijie`` command: one group, one module per family of subcommands."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+from rich.logging import RichHandler
+
+from duijie import __version__
+from duijie.cli import node_cmds, provider_cmds, demo_cmd
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="duijie")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def cli(verbose: int) -> None:
+    """duijie (对接): run a node of the open, decentralized Beckn trade network.
+
+    Start with `duijie init --data-dir DIR`, load a listing with `duijie provider import`,
+    then `duijie serve --data-dir DIR`. `duijie demo` runs a whole demo network.
+    """
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(
+        level=max(level, logging.DEBUG),
+        format="%(name)s: %(message)s",
+        handlers=[RichHandler(console=None, show_path=False, rich_tracebacks=False)],
+    )
+
+
+cli.add_command(node_cmds.init)
+cli.add_command(node_cmds.info)
+cli.add_command(node_cmds.serve)
+cli.add_command(provider_cmds.provider)
+cli.add_command(provider_cmds.menu)
+cli.add_command(demo_cmd.demo)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="duijie")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Node lifecycle commands: init, info, serve."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from duijie.cli.common import Failure, data_dir_option, db_option, user_errors
+from duijie.cli.node_setup import create_node_dir
+from duijie.storage import keyfiles
+from duijie.storage.node_config import load_config
+
+
+@click.command()
+@data_dir_option
+@click.option("--subscriber-id", default=None, help="Network id of this node (default: host:port of --url).")
+@click.option(
+    "--url",
+    default="http://127.0.0.1:8000/beckn",
+    show_default=True,
+    help="Public Beckn base URL of this node (subscriber_url).",
+)
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON line.")
+@user_errors
+def init(data_dir: Path, subscriber_id: str | None, url: str, db_url: str | None, as_json: bool) -> None:
+    """Create a node: config, Ed25519 signing key, X25519 encryption key, admin token.
+
+    Refuses to overwrite a data dir that already holds keys.
+    """
+    created = create_node_dir(data_dir, url, subscriber_id, db_url)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"subscriber_id": created.subscriber_id, "url": created.url, "unique_key_id": created.unique_key_id}
+            )
+        )
+        return
+    click.echo(f"initialised node {created.subscriber_id} at {data_dir}")
+    click.echo(f"  subscriber_url      {created.url}")
+    click.echo(f"  unique_key_id       {created.unique_key_id}")
+    click.echo(f"  signing_public_key  {created.signing_public_key}")
+    click.echo(f"  admin token         {created.admin_token_path} (owner-only; send as 'Authorization: Bearer <token>')")
+
+
+@click.command()
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@user_errors
+def info(data_dir: Path, as_json: bool) -> None:
+    """Show this node's subscriber_id, URL and public keys."""
+    config = load_config(data_dir)
+    try:
+        current = keyfiles.current_keys(data_dir, datetime.now(UTC))
+        ring = keyfiles.read_keyring(data_dir)
+    except keyfiles.KeyFileError as exc:
+        raise Failure(str(exc)) from exc
+    data = {
+        "subscriber_id": config.subscriber_id,
+        "url": config.subscriber_url,
+        "unique_key_id": current.unique_key_id,
+        "signing_public_key": current.signing.public_key_base64(),
+        "encr_public_key": current.encryption.public_key_base64(),
+        "valid_from": current.valid_from.isoformat(),
+        "valid_until": current.valid_until.isoformat(),
+        "keys": ring,
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    for key in ("subscriber_id", "url", "unique_key_id", "signing_public_key", "encr_public_key", "valid_until"):
+        click.echo(f"{key:<20}{data[key]}")
+
+
+@click.command()
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@db_option
+@click.option("--registry", "registries", multiple=True, help="A Beckn registry to trust for unknown senders (repeatable).")
+@click.option("--peer", "peers", multiple=True, help="Bootstrap peer node URL for discovery (repeatable).")
+@click.option("--gateway", is_flag=True, help="Also act as a Beckn gateway (BG): multicast search.")
+@click.option("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"]))
+@user_errors
+def serve(
+    data_dir: Path,
+    host: str,
+    port: int,
+    db_url: str | None,
+    registries: tuple[str, ...],
+    peers: tuple[str, ...],
+    gateway: bool,
+    log_level: str,
+) -> None:
+    """Serve the node over HTTP (uvicorn with uvloop and httptools)."""
+    import uvicorn
+
+    from duijie.bootstrap import ServeOptions, build_node
+
+    logging.getLogger("duijie").setLevel(log_level.upper())
+    node = build_node(
+        data_dir,
+        db_url=db_url,
+        options=ServeOptions(registries=registries, peers=peers, gateway=gateway),
+    )
+    uvicorn.run(
+        node.app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_level=log_level,
+        access_log=log_level == "debug",
+        timeout_graceful_shutdown=5,
+    )

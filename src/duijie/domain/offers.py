@@ -1,0 +1,88 @@
+"""Producer offers: wholesale goods priced in tiers by quantity, sold in batches (云拼)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from duijie.domain.errors import DomainError, ErrorCode
+from duijie.domain.money import Money
+from duijie.domain.text import LocalText
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTier:
+    """From ``min_quantity`` units upward, each unit costs ``unit_price``."""
+
+    min_quantity: int
+    unit_price: Money
+
+
+@dataclass(frozen=True, slots=True)
+class ProducerOffer:
+    """A producer's standing offer (apples by the kg, noodles by the case).
+
+    Rules (``problems``): at least one tier; tiers strictly ascending by min_quantity; one
+    currency; no negative price; the price per unit never rises as quantity grows (a buyer
+    who orders more must never pay more per unit); minimum_batch >= 1. Pools close only
+    when their pledged total reaches ``minimum_batch``.
+    """
+
+    id: str
+    name: LocalText
+    unit: str
+    tiers: tuple[PriceTier, ...]
+    minimum_batch: int = 1
+    location_id: str | None = None
+    description: LocalText | None = None
+    category: str | None = None
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(relative path, reason) for every broken rule; empty when the offer is sound."""
+        out: list[tuple[str, str]] = []
+        if not self.tiers:
+            out.append(("tiers", "at least one price tier is required"))
+        if self.minimum_batch < 1:
+            out.append(("minimum_batch", "must be at least 1"))
+        if not self.unit.strip():
+            out.append(("unit", "must not be empty"))
+        for i, tier in enumerate(self.tiers):
+            here = f"tiers[{i}]"
+            if tier.min_quantity < 1:
+                out.append((f"{here}.min_quantity", "must be at least 1"))
+            if tier.unit_price.is_negative:
+                out.append((f"{here}.unit_price", "price must not be negative"))
+            if i == 0:
+                continue
+            prev = self.tiers[i - 1]
+            if tier.min_quantity <= prev.min_quantity:
+                out.append((f"{here}.min_quantity", "tiers must be in strictly ascending min_quantity"))
+            if tier.unit_price.currency != prev.unit_price.currency:
+                out.append((f"{here}.unit_price", "all tiers must use one currency"))
+            elif tier.unit_price.amount > prev.unit_price.amount:
+                out.append((
+                    f"{here}.unit_price",
+                    f"price rises with quantity ({prev.unit_price} at {prev.min_quantity}, "
+                    f"{tier.unit_price} at {tier.min_quantity})",
+                ))
+        return out
+
+    def tier_for(self, quantity: int) -> PriceTier:
+        """The tier that applies to ``quantity`` (the one with the largest min_quantity <= it)."""
+        chosen: PriceTier | None = None
+        for tier in self.tiers:
+            if tier.min_quantity <= quantity:
+                chosen = tier
+        if chosen is None:
+            first = self.tiers[0].min_quantity if self.tiers else 1
+            raise DomainError(
+                ErrorCode.QUANTITY_BELOW_MINIMUM, f"quantity {quantity} is below the first tier ({first})"
+            )
+        return chosen
+
+    def price_for(self, quantity: int) -> Money:
+        """Unit price for an order (or pool total) of ``quantity`` units."""
+        return self.tier_for(quantity).unit_price
+
+    def total_for(self, quantity: int) -> Money:
+        """Total price for ``quantity`` units at the tier that quantity reaches."""
+        return self.price_for(quantity) * quantity

@@ -1,0 +1,232 @@
+"""Menus as CSV, for editing in a spreadsheet.
+
+One row per item (a row with an empty ``item_id`` declares a section with no items yet).
+Columns, in this order (``COLUMNS``)::
+
+    section_id, section_zh, section_en, item_id, name_zh, name_en, description_zh,
+    description_en, price, currency, diet, spice, stock, available_hours, category, add_ons
+
+- ``price``: decimal string ("12.50"); ``currency``: ISO 4217 ("USD").
+- ``diet``: tags separated by ``;`` (``vegetarian;halal``); ``spice``: 0-4 or empty;
+  ``stock``: whole number, empty = unlimited; ``available_hours``: OSM opening_hours string.
+- ``add_ons``: option groups separated by `` | ``; a group is
+  ``GROUP_ID[MIN-MAX] 中文名/English name: OPT_ID 中文/English PRICE; OPT_ID 中文/English PRICE``.
+  Ids are letters, digits, ``_`` and ``-``; names may not contain ``| : ; /``; the option
+  price is in the item's currency. Example:
+  ``size[1-1] 份量/Size: small 小份/Small 0.00; large 大份/Large 3.00``.
+
+Errors read ``menu.csv:LINE: column X: reason`` (``Issue(path="menu.csv:LINE", reason="column X: ...")``)
+and all of them are reported at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from duijie.domain.catalog import Catalog, DietTag, Item, MenuSection, Option, OptionGroup, SpiceLevel
+from duijie.domain.errors import DomainError, ErrorCode, Issue, ValidationFailed
+from duijie.domain.hours import hours_problem
+from duijie.domain.money import Money
+from duijie.domain.text import LocalText
+
+COLUMNS = (
+    "section_id", "section_zh", "section_en", "item_id", "name_zh", "name_en", "description_zh",
+    "description_en", "price", "currency", "diet", "spice", "stock", "available_hours", "category", "add_ons",
+)
+_GROUP = re.compile(r"^\s*([\w-]+)\[(\d+)-(\d+)\]\s+([^:]*):(.*)$")
+_OPTION = re.compile(r"^\s*([\w-]+)\s+(.*?)\s+(-?\d+(?:\.\d+)?)\s*$")
+_RESERVED = re.compile(r"[|:;/]")
+
+
+def _none(s: str) -> str | None:
+    return s if s != "" else None
+
+
+def _text(zh: str, en: str) -> LocalText:
+    return LocalText(_none(zh), _none(en))
+
+
+class _Row:
+    """Reads the cells of one CSV row, recording ``menu.csv:LINE: column X: reason`` issues."""
+
+    def __init__(self, source: str, line: int, cells: dict[str, str], issues: list[Issue]) -> None:
+        self.where = f"{source}:{line}"
+        self.cells = cells
+        self.issues = issues
+
+    def fail(self, column: str, reason: str) -> None:
+        self.issues.append(Issue(self.where, f"column {column}: {reason}"))
+
+    def int_or_none(self, column: str, lo: int, hi: int | None = None) -> int | None:
+        raw = self.cells[column].strip()
+        if raw == "":
+            return None
+        if not re.fullmatch(r"-?\d+", raw):
+            self.fail(column, f"expected a whole number, got {raw!r}")
+            return None
+        value = int(raw)
+        if value < lo or (hi is not None and value > hi):
+            self.fail(column, f"{value} is outside {lo}..{hi if hi is not None else ''}")
+            return None
+        return value
+
+
+def _add_ons(row: _Row, raw: str, currency: str) -> tuple[OptionGroup, ...]:
+    groups: list[OptionGroup] = []
+    for part in (p for p in raw.split("|") if p.strip()):
+        g = _GROUP.match(part)
+        if not g:
+            row.fail("add_ons", f"group {part.strip()!r} is not 'ID[MIN-MAX] 中文/English: options'")
+            continue
+        options: list[Option] = []
+        for opt in (o for o in g[5].split(";") if o.strip()):
+            m = _OPTION.match(opt)
+            if not m:
+                row.fail("add_ons", f"option {opt.strip()!r} is not 'ID 中文/English PRICE'")
+                continue
+            try:
+                options.append(Option(m[1], _names(m[2]), Money.parse(m[3], currency)))
+            except DomainError as exc:
+                row.fail("add_ons", exc.message)
+        groups.append(OptionGroup(g[1], _names(g[4]), int(g[2]), int(g[3]), tuple(options)))
+    return tuple(groups)
+
+
+def _names(raw: str) -> LocalText:
+    zh, _, en = raw.strip().partition("/")
+    return _text(zh.strip(), en.strip())
+
+
+def read_menu_csv(text: str, *, source: str = "menu.csv") -> Catalog:
+    """Parse a menu CSV into a Catalog; raise ``ValidationFailed`` listing every bad cell.
+
+    Cross-row rules: every row of a section repeats the same section names; item ids are
+    unique. Linear in the number of rows (sets and dicts, hours strings checked once each).
+    """
+    issues: list[Issue] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None or tuple(h.strip() for h in header) != COLUMNS:
+        raise ValidationFailed([Issue(f"{source}:1", f"column header: expected {','.join(COLUMNS)}")])
+    sections: dict[str, MenuSection] = {}
+    items: list[Item] = []
+    item_ids: set[str] = set()
+    hours_seen: dict[str, str | None] = {}
+    line = reader.line_num + 1
+    for values in reader:
+        row = _Row(source, line, dict(zip(COLUMNS, values, strict=False)), issues)
+        line = reader.line_num + 1  # the next record starts after this one's last physical line
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(COLUMNS):
+            row.fail("*", f"expected {len(COLUMNS)} columns, got {len(values)}")
+            continue
+        item = _item(row, sections, item_ids, hours_seen)
+        if item is not None:
+            items.append(item)
+    if issues:
+        raise ValidationFailed(issues)
+    return Catalog(tuple(sections.values()), tuple(items))
+
+
+def _item(row: _Row, sections: dict[str, MenuSection], item_ids: set[str],
+          hours_seen: dict[str, str | None]) -> Item | None:
+    c = row.cells
+    section_id = c["section_id"].strip()
+    if not section_id:
+        row.fail("section_id", "must not be empty")
+        return None
+    section = MenuSection(section_id, _text(c["section_zh"], c["section_en"]))
+    known = sections.setdefault(section_id, section)
+    if known != section:
+        row.fail("section_zh", f"section {section_id!r} has different names on an earlier line")
+    if section.name.is_empty:
+        row.fail("section_zh", "section needs a zh or en name")
+    item_id = c["item_id"].strip()
+    if not item_id:
+        return None  # a section-only row
+    ok = True
+    if item_id in item_ids:
+        row.fail("item_id", f"duplicate item id {item_id!r}")
+        ok = False
+    item_ids.add(item_id)
+    name = _text(c["name_zh"], c["name_en"])
+    if name.is_empty:
+        row.fail("name_zh", "item needs a zh or en name")
+        ok = False
+    price: Money | None = None
+    try:
+        price = Money.parse(c["price"], c["currency"].strip())
+        if price.is_negative:
+            row.fail("price", "must not be negative")
+            ok = False
+    except DomainError as exc:
+        row.fail("currency" if "currency" in exc.message else "price", exc.message)
+        ok = False
+    diet: list[DietTag] = []
+    for tag in (t.strip() for t in c["diet"].split(";") if t.strip()):
+        try:
+            diet.append(DietTag(tag))
+        except ValueError:
+            row.fail("diet", f"unknown diet tag {tag!r}")
+            ok = False
+    spice = row.int_or_none("spice", 0, 4)
+    stock = row.int_or_none("stock", 0)
+    hours = _none(c["available_hours"])
+    if hours is not None:
+        if hours not in hours_seen:
+            hours_seen[hours] = hours_problem(hours)
+        problem = hours_seen[hours]
+        if problem:
+            row.fail("available_hours", problem)
+            ok = False
+    groups = _add_ons(row, c["add_ons"], price.currency) if price is not None else ()
+    if not ok or price is None:
+        return None
+    return Item(
+        item_id, section_id, name, price, _description(c), groups, tuple(diet),
+        SpiceLevel(spice) if spice is not None else None, hours, stock, _none(c["category"]),
+    )
+
+
+def _description(c: dict[str, str]) -> LocalText | None:
+    text = _text(c["description_zh"], c["description_en"])
+    return None if text.is_empty else text
+
+
+def _add_ons_out(item: Item) -> str:
+    parts = []
+    for g in item.option_groups:
+        opts = "; ".join(f"{o.id} {o.name.zh or ''}/{o.name.en or ''} {o.price.to_wire()}" for o in g.options)
+        parts.append(f"{g.id}[{g.min_choices}-{g.max_choices}] {g.name.zh or ''}/{g.name.en or ''}: {opts}")
+    return " | ".join(parts)
+
+
+def write_menu_csv(catalog: Catalog) -> str:
+    """The catalog as CSV (header + one row per item; empty sections get a section-only row).
+
+    Raises ``DomainError`` when a name holds a character the add_ons encoding reserves.
+    """
+    out = io.StringIO(newline="")
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for section in catalog.sections:
+        head = [section.id, section.name.zh or "", section.name.en or ""]
+        rows = catalog.items_in(section.id)
+        if not rows:
+            w.writerow(head + [""] * (len(COLUMNS) - 3))
+        for it in rows:
+            for g in it.option_groups:
+                for name in (g.name, *(o.name for o in g.options)):
+                    if _RESERVED.search(name.both("")):
+                        raise DomainError(ErrorCode.INVALID_VALUE, f"add-on name {name} uses | : ; /")
+            d = it.description or LocalText()
+            w.writerow(head + [
+                it.id, it.name.zh or "", it.name.en or "", d.zh or "", d.en or "", it.price.to_wire(),
+                it.price.currency, ";".join(t.value for t in it.diet),
+                "" if it.spice is None else str(int(it.spice)), "" if it.stock is None else str(it.stock),
+                it.available_hours or "", it.category or "", _add_ons_out(it),
+            ])
+    return out.getvalue()

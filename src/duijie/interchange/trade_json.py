@@ -1,0 +1,163 @@
+"""The ``resources``, ``jobs`` and ``offers`` parts of the listing document."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import Any
+
+from duijie.domain.hours import TimeWindow
+from duijie.domain.jobs import EmploymentType, JobPosting
+from duijie.domain.offers import PriceTier, ProducerOffer
+from duijie.domain.resources import BookableResource, ResourceKind
+from duijie.domain.text import LocalText
+from duijie.interchange.reader import Reader
+from duijie.interchange.wire import compact, contact_in, contact_out, money_out, text_out
+
+_RESOURCE_KEYS = {"id", "kind", "name", "description", "location_id", "capacity", "min_party",
+                  "slot_minutes", "lead_time_minutes", "deposit", "cancellation", "free_cancel_hours",
+                  "booking_window"}
+_JOB_KEYS = {"id", "title", "employment_type", "openings", "location_id", "duties", "requirements",
+             "languages", "experience_required", "apply_via", "how_to_apply"}
+_OFFER_KEYS = {"id", "name", "description", "unit", "tiers", "minimum_batch", "location_id", "category"}
+
+
+def resource_out(res: BookableResource) -> dict[str, Any]:
+    """A bookable resource; durations in whole minutes."""
+    w = res.booking_window
+    return compact({
+        "id": res.id, "kind": res.kind.value, "name": text_out(res.name),
+        "description": text_out(res.description), "location_id": res.location_id,
+        "capacity": res.capacity, "min_party": res.min_party, "slot_minutes": res.slot_minutes,
+        "lead_time_minutes": int(res.lead_time.total_seconds() // 60),
+        "deposit": money_out(res.deposit), "cancellation": text_out(res.cancellation),
+        "free_cancel_hours": res.free_cancel_hours,
+        "booking_window": {"opens": f"{w.opens:%H:%M}", "closes": f"{w.closes:%H:%M}"} if w else None,
+    })
+
+
+def resource_in(r: Reader, raw: Any, path: str) -> BookableResource | None:
+    """Read one resource, recording problems in ``r``."""
+    obj = r.obj(raw, path)
+    if obj is None:
+        return None
+    r.unknown_keys(obj, _RESOURCE_KEYS, path)
+    ident = r.get(obj, "id", path, str)
+    kind = r.enum(obj, "kind", path, ResourceKind)
+    name = r.text(obj, "name", path)
+    description = r.text(obj, "description", path, required=False)
+    location_id = r.get(obj, "location_id", path, str)
+    capacity = r.get(obj, "capacity", path, int)
+    min_party = r.get(obj, "min_party", path, int)
+    slot = r.get(obj, "slot_minutes", path, int)
+    lead = r.get(obj, "lead_time_minutes", path, int)
+    deposit = r.money(obj, "deposit", path, required=False)
+    cancellation = r.text(obj, "cancellation", path, required=False)
+    free_cancel = r.get(obj, "free_cancel_hours", path, int)
+    raw_window = obj.get("booking_window")
+    window = _window_in(r, raw_window, f"{path}.booking_window") if raw_window is not None else None
+    if (ident is None or kind is None or name is None or location_id is None or capacity is None
+            or min_party is None or slot is None or lead is None or free_cancel is None):
+        return None
+    return BookableResource(
+        ident, kind, name, location_id, capacity, min_party, timedelta(minutes=slot),
+        timedelta(minutes=lead), deposit, cancellation, free_cancel, window, description,
+    )
+
+
+def _window_in(r: Reader, raw: Any, path: str) -> TimeWindow | None:
+    obj = r.obj(raw, path)
+    if obj is None:
+        return None
+    r.unknown_keys(obj, {"opens", "closes"}, path)
+    parts: list[time] = []
+    for key in ("opens", "closes"):
+        value = r.get(obj, key, path, str)
+        if value is None:
+            continue
+        try:
+            if len(value) != 5:
+                raise ValueError(value)
+            parts.append(time.fromisoformat(value))
+        except ValueError:
+            r.fail(f"{path}.{key}", f"expected HH:MM, got {value!r}")
+    return TimeWindow(parts[0], parts[1]) if len(parts) == 2 else None
+
+
+def job_out(j: JobPosting) -> dict[str, Any]:
+    """A job posting."""
+    return compact({
+        "id": j.id, "title": text_out(j.title), "employment_type": j.employment_type.value,
+        "openings": j.openings, "location_id": j.location_id, "duties": text_out(j.duties),
+        "requirements": [text_out(t) for t in j.requirements], "languages": list(j.languages),
+        "experience_required": j.experience_required,
+        "apply_via": [contact_out(c) for c in j.apply_via], "how_to_apply": text_out(j.how_to_apply),
+    })
+
+
+def job_in(r: Reader, raw: Any, path: str) -> JobPosting | None:
+    """Read one job posting."""
+    obj = r.obj(raw, path)
+    if obj is None:
+        return None
+    r.unknown_keys(obj, _JOB_KEYS, path)
+    ident = r.get(obj, "id", path, str)
+    title = r.text(obj, "title", path)
+    etype = r.enum(obj, "employment_type", path, EmploymentType)
+    openings = r.get(obj, "openings", path, int)
+    location_id = r.get(obj, "location_id", path, str, required=False)
+    duties = r.text(obj, "duties", path, required=False)
+    requirements = r.items(obj, "requirements", path, lambda v, p: _lt(r, v, p), required=False)
+    languages = r.strings(obj, "languages", path)
+    experience = r.get(obj, "experience_required", path, bool)
+    apply_via = r.items(obj, "apply_via", path, lambda v, p: contact_in(r, v, p), required=False)
+    how = r.text(obj, "how_to_apply", path, required=False)
+    if ident is None or title is None or etype is None or openings is None or experience is None:
+        return None
+    return JobPosting(ident, title, etype, openings, location_id, duties, requirements, languages,
+                      experience, apply_via, how)
+
+
+def _lt(r: Reader, raw: Any, path: str) -> LocalText | None:
+    # Array elements have no key of their own, so wrap them to reuse Reader.text with the right path.
+    head, _, key = path.rpartition(".")
+    return r.text({key: raw}, key, head)
+
+
+def offer_out(o: ProducerOffer) -> dict[str, Any]:
+    """A producer offer; tiers in ascending min_quantity."""
+    tiers = [{"min_quantity": t.min_quantity, "unit_price": money_out(t.unit_price)} for t in o.tiers]
+    return compact({
+        "id": o.id, "name": text_out(o.name), "description": text_out(o.description), "unit": o.unit,
+        "minimum_batch": o.minimum_batch, "location_id": o.location_id, "category": o.category,
+    }) | {"tiers": tiers}  # required, even when empty
+
+
+def offer_in(r: Reader, raw: Any, path: str) -> ProducerOffer | None:
+    """Read one producer offer."""
+    obj = r.obj(raw, path)
+    if obj is None:
+        return None
+    r.unknown_keys(obj, _OFFER_KEYS, path)
+    ident = r.get(obj, "id", path, str)
+    name = r.text(obj, "name", path)
+    description = r.text(obj, "description", path, required=False)
+    unit = r.get(obj, "unit", path, str)
+    tiers = r.items(obj, "tiers", path, lambda v, p: _tier_in(r, v, p))
+    batch = r.get(obj, "minimum_batch", path, int)
+    location_id = r.get(obj, "location_id", path, str, required=False)
+    category = r.get(obj, "category", path, str, required=False)
+    if ident is None or name is None or unit is None or batch is None:
+        return None
+    return ProducerOffer(ident, name, unit, tiers, batch, location_id, description, category)
+
+
+def _tier_in(r: Reader, raw: Any, path: str) -> PriceTier | None:
+    obj = r.obj(raw, path)
+    if obj is None:
+        return None
+    r.unknown_keys(obj, {"min_quantity", "unit_price"}, path)
+    qty = r.get(obj, "min_quantity", path, int)
+    price = r.money(obj, "unit_price", path)
+    if qty is None or price is None:
+        return None
+    return PriceTier(qty, price)

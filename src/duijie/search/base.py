@@ -1,0 +1,235 @@
+"""The backend-neutral query path of a :class:`~duijie.search.query.SearchIndex`.
+
+A backend supplies a few SQL hooks (lexical candidates, rows by id, browse, write,
+delete, vectors); this class resolves the query, builds the shared SQL filters,
+over-fetches when Python-side filters can reject rows, merges semantic hits and ranks.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from duijie.search.documents import SearchDocument, category_key
+from duijie.search.filters import bounding_box, capacity_from_text
+from duijie.search.query import SearchHit, SearchQuery
+from duijie.search.ranking import Criteria, Ranked, evaluate, order
+from duijie.search.semantic import Encoder, Matrix, SemanticMatcher, semantic_available, to_bytes
+from duijie.search.tokenize import QueryTerm, query_pieces
+
+#: Columns every candidate query selects (as ``d.<name>``).
+ROW_COLUMNS = (
+    "doc_id",
+    "provider_id",
+    "kind",
+    "title_zh",
+    "title_en",
+    "category",
+    "price",
+    "currency",
+    "lat",
+    "lon",
+    "hours",
+    "timezone",
+    "capacity",
+    "node_url",
+)
+SELECT_COLUMNS = ", ".join(f"d.{c}" for c in ROW_COLUMNS)
+
+Row = Mapping[str, Any]
+Filters = tuple[list[str], dict[str, Any]]
+
+
+def batched(items: Iterable[SearchDocument], size: int) -> Iterator[list[SearchDocument]]:
+    """Consecutive lists of at most ``size`` items, de-duplicated by doc_id (last wins)."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield list({d.doc_id: d for d in chunk}.values())
+
+
+def sql_filters(q: SearchQuery, crit: Criteria) -> Filters:
+    """WHERE clauses over alias ``d`` and their parameters (coarse; Python is exact)."""
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if q.kinds:
+        names = [f"k{i}" for i in range(len(q.kinds))]
+        where.append(f"d.kind IN ({', '.join(':' + n for n in names)})")
+        params.update(zip(names, q.kinds, strict=True))
+    if q.category:
+        where.append("d.category_key = :cat")
+        params["cat"] = category_key(q.category)
+    # Float comparisons with a small margin; ranking.evaluate re-checks with Decimal.
+    if q.min_price is not None:
+        where.append("d.price_value >= :min_price")
+        params["min_price"] = float(q.min_price) - 1e-6
+    if q.max_price is not None:
+        where.append("d.price_value <= :max_price")
+        params["max_price"] = float(q.max_price) + 1e-6
+    for i, tag in enumerate(q.diet):
+        where.append(f"d.diet LIKE :diet{i}")
+        params[f"diet{i}"] = f"%|{tag.strip().casefold()}|%"
+    if q.near is not None:
+        lat0, lat1, lon0, lon1 = bounding_box(q.near[0], q.near[1], q.within_km)
+        where.append("d.lat BETWEEN :lat0 AND :lat1")
+        params.update(lat0=lat0, lat1=lat1)
+        if lon0 >= -180.0 and lon1 <= 180.0:  # skip the lon test across the antimeridian
+            where.append("d.lon BETWEEN :lon0 AND :lon1")
+            params.update(lon0=lon0, lon1=lon1)
+    if crit.capacity is not None:
+        clause = "d.capacity >= :cap"
+        where.append(clause if crit.capacity_strict else f"(d.capacity IS NULL OR {clause})")
+        params["cap"] = crit.capacity
+    return where, params
+
+
+def and_where(where: Sequence[str]) -> str:
+    """``" AND a AND b"`` (or empty) to append after a first condition."""
+    return "".join(f" AND {w}" for w in where)
+
+
+class BaseSearchIndex(ABC):
+    """Shared logic; subclasses implement the SQL hooks for one dialect."""
+
+    batch_size = 2000
+    max_candidates = 5000
+
+    def __init__(
+        self, engine: Engine, *, semantic: bool | None = None, encoder: Encoder | None = None
+    ) -> None:
+        self.engine = engine
+        self.semantic_enabled = semantic_available() if semantic is None else semantic
+        self.encoder = encoder or Encoder()
+        self.matcher = SemanticMatcher(self.encoder, self._load_vectors)
+
+    # ---- hooks -------------------------------------------------------------------------
+    @abstractmethod
+    def ensure_schema(self) -> None:
+        """Create tables and indexes if missing (idempotent)."""
+
+    @abstractmethod
+    def _write(self, conn: Connection, docs: list[SearchDocument]) -> None: ...
+
+    @abstractmethod
+    def _write_vectors(self, conn: Connection, rows: list[tuple[str, bytes]]) -> None: ...
+
+    @abstractmethod
+    def _delete_provider(self, conn: Connection, provider_id: str) -> int: ...
+
+    @abstractmethod
+    def _lexical(
+        self, conn: Connection, terms: list[QueryTerm], any_term: bool, f: Filters, n: int, text: str | None
+    ) -> list[tuple[Row, float]]: ...
+
+    @abstractmethod
+    def _by_doc_ids(self, conn: Connection, doc_ids: list[str], f: Filters) -> list[Row]: ...
+
+    @abstractmethod
+    def _browse(self, conn: Connection, f: Filters, n: int) -> list[Row]: ...
+
+    @abstractmethod
+    def _load_vectors(self) -> tuple[list[str], Matrix]: ...
+
+    def _fuzzy(self, conn: Connection, text: str, f: Filters, n: int) -> list[tuple[Row, float]]:
+        """Spelling-tolerant fallback when nothing matched; none by default."""
+        return []
+
+    # ---- writes ------------------------------------------------------------------------
+    def add(self, docs: Iterable[SearchDocument]) -> int:
+        """Insert or replace documents by doc_id, in one transaction; returns the count."""
+        count = 0
+        with self.engine.begin() as conn:
+            for batch in batched(docs, self.batch_size):
+                self._write(conn, batch)
+                if self.semantic_enabled:
+                    vecs = self.encoder.encode([d.semantic_text() for d in batch])
+                    self._write_vectors(
+                        conn, [(d.doc_id, to_bytes(v)) for d, v in zip(batch, vecs, strict=True)]
+                    )
+                count += len(batch)
+        self.matcher.invalidate()
+        return count
+
+    def remove_provider(self, provider_id: str) -> int:
+        """Delete every document (and vector) of ``provider_id``; returns how many."""
+        with self.engine.begin() as conn:
+            removed = self._delete_provider(conn, provider_id)
+        self.matcher.invalidate()
+        return removed
+
+    # ---- reads -------------------------------------------------------------------------
+    def semantic_candidates(self, query_text: str, k: int = 20) -> list[tuple[str, float]]:
+        """``(doc_id, cosine)`` of documents close in meaning to ``query_text``."""
+        return [(m.doc_id, m.similarity) for m in self.matcher.candidates(query_text, k)]
+
+    def _criteria(self, q: SearchQuery) -> Criteria:
+        text, capacity, strict = q.text, q.min_capacity, q.min_capacity is not None
+        if capacity is None:
+            capacity, text = capacity_from_text(text)
+        return Criteria(q, text, tuple(query_pieces(text)), capacity, strict)
+
+    def query(self, q: SearchQuery) -> list[SearchHit]:
+        """Lexical (+ semantic) candidates, filtered exactly, best first."""
+        crit = self._criteria(q)
+        f = sql_filters(q, crit)
+        terms = list(dict.fromkeys(t for p in crit.pieces for t in p.terms))
+        ranked: dict[str, Ranked] = {}
+        n = max(q.limit * 4, 50) if crit.python_filtered else q.limit
+        with self.engine.connect() as conn:
+            while True:
+                ranked.clear()
+                fetched = self._collect(conn, crit, terms, f, n, ranked)
+                if len(ranked) >= q.limit or fetched < n or n >= self.max_candidates:
+                    break
+                n = min(n * 4, self.max_candidates)
+            use_semantic = self.semantic_enabled if q.semantic is None else q.semantic
+            if use_semantic and crit.text and crit.text.strip():
+                self._merge_semantic(conn, crit, f, ranked)
+        return order(list(ranked.values()), q.limit)
+
+    def _collect(
+        self,
+        conn: Connection,
+        crit: Criteria,
+        terms: list[QueryTerm],
+        f: Filters,
+        n: int,
+        ranked: dict[str, Ranked],
+    ) -> int:
+        """Fill ``ranked`` from SQL; returns how many rows SQL gave (to detect exhaustion)."""
+        if not terms:
+            rows = self._browse(conn, f, n)
+            for row in rows:
+                if (r := evaluate(row, crit)) is not None:
+                    ranked[r.hit.doc_id] = r
+            return len(rows)
+        scored = self._lexical(conn, terms, False, f, n, crit.text)
+        fuzzy = False
+        if not scored and len(crit.pieces) > 1:
+            scored = self._lexical(conn, terms, True, f, n, crit.text)  # no document has every word
+        if not scored and crit.text:
+            scored, fuzzy = self._fuzzy(conn, crit.text, f, n), True
+        for row, score in scored:
+            if (r := evaluate(row, crit, lexical_score=score, fuzzy=fuzzy)) is not None:
+                ranked[r.hit.doc_id] = r
+        return len(scored)
+
+    def _merge_semantic(
+        self, conn: Connection, crit: Criteria, f: Filters, ranked: dict[str, Ranked]
+    ) -> None:
+        assert crit.text is not None
+        matches = self.matcher.candidates(crit.text, k=max(crit.query.limit, 20))
+        if not matches:
+            return
+        sims = {m.doc_id: m.similarity for m in matches}
+        for row in self._by_doc_ids(conn, list(sims), f):
+            doc_id = row["doc_id"]
+            if doc_id in ranked:
+                prev = ranked[doc_id]
+                prev.hit.why.append(f"similar meaning to {crit.text!r} ({sims[doc_id]:.2f})")
+                continue
+            if (r := evaluate(row, crit, similarity=sims[doc_id])) is not None:
+                ranked[doc_id] = r

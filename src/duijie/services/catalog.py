@@ -1,0 +1,146 @@
+"""Use cases of a merchant's listing: import, export, read, and open-at-a-time questions."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from duijie.domain.errors import ValidationFailed
+from duijie.domain.listing import Listing
+from duijie.interchange.listing_json import dump_document, listing_from_document, listing_to_document
+from duijie.interchange.menu_csv import read_menu_csv, write_menu_csv
+from duijie.protocol.canonical import canonical_bytes
+from duijie.protocol.signing import body_digest
+from duijie.services.errors import NotFound
+from duijie.services.ports import Clock, ListingSummary, StoredListing, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import did: the provider, its version now, and whether anything changed."""
+
+    provider_id: str
+    version: int
+    digest: str
+    changed: bool
+
+
+def listing_digest(document: dict[str, object]) -> str:
+    """The digest peers compare to decide whether to fetch a catalog again."""
+    return body_digest(canonical_bytes(document))
+
+
+class CatalogService:
+    """Reads and writes the listings this node hosts."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        on_change: Callable[[Listing], None] | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._on_change = on_change
+        self._view_cache: dict[str, tuple[int, bytes, float]] = {}
+        self._lock = threading.Lock()
+
+    def save_listing(self, listing: Listing) -> ImportResult:
+        """Validate and store ``listing``; an unchanged listing keeps its version."""
+        issues = listing.validate()
+        if issues:
+            raise ValidationFailed(issues)
+        document = listing_to_document(listing)
+        digest = listing_digest(document)
+        with self._uow() as uow:
+            current = uow.listings.get(listing.provider.id)
+            if current is not None and current.digest == digest:
+                return ImportResult(listing.provider.id, current.version, digest, changed=False)
+            version = uow.listings.put(listing, dump_document(document), digest, self._clock.now())
+            uow.commit()
+        if self._on_change is not None:
+            self._on_change(listing)
+        return ImportResult(listing.provider.id, version, digest, changed=True)
+
+    def import_document(self, document: object) -> ImportResult:
+        """Import a whole listing document; every problem is reported, nothing half-stored."""
+        listing = listing_from_document(document)  # type: ignore[arg-type]
+        return self.save_listing(listing)
+
+    def export_document(self, provider_id: str) -> str:
+        """The listing in its stable text form (export → import → export is byte-identical)."""
+        return dump_document(listing_to_document(self.listing(provider_id).listing))
+
+    def import_menu_csv(self, provider_id: str, text: str, source: str = "menu.csv") -> ImportResult:
+        """Replace the provider's menu with the one in a spreadsheet CSV."""
+        stored = self.listing(provider_id)
+        catalog = read_menu_csv(text, source=source)
+        return self.save_listing(stored.listing.with_catalog(catalog))
+
+    def export_menu_csv(self, provider_id: str) -> str:
+        return write_menu_csv(self.listing(provider_id).listing.catalog)
+
+    def providers(self) -> list[ListingSummary]:
+        with self._uow(read_only=True) as uow:
+            return uow.listings.summaries()
+
+    def listing(self, provider_id: str) -> StoredListing:
+        with self._uow(read_only=True) as uow:
+            stored = uow.listings.get(provider_id)
+        if stored is None:
+            raise NotFound(f"no provider {provider_id!r} on this node", field="provider_id")
+        return stored
+
+    def listing_view(self, provider_id: str, max_age: float = 1.0) -> bytes:
+        """The JSON API view of a listing, as bytes, cached per version.
+
+        The hot read path: re-checks the stored version at most every ``max_age`` seconds, so
+        a change made by another process (the CLI) shows within that time.
+        """
+        now = time.monotonic()
+        cached = self._view_cache.get(provider_id)
+        if cached is not None and now - cached[2] < max_age:
+            return cached[1]
+        with self._uow(read_only=True) as uow:
+            version = uow.listings.version_of(provider_id)
+            if version is None:
+                raise NotFound(f"no provider {provider_id!r} on this node", field="provider_id")
+            if cached is not None and cached[0] == version:
+                body = cached[1]
+            else:
+                stored = uow.listings.get(provider_id)
+                assert stored is not None
+                view = {
+                    "provider_id": provider_id,
+                    "version": stored.version,
+                    "digest": stored.digest,
+                    "updated_at": stored.updated_at.isoformat(),
+                    "listing": json.loads(stored.document),
+                }
+                body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
+                version = stored.version
+        with self._lock:
+            self._view_cache[provider_id] = (version, body, now)
+        return body
+
+    def open_status(self, provider_id: str, at: datetime) -> list[dict[str, object]]:
+        """For each location: open or not at ``at``, and when that next changes (local time)."""
+        listing = self.listing(provider_id).listing
+        out: list[dict[str, object]] = []
+        for location in listing.provider.locations:
+            status = location.hours.status_at(at)
+            out.append(
+                {
+                    "location_id": location.id,
+                    "time_zone": location.time_zone,
+                    "at": at.astimezone(location.zone).isoformat(),
+                    "open": status.is_open,
+                    "next_change": status.next_change.isoformat() if status.next_change else None,
+                    "next_state": "open" if not status.is_open else "closed",
+                }
+            )
+        return out

@@ -1,0 +1,182 @@
+"""Ports: what the use cases need from the outside world, as small protocols.
+
+Adapters live in ``duijie.storage`` and ``duijie.transport``; ``duijie.bootstrap`` wires them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from duijie.domain.listing import Listing
+
+
+class Clock(Protocol):
+    """The only source of "now" for the use cases (the domain never reads a clock)."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """Wall-clock time in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class TransportResponse:
+    """What a peer answered: HTTP status and the raw body bytes."""
+
+    status: int
+    body: bytes
+
+
+class Transport(Protocol):
+    """Sends one HTTP POST of exact bytes to a peer (one method, so a mock can stand in)."""
+
+    async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> TransportResponse: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredListing:
+    """A listing as stored: the domain object, its version, digest and document text."""
+
+    listing: Listing
+    version: int
+    digest: str
+    document: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ListingSummary:
+    """One row of the provider index: enough to list without loading every document."""
+
+    provider_id: str
+    version: int
+    digest: str
+    updated_at: datetime
+
+
+class ListingRepository(Protocol):
+    """The providers this node hosts."""
+
+    def get(self, provider_id: str) -> StoredListing | None: ...
+
+    def version_of(self, provider_id: str) -> int | None: ...
+
+    def summaries(self) -> list[ListingSummary]: ...
+
+    def put(self, listing: Listing, document: str, digest: str, now: datetime) -> int:
+        """Store a new version of a listing; returns its version number."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One atomic piece of work: everything committed together or nothing at all."""
+
+    listings: ListingRepository
+    known_keys: KnownKeyRepository
+    messages: ReplayRepository
+    outbox: OutboxRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Opens a unit of work; ``read_only`` ones never take the write lock."""
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KnownKey:
+    """A subscriber's public key as this node learned it, with source and validity window."""
+
+    subscriber_id: str
+    unique_key_id: str
+    signing_public_key: str
+    encr_public_key: str | None
+    url: str | None
+    valid_from: datetime
+    valid_until: datetime
+    source: str
+
+    def is_valid_at(self, now: datetime) -> bool:
+        return self.valid_from <= now <= self.valid_until
+
+
+class KnownKeyRepository(Protocol):
+    """The peer table of keys: only verified keys are ever written here."""
+
+    def get(self, subscriber_id: str, unique_key_id: str) -> KnownKey | None: ...
+
+    def put(self, key: KnownKey, now: datetime) -> None: ...
+
+    def all(self) -> list[KnownKey]: ...
+
+
+class ReplayRepository(Protocol):
+    """Message ids already received, per action."""
+
+    def record(self, message_id: str, action: str, now: datetime) -> bool:
+        """Record the pair; False when it was already there (a replay)."""
+        ...
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    EXPIRED = "expired"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A signed-on-send message waiting for (or past) delivery."""
+
+    id: int
+    url: str
+    action: str
+    body: bytes
+    state: OutboxState
+    attempts: int
+    next_attempt_at: datetime
+    expires_at: datetime
+    last_error: str | None
+
+
+class OutboxRepository(Protocol):
+    """Outgoing messages persisted in the same transaction as the change that caused them."""
+
+    def add(self, url: str, action: str, body: bytes, now: datetime, expires_at: datetime) -> int: ...
+
+    def due(self, now: datetime, limit: int) -> list[OutboxMessage]: ...
+
+    def mark(self, message_id: int, state: OutboxState, *, attempts: int, next_attempt_at: datetime,
+             error: str | None) -> None: ...
+
+    def get(self, message_id: int) -> OutboxMessage | None: ...
+
+
+class Signer(Protocol):
+    """Signs exact body bytes as this node (the current key), returning the HTTP headers to send."""
+
+    def headers_for(self, body: bytes, now: datetime) -> dict[str, str]: ...

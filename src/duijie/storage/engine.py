@@ -1,0 +1,48 @@
+"""Database engines: SQLite in the data dir by default, PostgreSQL when given a URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The default database of a node: ``DATA_DIR/node.db``."""
+    return f"sqlite:///{(data_dir / 'node.db').resolve()}"
+
+
+def make_engine(url: str) -> Engine:
+    """Build an engine; for SQLite, switch every connection to WAL with a busy timeout.
+
+    WAL lets the HTTP server read while the outbox writer commits; ``synchronous=NORMAL`` in
+    WAL mode keeps every committed transaction across a process crash (only an OS crash can
+    lose the last ones), which is the failure the node must survive.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # The stdlib driver opens its own transactions lazily; let SQLAlchemy issue BEGIN.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            # IMMEDIATE takes the write lock up front, so two writers queue instead of
+            # failing with "database is locked" when the second one upgrades a read lock.
+            # Readers (marked read_only) take a plain deferred snapshot and never block.
+            if conn.get_execution_options().get("read_only"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

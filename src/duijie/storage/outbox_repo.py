@@ -1,0 +1,62 @@
+"""SQL outbox: messages to send, written in the transaction that produced them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from duijie.services.ports import OutboxMessage, OutboxState
+from duijie.storage.tables import outbox
+from duijie.storage.timestamps import as_utc
+
+
+def _to_message(r: object) -> OutboxMessage:
+    return OutboxMessage(
+        id=r.id,  # type: ignore[attr-defined]
+        url=r.url,  # type: ignore[attr-defined]
+        action=r.action,  # type: ignore[attr-defined]
+        body=bytes(r.body),  # type: ignore[attr-defined]
+        state=OutboxState(r.state),  # type: ignore[attr-defined]
+        attempts=r.attempts,  # type: ignore[attr-defined]
+        next_attempt_at=as_utc(r.next_attempt_at),  # type: ignore[attr-defined]
+        expires_at=as_utc(r.expires_at),  # type: ignore[attr-defined]
+        last_error=r.last_error,  # type: ignore[attr-defined]
+    )
+
+
+class SqlOutboxRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, url: str, action: str, body: bytes, now: datetime, expires_at: datetime) -> int:
+        result = self._conn.execute(
+            insert(outbox)
+            .values(
+                url=url, action=action, body=body, state=OutboxState.PENDING.value, attempts=0,
+                next_attempt_at=now, expires_at=expires_at, created_at=now,
+            )
+            .returning(outbox.c.id)
+        )
+        return int(result.scalar_one())
+
+    def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+        rows = self._conn.execute(
+            select(outbox)
+            .where(outbox.c.state == OutboxState.PENDING.value, outbox.c.next_attempt_at <= now)
+            .order_by(outbox.c.id)
+            .limit(limit)
+        ).all()
+        return [_to_message(r) for r in rows]
+
+    def mark(self, message_id: int, state: OutboxState, *, attempts: int, next_attempt_at: datetime,
+             error: str | None) -> None:
+        self._conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id)
+            .values(state=state.value, attempts=attempts, next_attempt_at=next_attempt_at, last_error=error)
+        )
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        row = self._conn.execute(select(outbox).where(outbox.c.id == message_id)).first()
+        return _to_message(row) if row is not None else None

@@ -1,0 +1,145 @@
+"""The node's tables (SQLAlchemy Core). Alembic migrations create exactly these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# One row per provider this node hosts: the listing as its interchange document.
+listings = Table(
+    "listings",
+    metadata,
+    Column("provider_id", String(100), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("digest", String(100), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Replay guard: a (message_id, action) pair is accepted once.
+seen_messages = Table(
+    "seen_messages",
+    metadata,
+    Column("message_id", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("message_id", "action"),
+)
+
+# Seller-side orders (BPP). One order per (bap_id, transaction_id): a repeated confirm for the
+# same transaction finds the existing order instead of creating a second one.
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("provider_id", String(100), nullable=False),
+    Column("bap_id", String(200), nullable=False),
+    Column("bap_uri", String(500), nullable=False),
+    Column("transaction_id", String(100), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("bap_id", "transaction_id", name="uq_orders_bap_transaction"),
+)
+Index("ix_orders_provider_status", orders.c.provider_id, orders.c.status)
+
+# Drafts between select/init and confirm, per transaction (seller side).
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("bap_id", String(200), nullable=False),
+    Column("transaction_id", String(100), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("bap_id", "transaction_id"),
+)
+
+# Outgoing signed messages, persisted before they are sent, retried until ACKed or expired.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url", String(500), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_outbox_state_next", outbox.c.state, outbox.c.next_attempt_at)
+
+# Public keys of other subscribers, with where they came from and their validity window.
+known_keys = Table(
+    "known_keys",
+    metadata,
+    Column("subscriber_id", String(200), nullable=False),
+    Column("unique_key_id", String(100), nullable=False),
+    Column("signing_public_key", String(100), nullable=False),
+    Column("encr_public_key", String(100), nullable=True),
+    Column("url", String(500), nullable=True),
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    Column("valid_until", DateTime(timezone=True), nullable=False),
+    Column("source", String(40), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("subscriber_id", "unique_key_id"),
+)
+
+# Buyer side (BAP): every callback received, per transaction, readable when it arrives.
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("transaction_id", String(100), nullable=False),
+    Column("message_id", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("bpp_id", String(200), nullable=True),
+    Column("document", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_callbacks_transaction", callbacks.c.transaction_id)
+
+# Buyer side: orders this node placed, as last reported by the seller.
+purchases = Table(
+    "purchases",
+    metadata,
+    Column("order_id", String(100), primary_key=True),
+    Column("transaction_id", String(100), nullable=False),
+    Column("bpp_id", String(200), nullable=False),
+    Column("bpp_uri", String(500), nullable=False),
+    Column("provider_id", String(100), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Receipts held by this node (either side): canonical agreement plus signatures.
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("order_id", String(100), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

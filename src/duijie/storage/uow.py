@@ -1,0 +1,70 @@
+"""The SQL unit of work: one connection, one transaction, every repository on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine, Transaction
+
+from duijie.storage.keys_repo import SqlKnownKeyRepository
+from duijie.storage.listings_repo import SqlListingRepository
+from duijie.storage.messages_repo import SqlReplayRepository
+from duijie.storage.outbox_repo import SqlOutboxRepository
+
+
+class SqlUnitOfWork:
+    """Commits only when asked; anything not committed is rolled back on exit."""
+
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        self._engine = engine
+        self._read_only = read_only
+        self._conn: Connection | None = None
+        self._tx: Transaction | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        conn = self._engine.connect()
+        if self._read_only:
+            conn = conn.execution_options(read_only=True)
+        self._conn = conn
+        self._tx = conn.begin()
+        self.listings = SqlListingRepository(conn)
+        self.known_keys = SqlKnownKeyRepository(conn)
+        self.messages = SqlReplayRepository(conn)
+        self.outbox = SqlOutboxRepository(conn)
+        self._bind_repositories(conn)
+        return self
+
+    def _bind_repositories(self, conn: Connection) -> None:
+        """Hook for the repositories added by later features (orders, outbox, peers)."""
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            self._conn.close()
+            self._conn = None
+
+    def commit(self) -> None:
+        assert self._tx is not None
+        self._tx.commit()
+
+    def rollback(self) -> None:
+        assert self._tx is not None
+        self._tx.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """Opens :class:`SqlUnitOfWork` on one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, read_only=read_only)
