@@ -52,6 +52,34 @@ class Node:
     resolver: NodeKeyResolver
 
 
+@dataclass
+class Wiring:
+    """What the feature wiring functions below receive."""
+
+    config: NodeConfig
+    options: ServeOptions
+    uow: SqlUnitOfWorkFactory
+    clock: Clock
+    transport: Transport
+    signer: KeyringSigner
+    resolver: NodeKeyResolver
+    inbox: BecknInbox
+    outbox: OutboxSender
+    services: Services
+
+
+def wire_seller(w: Wiring) -> None:
+    """BPP role: answer search/select/init/confirm/... and the merchant's inbox."""
+
+
+def wire_buyer(w: Wiring) -> None:
+    """BAP role: run flows against other nodes and collect their callbacks."""
+
+
+def wire_discovery(w: Wiring) -> None:
+    """Node records, peer exchange, gateway role and the local search index."""
+
+
 def open_database(data_dir: Path, db_url: str | None) -> Engine:
     """Open (and migrate) the node's database: SQLite in the data dir unless a URL is given."""
     engine = make_engine(db_url or sqlite_url(data_dir))
@@ -90,6 +118,10 @@ def build_node(
         beckn=inbox,
         registry=LookupService(signer.all_keys, config.subscriber_url, roles, uow, clock),
     )
+    wiring = Wiring(config, options, uow, clock, http, signer, resolver, inbox, outbox, services)
+    wire_seller(wiring)
+    wire_buyer(wiring)
+    wire_discovery(wiring)
     services.background.append(outbox.run)
     if isinstance(http, HttpTransport):
         services.shutdown.append(http.aclose)

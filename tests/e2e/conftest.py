@@ -22,11 +22,13 @@ def node_dir(tmp_path: Path) -> Path:
     return data_dir
 
 
-@pytest.fixture
-def restaurant(node_dir: Path) -> Iterator[ServerProcess]:
-    """A served node hosting the 川陕名吃 demo listing."""
+@pytest.fixture(scope="module")
+def restaurant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A served node hosting the 川陕名吃 demo listing (one per test module)."""
+    port = free_port()
+    node_dir = tmp_path_factory.mktemp("restaurant") / "node"
+    duijie("init", "--data-dir", str(node_dir), "--url", f"http://127.0.0.1:{port}/beckn", check=True)
     duijie("provider", "import", str(DEMO_DATA / "chuanshan.json"), "--data-dir", str(node_dir), check=True)
-    port = int((node_dir.parent / "port").read_text())
     server = ServerProcess(node_dir, port).start()
     try:
         yield server

@@ -75,7 +75,7 @@ def test_menu_csv_round_trip_is_byte_identical(node_dir: Path, tmp_path: Path) -
 def test_a_bad_listing_is_rejected_whole_with_every_error(node_dir: Path, tmp_path: Path) -> None:
     doc = json.loads((DEMO_DATA / "chuanshan.json").read_text(encoding="utf-8"))
     doc["provider"]["locations"][0]["time_zone"] = "Mars/Olympus"
-    doc["catalog"]["items"][0]["price"]["value"] = "-3.00"
+    doc["catalog"]["items"][0]["price"]["amount"] = "-3.00"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     res = duijie("provider", "import", str(bad), "--data-dir", str(node_dir))

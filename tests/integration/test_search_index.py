@@ -289,3 +289,17 @@ def test_remove_provider_removes_its_documents(index):
     assert index.remove_provider("p9") == 2
     assert ids(index, text="油泼面", semantic=False) == []
     assert "p9/item/b" not in ids(index, text="Saozi noodles")
+
+
+def test_common_words_take_the_bounded_path_and_keep_exact_titles_first(index):
+    if not hasattr(index, "bm25_max_matches"):
+        pytest.skip("the bounded path exists on SQLite only")
+    index.bm25_max_matches = 0  # every query counts as "too common for bm25"
+    try:
+        hits = index.query(SearchQuery(text="凉皮", semantic=False))
+        assert [h.doc_id for h in hits] == ["p1/item/liangpi", "p2/item/qinzhen"]
+        assert "exact title 凉皮" in hits[0].why
+        assert ids(index, text="凉皮", near=XIAN, within_km=5, semantic=False) == ["p2/item/qinzhen"]
+        assert ids(index, text="Shaanxi", semantic=False) == ["p1/item/liangpi"]
+    finally:
+        index.bm25_max_matches = type(index).bm25_max_matches

@@ -9,7 +9,14 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 
-from duijie.api import beckn_routes, catalog_routes, registry_routes
+from duijie.api import (
+    beckn_routes,
+    buyer_routes,
+    catalog_routes,
+    discovery_routes,
+    merchant_routes,
+    registry_routes,
+)
 from duijie.api.errors import HANDLERS
 from duijie.services.container import Services
 
@@ -34,7 +41,14 @@ def create_app(services: Services) -> Starlette:
                 with contextlib.suppress(Exception):
                     await close()
 
-    routes = [*catalog_routes.routes, *beckn_routes.routes, *registry_routes.routes]
+    routes = [
+        *catalog_routes.routes,
+        *beckn_routes.routes,
+        *registry_routes.routes,
+        *merchant_routes.routes,
+        *buyer_routes.routes,
+        *discovery_routes.routes,
+    ]
     app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)  # type: ignore[arg-type]
     app.state.services = services
     return app

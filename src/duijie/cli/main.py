@@ -9,7 +9,17 @@ import click
 from rich.logging import RichHandler
 
 from duijie import __version__
-from duijie.cli import node_cmds, provider_cmds, demo_cmd
+from duijie.cli import (
+    buy_cmds,
+    demo_cmd,
+    keys_cmds,
+    node_cmds,
+    orders_cmds,
+    peers_cmds,
+    provider_cmds,
+    search_cmd,
+    verify_cmd,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -35,6 +45,12 @@ cli.add_command(node_cmds.serve)
 cli.add_command(provider_cmds.provider)
 cli.add_command(provider_cmds.menu)
 cli.add_command(demo_cmd.demo)
+cli.add_command(keys_cmds.keys)
+cli.add_command(orders_cmds.orders)
+cli.add_command(buy_cmds.buy)
+cli.add_command(verify_cmd.verify)
+cli.add_command(search_cmd.search)
+cli.add_command(peers_cmds.peers)
 
 
 def main() -> None:

@@ -63,7 +63,9 @@ def _compile(expression: str, time_zone: str) -> _oh.OpeningHours:
     try:
         # auto_* off: we never want the library to guess a country or a zone for us.
         return _oh.OpeningHours(expression, timezone=tz, auto_country=False, auto_timezone=False)
-    except (SyntaxError, _oh.ParserError, ValueError) as exc:
+    except Exception as exc:  # the stubs omit ParserError (the runtime class); any failure = unparsable
+        if isinstance(exc, DomainError):
+            raise
         raise DomainError(ErrorCode.INVALID_HOURS, f"unparsable opening_hours {expression!r}") from exc
 
 

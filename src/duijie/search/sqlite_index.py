@@ -106,6 +106,8 @@ def fts_match(terms: list[QueryTerm], any_term: bool = False) -> str:
 class SqliteSearchIndex(BaseSearchIndex):
     """:class:`~duijie.search.query.SearchIndex` on SQLite (FTS5 + bm25)."""
 
+    bm25_max_matches = BM25_MAX_MATCHES
+
     def ensure_schema(self) -> None:
         with self.engine.begin() as conn:
             for stmt in _SCHEMA:
@@ -152,7 +154,7 @@ class SqliteSearchIndex(BaseSearchIndex):
         self, conn: Connection, terms: list[QueryTerm], any_term: bool, f: Filters, n: int, text: str | None
     ) -> list[tuple[Row, float]]:
         match = fts_match(terms, any_term)
-        if self._estimate(conn, terms, any_term) <= BM25_MAX_MATCHES:
+        if self._estimate(conn, terms, any_term) <= self.bm25_max_matches:
             return self._bm25(conn, match, f, n)
         return self._bounded(conn, match, f, n, text)
 
@@ -174,7 +176,7 @@ class SqliteSearchIndex(BaseSearchIndex):
         where, params = f
         sql = (
             f"SELECT {SELECT_COLUMNS}, bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS rank"
-            " FROM search_fts JOIN search_doc AS d ON d.id = search_fts.rowid"
+            " FROM search_fts CROSS JOIN search_doc AS d ON d.id = search_fts.rowid"
             f" WHERE search_fts MATCH :match{and_where(where)} ORDER BY rank LIMIT :n"
         )
         rows = _execute(conn, sql, {**params, "match": match, "n": n})
@@ -198,7 +200,8 @@ class SqliteSearchIndex(BaseSearchIndex):
             if len(out) >= n:
                 break
             sql = (
-                f"SELECT {SELECT_COLUMNS} FROM search_fts JOIN search_doc AS d ON d.id = search_fts.rowid"
+                f"SELECT {SELECT_COLUMNS} FROM search_fts"
+                " CROSS JOIN search_doc AS d ON d.id = search_fts.rowid"
                 f" WHERE search_fts MATCH :match{and_where(where)} ORDER BY search_fts.rowid DESC LIMIT :n"
             )
             for r in _execute(conn, sql, {**params, "match": expr, "n": n}):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from duijie.domain.errors import ValidationFailed
+from duijie.domain.hours import HoursState, zone
 from duijie.domain.listing import Listing
 from duijie.interchange.listing_json import dump_document, listing_from_document, listing_to_document
 from duijie.interchange.menu_csv import read_menu_csv, write_menu_csv
@@ -132,15 +133,17 @@ class CatalogService:
         listing = self.listing(provider_id).listing
         out: list[dict[str, object]] = []
         for location in listing.provider.locations:
-            status = location.hours.status_at(at)
+            status = listing.open_status(location.id, at)
+            local = at.astimezone(zone(location.time_zone))
             out.append(
                 {
                     "location_id": location.id,
                     "time_zone": location.time_zone,
-                    "at": at.astimezone(location.zone).isoformat(),
-                    "open": status.is_open,
+                    "at": local.isoformat(),
+                    "state": status.state.value,
+                    "open": status.state is HoursState.OPEN,
                     "next_change": status.next_change.isoformat() if status.next_change else None,
-                    "next_state": "open" if not status.is_open else "closed",
+                    "next_state": status.next_state.value if status.next_state else None,
                 }
             )
         return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from duijie.services.beckn_inbox import BecknInbox
 from duijie.services.catalog import CatalogService
@@ -29,5 +30,11 @@ class Services:
     admin_token_check: Callable[[str], bool]
     beckn: BecknInbox | None = None
     registry: LookupService | None = None
+    # Filled by the features that own them (see bootstrap): typed there.
+    merchant: Any = None
+    seller: Any = None
+    buyer: Any = None
+    discovery: Any = None
+    search: Any = None
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from duijie.domain.listing import Listing
@@ -176,7 +176,162 @@ class OutboxRepository(Protocol):
     def get(self, message_id: int) -> OutboxMessage | None: ...
 
 
-class Signer(Protocol):
-    """Signs exact body bytes as this node (the current key), returning the HTTP headers to send."""
+@dataclass(frozen=True, slots=True)
+class DetachedSignature:
+    """An Ed25519 signature over some bytes, with the key that made it."""
 
-    def headers_for(self, body: bytes, now: datetime) -> dict[str, str]: ...
+    subscriber_id: str
+    unique_key_id: str
+    signing_public_key: str
+    signature: str
+
+
+class Signer(Protocol):
+    """Signs as this node with its current key."""
+
+    def headers_for(self, body: bytes, now: datetime) -> dict[str, str]:
+        """The HTTP headers (``Authorization`` ...) for sending exactly ``body``."""
+        ...
+
+    def sign_detached(self, data: bytes, now: datetime) -> DetachedSignature:
+        """A detached signature over ``data`` (receipts, node records)."""
+        ...
+
+
+# --- buyer side (BAP) and receipts -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCallback:
+    """One verified callback (``on_*``) this node received as a buyer, as the raw document."""
+
+    id: int
+    transaction_id: str
+    message_id: str
+    action: str
+    bpp_id: str | None
+    document: dict[str, Any]
+    received_at: datetime
+
+
+class CallbackRepository(Protocol):
+    """Every callback received, per transaction, in arrival order."""
+
+    def add(self, transaction_id: str, message_id: str, action: str, bpp_id: str | None,
+            document: dict[str, Any], now: datetime) -> int: ...
+
+    def for_transaction(self, transaction_id: str, after_id: int = 0) -> list[StoredCallback]: ...
+
+    def by_message(self, message_id: str, action: str) -> list[StoredCallback]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    """An order this node placed, as last reported by the seller (``document`` is the Beckn order)."""
+
+    order_id: str
+    transaction_id: str
+    bpp_id: str
+    bpp_uri: str
+    provider_id: str
+    status: str
+    document: dict[str, Any]
+    updated_at: datetime
+
+
+class PurchaseRepository(Protocol):
+    """The buyer's orders."""
+
+    def put(self, purchase: Purchase) -> None:
+        """Insert or replace by order id."""
+        ...
+
+    def get(self, order_id: str) -> Purchase | None: ...
+
+    def all(self) -> list[Purchase]: ...
+
+
+class ReceiptRepository(Protocol):
+    """Receipts held by this node (either side), one per order id."""
+
+    def put(self, order_id: str, receipt: dict[str, Any], now: datetime) -> None:
+        """Insert or replace the receipt of ``order_id``."""
+        ...
+
+    def get(self, order_id: str) -> dict[str, Any] | None: ...
+
+
+# ---- discovery (node records, peer catalogs, peers) -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A verified node record as stored: its signed JSON text and local change cursor."""
+
+    subscriber_id: str
+    sequence: int
+    expires_at: datetime
+    document: str
+    change_seq: int
+
+
+class NodeRecordRepository(Protocol):
+    """Verified node records (own and peers'); only verified records are ever written."""
+
+    def get(self, subscriber_id: str) -> StoredRecord | None: ...
+
+    def put(self, subscriber_id: str, sequence: int, expires_at: datetime, document: str, now: datetime) -> int:
+        """Insert or replace; returns the new change cursor of the row."""
+        ...
+
+    def changed_since(self, cursor: int, limit: int, now: datetime) -> list[StoredRecord]:
+        """Unexpired records changed after ``cursor``, oldest change first."""
+        ...
+
+    def valid(self, now: datetime) -> list[StoredRecord]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCatalog:
+    """A merchant-signed catalog fetched from a peer."""
+
+    subscriber_id: str
+    provider_id: str
+    version: int
+    digest: str
+    document: str
+    fetched_at: datetime
+
+
+class PeerCatalogRepository(Protocol):
+    def get(self, subscriber_id: str, provider_id: str) -> StoredCatalog | None: ...
+
+    def put(self, catalog: StoredCatalog) -> None: ...
+
+    def remove(self, subscriber_id: str, provider_id: str) -> None: ...
+
+    def all(self) -> list[StoredCatalog]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PeerState:
+    """A peer this node polls, and the cursor it gave last time."""
+
+    url: str
+    subscriber_id: str | None
+    cursor: str | None
+    failures: int
+    last_ok_at: datetime | None
+    next_attempt_at: datetime | None
+
+
+class PeerRepository(Protocol):
+    def add(self, url: str, subscriber_id: str | None = None) -> bool:
+        """Remember ``url`` (no-op when known); True when it was new."""
+        ...
+
+    def all(self) -> list[PeerState]: ...
+
+    def mark_ok(self, url: str, cursor: str | None, now: datetime) -> None: ...
+
+    def mark_failed(self, url: str, now: datetime, retry_at: datetime) -> None: ...

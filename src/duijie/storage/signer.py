@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from duijie.protocol.keys import NodeKeys
 from duijie.protocol.outbound import build_signed_request
+from duijie.services.ports import DetachedSignature
 from duijie.storage import keyfiles
 
 
@@ -59,3 +61,12 @@ class KeyringSigner:
     def headers_for(self, body: bytes, now: datetime) -> dict[str, str]:
         _, headers = build_signed_request(body, self.current(now), now)
         return headers
+
+    def sign_detached(self, data: bytes, now: datetime) -> DetachedSignature:
+        keys = self.current(now)
+        return DetachedSignature(
+            keys.subscriber_id,
+            keys.unique_key_id,
+            keys.signing.public_key_base64(),
+            base64.b64encode(keys.signing.sign(data)).decode(),
+        )

@@ -143,3 +143,42 @@ receipts = Table(
     Column("document", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# Discovery: verified node records (own and peers'), re-served to other peers. ``change_seq``
+# is this node's own cursor: it grows on every insert or update, so "changed since" is cheap.
+node_records = Table(
+    "node_records",
+    metadata,
+    Column("subscriber_id", String(200), primary_key=True),
+    Column("sequence", Integer, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("change_seq", Integer, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_node_records_change_seq", node_records.c.change_seq)
+
+# Discovery: merchant-signed catalogs fetched from peers (verified against their record).
+peer_catalogs = Table(
+    "peer_catalogs",
+    metadata,
+    Column("subscriber_id", String(200), nullable=False),
+    Column("provider_id", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("digest", String(100), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("subscriber_id", "provider_id"),
+)
+
+# Discovery: the peers this node polls, with the cursor each one gave last time.
+peers = Table(
+    "peers",
+    metadata,
+    Column("url", String(500), primary_key=True),
+    Column("subscriber_id", String(200), nullable=True),
+    Column("cursor", String(100), nullable=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_ok_at", DateTime(timezone=True), nullable=True),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+)

@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, Transaction
 
+from duijie.storage.buyer_repo import SqlCallbackRepository, SqlPurchaseRepository, SqlReceiptRepository
 from duijie.storage.keys_repo import SqlKnownKeyRepository
 from duijie.storage.listings_repo import SqlListingRepository
 from duijie.storage.messages_repo import SqlReplayRepository
@@ -31,6 +32,9 @@ class SqlUnitOfWork:
         self.known_keys = SqlKnownKeyRepository(conn)
         self.messages = SqlReplayRepository(conn)
         self.outbox = SqlOutboxRepository(conn)
+        self.callbacks = SqlCallbackRepository(conn)
+        self.purchases = SqlPurchaseRepository(conn)
+        self.receipts = SqlReceiptRepository(conn)
         self._bind_repositories(conn)
         return self
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 import pytest
 
@@ -54,11 +54,13 @@ def test_duplicate_item_id_names_the_second_item(chuanshan: Listing) -> None:
 
 
 def test_unparsable_item_hours_are_reported(chuanshan: Listing) -> None:
-    assert paths(with_item(chuanshan, 3, available_hours="lunch only")) == {"$.catalog.items[3].available_hours"}
+    bad = with_item(chuanshan, 3, available_hours="lunch only")
+    assert paths(bad) == {"$.catalog.items[3].available_hours"}
 
 
 def test_unknown_time_zone_names_the_location(chuanshan: Listing) -> None:
-    assert paths(with_location(chuanshan, 1, time_zone="Mars/Olympus")) == {"$.provider.locations[1].time_zone"}
+    bad = with_location(chuanshan, 1, time_zone="Mars/Olympus")
+    assert paths(bad) == {"$.provider.locations[1].time_zone"}
 
 
 def test_unparsable_opening_hours_names_the_location(chuanshan: Listing) -> None:
@@ -122,7 +124,7 @@ def test_lookup_helpers_find_and_refuse(chuanshan: Listing) -> None:
 
 def test_location_without_hours_is_unknown_not_open(chuanshan: Listing) -> None:
     bad = with_location(chuanshan, 0, opening_hours=None)
-    status = bad.open_status("dc", datetime(2026, 5, 15, 18, tzinfo=timezone.utc))
+    status = bad.open_status("dc", datetime(2026, 5, 15, 18, tzinfo=UTC))
     assert status.state is HoursState.UNKNOWN
 
 

@@ -54,7 +54,8 @@ def test_quantity_below_first_tier_is_refused() -> None:
 
 
 def test_price_rising_with_quantity_is_reported_on_that_tier() -> None:
-    offer = ProducerOffer("x", LocalText(en="X"), "kg", (PriceTier(1, usd("2.00")), PriceTier(50, usd("2.10"))))
+    tiers = (PriceTier(1, usd("2.00")), PriceTier(50, usd("2.10")))
+    offer = ProducerOffer("x", LocalText(en="X"), "kg", tiers)
     problems = offer.problems()
     assert [p for p, _ in problems] == ["tiers[1].unit_price"]
     assert "rises" in problems[0][1]

@@ -1,0 +1,329 @@
+"""Node records: a node's signed, expiring statement of who it is and what it publishes.
+
+A record names the subscriber, its URLs, roles, public keys (with ``unique_key_id``), the
+domains it trades in, a rough location, and for each provider it hosts the digest and
+version of the current signed catalog. Peers pass records on, so every record is verified
+(:func:`check_record`) before it is stored or re-served. The signature covers
+:func:`duijie.protocol.canonical.canonical_bytes` of the record body.
+
+Trust rule (DESIGN.md §6): a record for subscriber X is accepted only when signed by one
+of the keys it lists, that key is the one already known for X (or X is new), and a
+*changed* key for a known X carries an ``endorsement`` by the old key (or a trusted
+registry confirms the new key, which the caller checks).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from duijie.protocol.canonical import canonical_bytes
+from duijie.protocol.keys import KeyFormatError, SigningKey, VerifyKey
+from duijie.protocol.signing import body_digest
+
+RECORD_FORMAT = "duijie.node-record/1"
+#: A record issued further than this in the future is refused (clock skew allowance).
+MAX_SKEW_SECONDS = 300
+
+
+class RecordFormatError(ValueError):
+    """The JSON is not a node record."""
+
+
+class RecordVerdict(StrEnum):
+    """Why a record was accepted or refused."""
+
+    ACCEPTED = "accepted"
+    BAD_FORMAT = "bad_format"
+    BAD_SIGNATURE = "bad_signature"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    KEY_NOT_TRUSTED = "key_not_trusted"  # impostor, or a key change nobody vouched for
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKey:
+    """One public key set of the subscriber."""
+
+    unique_key_id: str
+    signing_public_key: str
+    encr_public_key: str | None
+    valid_from: datetime
+    valid_until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEntry:
+    """A provider hosted by the node: the digest and version of its current catalog."""
+
+    provider_id: str
+    digest: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRecord:
+    """The record body (what is signed). ``sequence`` grows with every re-issue."""
+
+    subscriber_id: str
+    url: str
+    peer_url: str
+    roles: tuple[str, ...]
+    keys: tuple[RecordKey, ...]
+    domains: tuple[str, ...]
+    location: tuple[float, float] | None
+    providers: tuple[ProviderEntry, ...]
+    issued_at: datetime
+    expires_at: datetime
+    sequence: int
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body; :meth:`signing_bytes` is its canonical form."""
+        return {
+            "format": RECORD_FORMAT,
+            "subscriber_id": self.subscriber_id,
+            "url": self.url,
+            "peer_url": self.peer_url,
+            "roles": list(self.roles),
+            "keys": [
+                {
+                    "unique_key_id": k.unique_key_id,
+                    "signing_public_key": k.signing_public_key,
+                    "encr_public_key": k.encr_public_key,
+                    "valid_from": k.valid_from.isoformat(),
+                    "valid_until": k.valid_until.isoformat(),
+                }
+                for k in self.keys
+            ],
+            "domains": list(self.domains),
+            "location": None if self.location is None else {"lat": self.location[0], "lon": self.location[1]},
+            "providers": [
+                {"provider_id": p.provider_id, "digest": p.digest, "version": p.version} for p in self.providers
+            ],
+            "issued_at": self.issued_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "sequence": self.sequence,
+        }
+
+    def signing_bytes(self) -> bytes:
+        return canonical_bytes(self.body())
+
+    def key(self, unique_key_id: str) -> RecordKey | None:
+        return next((k for k in self.keys if k.unique_key_id == unique_key_id), None)
+
+    def provider(self, provider_id: str) -> ProviderEntry | None:
+        return next((p for p in self.providers if p.provider_id == provider_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSignature:
+    """A detached Ed25519 signature over the record's canonical bytes."""
+
+    unique_key_id: str
+    signing_public_key: str
+    signature: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "unique_key_id": self.unique_key_id,
+            "signing_public_key": self.signing_public_key,
+            "signature": self.signature,
+        }
+
+    def verifies(self, data: bytes) -> bool:
+        try:
+            raw = base64.b64decode(self.signature, validate=True)
+            return VerifyKey.from_base64(self.signing_public_key).verify(data, raw)
+        except (binascii.Error, KeyFormatError, ValueError):
+            return False
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRecord:
+    """A record with its signature and, after a key change, the old key's endorsement."""
+
+    record: NodeRecord
+    signature: RecordSignature
+    endorsement: RecordSignature | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"record": self.record.body(), "signature": self.signature.to_dict()}
+        if self.endorsement is not None:
+            out["endorsement"] = self.endorsement.to_dict()
+        return out
+
+
+def sign_record(record: NodeRecord, key: SigningKey, unique_key_id: str,
+                previous: tuple[SigningKey, str] | None = None) -> SignedRecord:
+    """Sign ``record`` with ``key``; ``previous`` (old key, its id) adds an endorsement."""
+    data = record.signing_bytes()
+
+    def _sig(k: SigningKey, ukid: str) -> RecordSignature:
+        return RecordSignature(ukid, k.public_key_base64(), base64.b64encode(k.sign(data)).decode())
+
+    endorsement = _sig(*previous) if previous is not None else None
+    return SignedRecord(record, _sig(key, unique_key_id), endorsement)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """Result of :func:`check_record`; ``key_changed`` tells the caller a registry may confirm."""
+
+    verdict: RecordVerdict
+    reason: str
+    key_changed: bool = False
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict is RecordVerdict.ACCEPTED
+
+
+def check_record(signed: SignedRecord, now: datetime, known_public_keys: Sequence[str] = (),
+                 *, registry_confirmed: bool = False) -> Check:
+    """Verify signature, validity window and key continuity of ``signed`` at ``now``.
+
+    ``known_public_keys`` are the signing keys already trusted for this subscriber (from
+    its earlier record, the peer key table or a registry); empty means first contact.
+    """
+    record, sig = signed.record, signed.signature
+    listed = record.key(sig.unique_key_id)
+    if listed is None or listed.signing_public_key != sig.signing_public_key:
+        return Check(RecordVerdict.BAD_SIGNATURE, "signed by a key the record does not list")
+    data = record.signing_bytes()
+    if not sig.verifies(data):
+        return Check(RecordVerdict.BAD_SIGNATURE, "signature does not verify")
+    if record.expires_at <= now:
+        return Check(RecordVerdict.EXPIRED, f"record expired at {record.expires_at.isoformat()}")
+    if (record.issued_at - now).total_seconds() > MAX_SKEW_SECONDS:
+        return Check(RecordVerdict.NOT_YET_VALID, "record issued in the future")
+    if not known_public_keys or sig.signing_public_key in known_public_keys:
+        return Check(RecordVerdict.ACCEPTED, "ok")
+    endorsed = (
+        signed.endorsement is not None
+        and signed.endorsement.signing_public_key in known_public_keys
+        and signed.endorsement.verifies(data)
+    )
+    if endorsed or registry_confirmed:
+        return Check(RecordVerdict.ACCEPTED, "key change endorsed", key_changed=True)
+    return Check(RecordVerdict.KEY_NOT_TRUSTED,
+                 f"{record.subscriber_id} is known with another key and the change is not endorsed",
+                 key_changed=True)
+
+
+def _time(value: Any, what: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise RecordFormatError(f"{what}: not an ISO 8601 time") from exc
+    if moment.tzinfo is None:
+        raise RecordFormatError(f"{what}: needs a UTC offset")
+    return moment
+
+
+def _signature(data: Any) -> RecordSignature:
+    if not isinstance(data, Mapping):
+        raise RecordFormatError("signature must be an object")
+    return RecordSignature(str(data["unique_key_id"]), str(data["signing_public_key"]), str(data["signature"]))
+
+
+def record_from_dict(data: Any) -> SignedRecord:
+    """Parse a signed record; raises :class:`RecordFormatError` on any malformed part."""
+    try:
+        body = data["record"]
+        if body.get("format") != RECORD_FORMAT:
+            raise RecordFormatError(f"format must be {RECORD_FORMAT}")
+        loc = body.get("location")
+        record = NodeRecord(
+            subscriber_id=str(body["subscriber_id"]),
+            url=str(body["url"]),
+            peer_url=str(body["peer_url"]),
+            roles=tuple(str(r) for r in body["roles"]),
+            keys=tuple(
+                RecordKey(str(k["unique_key_id"]), str(k["signing_public_key"]), k.get("encr_public_key"),
+                          _time(k["valid_from"], "valid_from"), _time(k["valid_until"], "valid_until"))
+                for k in body["keys"]
+            ),
+            domains=tuple(str(d) for d in body["domains"]),
+            location=None if loc is None else (float(loc["lat"]), float(loc["lon"])),
+            providers=tuple(
+                ProviderEntry(str(p["provider_id"]), str(p["digest"]), int(p["version"])) for p in body["providers"]
+            ),
+            issued_at=_time(body["issued_at"], "issued_at"),
+            expires_at=_time(body["expires_at"], "expires_at"),
+            sequence=int(body["sequence"]),
+        )
+        endorsement = data.get("endorsement")
+        return SignedRecord(record, _signature(data["signature"]),
+                            _signature(endorsement) if endorsement is not None else None)
+    except RecordFormatError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise RecordFormatError(f"not a node record: {type(exc).__name__}: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class SignedCatalog:
+    """A provider's listing document with the node's detached signature over its canonical bytes."""
+
+    subscriber_id: str
+    provider_id: str
+    version: int
+    listing: dict[str, Any]
+    signature: RecordSignature
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": "duijie.signed-catalog/1",
+            "subscriber_id": self.subscriber_id,
+            "provider_id": self.provider_id,
+            "version": self.version,
+            "listing": self.listing,
+            "signature": self.signature.to_dict(),
+        }
+
+
+def catalog_from_dict(data: Any) -> SignedCatalog:
+    """Parse a signed catalog; raises :class:`RecordFormatError`."""
+    try:
+        listing = data["listing"]
+        if not isinstance(listing, dict):
+            raise RecordFormatError("listing must be an object")
+        return SignedCatalog(str(data["subscriber_id"]), str(data["provider_id"]), int(data["version"]),
+                             listing, _signature(data["signature"]))
+    except RecordFormatError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RecordFormatError(f"not a signed catalog: {exc}") from exc
+
+
+def catalog_digest(listing: Mapping[str, Any]) -> str:
+    """The digest a record carries for a listing document (same as the catalog service's)."""
+    return body_digest(canonical_bytes(listing))
+
+
+def catalog_problem(catalog: SignedCatalog, record: NodeRecord) -> str | None:
+    """Why ``catalog`` must be refused given its owner's verified ``record``; None when sound.
+
+    The digest must equal the record's entry and the signature must be by a key the record
+    lists: a gateway or peer that altered or substituted a catalog is caught here.
+    """
+    if catalog.subscriber_id != record.subscriber_id:
+        return "catalog names another subscriber"
+    entry = record.provider(catalog.provider_id)
+    if entry is None:
+        return f"{record.subscriber_id} does not list provider {catalog.provider_id!r}"
+    data = canonical_bytes(catalog.listing)
+    if body_digest(data) != entry.digest:
+        return "catalog digest does not match the node record"
+    key = record.key(catalog.signature.unique_key_id)
+    if key is None or key.signing_public_key != catalog.signature.signing_public_key:
+        return "catalog signed by a key the record does not list"
+    if not catalog.signature.verifies(data):
+        return "catalog signature does not verify"
+    return None

@@ -1,0 +1,102 @@
+"""SQL repositories of the buyer side: received callbacks, placed orders and held receipts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from duijie.services.ports import Purchase, StoredCallback
+from duijie.storage.tables import callbacks, purchases, receipts
+from duijie.storage.timestamps import as_utc
+
+
+def _dump(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def _to_callback(r: Any) -> StoredCallback:
+    return StoredCallback(r.id, r.transaction_id, r.message_id, r.action, r.bpp_id, json.loads(r.document),
+                          as_utc(r.received_at))
+
+
+class SqlCallbackRepository:
+    """Append-only: a callback is stored once, as the verified document received."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, transaction_id: str, message_id: str, action: str, bpp_id: str | None,
+            document: dict[str, Any], now: datetime) -> int:
+        result = self._conn.execute(
+            insert(callbacks)
+            .values(transaction_id=transaction_id, message_id=message_id, action=action, bpp_id=bpp_id,
+                    document=_dump(document), received_at=now)
+            .returning(callbacks.c.id)
+        )
+        return int(result.scalar_one())
+
+    def for_transaction(self, transaction_id: str, after_id: int = 0) -> list[StoredCallback]:
+        rows = self._conn.execute(
+            select(callbacks)
+            .where(callbacks.c.transaction_id == transaction_id, callbacks.c.id > after_id)
+            .order_by(callbacks.c.id)
+        ).all()
+        return [_to_callback(r) for r in rows]
+
+    def by_message(self, message_id: str, action: str) -> list[StoredCallback]:
+        rows = self._conn.execute(
+            select(callbacks)
+            .where(callbacks.c.message_id == message_id, callbacks.c.action == action)
+            .order_by(callbacks.c.id)
+        ).all()
+        return [_to_callback(r) for r in rows]
+
+
+class SqlPurchaseRepository:
+    """The buyer's orders, replaced whole on every report from the seller."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def put(self, purchase: Purchase) -> None:
+        self._conn.execute(delete(purchases).where(purchases.c.order_id == purchase.order_id))
+        self._conn.execute(
+            insert(purchases).values(
+                order_id=purchase.order_id, transaction_id=purchase.transaction_id, bpp_id=purchase.bpp_id,
+                bpp_uri=purchase.bpp_uri, provider_id=purchase.provider_id, status=purchase.status,
+                document=_dump(purchase.document), updated_at=purchase.updated_at,
+            )
+        )
+
+    def get(self, order_id: str) -> Purchase | None:
+        row = self._conn.execute(select(purchases).where(purchases.c.order_id == order_id)).first()
+        return _to_purchase(row) if row is not None else None
+
+    def all(self) -> list[Purchase]:
+        rows = self._conn.execute(select(purchases).order_by(purchases.c.updated_at.desc())).all()
+        return [_to_purchase(r) for r in rows]
+
+
+def _to_purchase(r: Any) -> Purchase:
+    return Purchase(r.order_id, r.transaction_id, r.bpp_id, r.bpp_uri, r.provider_id, r.status,
+                    json.loads(r.document), as_utc(r.updated_at))
+
+
+class SqlReceiptRepository:
+    """One receipt per order id; a countersigned copy replaces the seller-signed one."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def put(self, order_id: str, receipt: dict[str, Any], now: datetime) -> None:
+        existing = self._conn.execute(select(receipts.c.created_at).where(receipts.c.order_id == order_id)).first()
+        created = existing.created_at if existing is not None else now
+        self._conn.execute(delete(receipts).where(receipts.c.order_id == order_id))
+        self._conn.execute(insert(receipts).values(order_id=order_id, document=_dump(receipt), created_at=created))
+
+    def get(self, order_id: str) -> dict[str, Any] | None:
+        row = self._conn.execute(select(receipts.c.document).where(receipts.c.order_id == order_id)).first()
+        return json.loads(row.document) if row is not None else None
