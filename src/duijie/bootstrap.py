@@ -74,6 +74,22 @@ def wire_seller(w: Wiring) -> None:
 
 def wire_buyer(w: Wiring) -> None:
     """BAP role: run flows against other nodes and collect their callbacks."""
+    from duijie.services.buyer import BuyerService
+    from duijie.services.buyer_inbox import BuyerInbox
+    from duijie.services.receipts import ReceiptIssuer
+
+    issuer = ReceiptIssuer(w.signer, w.clock)
+    callbacks = BuyerInbox(w.uow, w.clock, w.resolver, issuer, w.config.subscriber_id)
+    callbacks.register(w.inbox.register)
+    w.services.buyer = BuyerService(w.uow, w.transport, w.signer, w.clock, callbacks,
+                                    w.config.subscriber_id, w.config.subscriber_url)
+    # The seller signs at confirm and takes back the countersigned copy through these hooks
+    # (optional attributes of the seller service; absent until the seller role offers them).
+    seller = w.services.seller
+    if seller is not None and hasattr(seller, "on_order_confirmed"):
+        seller.on_order_confirmed = issuer.seller_receipt
+    if seller is not None and hasattr(seller, "on_receipt_countersigned"):
+        seller.on_receipt_countersigned = issuer.accept_countersigned
 
 
 def wire_discovery(w: Wiring) -> None:

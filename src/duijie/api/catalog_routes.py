@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -41,8 +42,14 @@ def list_providers(request: Request) -> Response:
     )
 
 
-def get_provider(request: Request) -> Response:
-    body = _services(request).catalog.listing_view(request.path_params["provider_id"])
+async def get_provider(request: Request) -> Response:
+    catalog = _services(request).catalog
+    provider_id = request.path_params["provider_id"]
+    # The hot path: served from memory without a thread hop; the database is consulted (in a
+    # worker thread) only when the cached copy is older than a second.
+    body = catalog.cached_view(provider_id)
+    if body is None:
+        body = await run_in_threadpool(catalog.listing_view, provider_id)
     return Response(body, media_type="application/json")
 
 

@@ -46,12 +46,46 @@ def _normalise(value: Any, path: str) -> Any:
     raise CanonicalError(f"{path}: {type(value).__name__} is not JSON-serialisable")
 
 
+def _str_keys_only(value: Any) -> bool:
+    """True when every mapping key below ``value`` is a string (the C encoder would coerce others)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key in item:
+                if type(key) is not str:
+                    return False
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return True
+
+
+def _fast_default(value: Any) -> Any:
+    if isinstance(value, Decimal) and value.is_finite():
+        return str(value)
+    raise _NeedsSlowPath
+
+
+class _NeedsSlowPath(Exception):
+    """The value holds something the C encoder cannot take as is."""
+
+
 def canonical_bytes(obj: Any) -> bytes:
     """Serialise ``obj`` to its canonical UTF-8 JSON bytes.
 
     >>> canonical_bytes({"b": 1, "a": "对接"}).decode()
     '{"a":"对接","b":1}'
     """
+    # Fast path: large catalogs are plain dicts/lists/str/int; the C encoder handles them, with
+    # Decimals converted on the way. Anything unusual takes the checked path below.
+    if _str_keys_only(obj):
+        try:
+            text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+                              default=_fast_default)
+            return text.encode("utf-8")
+        except (_NeedsSlowPath, ValueError, TypeError):
+            pass
     plain = _normalise(obj, "$")
     text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return text.encode("utf-8")

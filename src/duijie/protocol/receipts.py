@@ -56,8 +56,18 @@ ALGORITHM = "ed25519"
 # The parts of a Beckn order that make up the agreement; tags, status and states are left out
 # because they change over the order's life (and the receipt itself travels in the tags).
 AGREEMENT_ORDER_FIELDS = (
-    "id", "provider", "items", "add_ons", "offers", "quote", "fulfillments", "billing", "payments",
-    "cancellation_terms", "refund_terms", "created_at",
+    "id",
+    "provider",
+    "items",
+    "add_ons",
+    "offers",
+    "quote",
+    "fulfillments",
+    "billing",
+    "payments",
+    "cancellation_terms",
+    "refund_terms",
+    "created_at",
 )
 CONTEXT_FIELDS = ("bap_id", "bpp_id", "transaction_id", "domain")
 
@@ -115,36 +125,61 @@ def add_signature(
     """A copy of ``receipt`` with one more signature entry (made elsewhere, e.g. by a Signer)."""
     out = copy.deepcopy(dict(receipt))
     out["signatures"] = [s for s in out.get("signatures", []) if s.get("role") != role.value]
-    out["signatures"].append({
-        "role": role.value,
-        "subscriber_id": subscriber_id,
-        "unique_key_id": unique_key_id,
-        "signing_public_key": signing_public_key,
-        "algorithm": ALGORITHM,
-        "signed_at": format_timestamp(signed_at),
-        "signature": signature,
-    })
+    out["signatures"].append(
+        {
+            "role": role.value,
+            "subscriber_id": subscriber_id,
+            "unique_key_id": unique_key_id,
+            "signing_public_key": signing_public_key,
+            "algorithm": ALGORITHM,
+            "signed_at": format_timestamp(signed_at),
+            "signature": signature,
+        }
+    )
     return out
 
 
-def _sign_with(receipt: Mapping[str, Any], role: Role, key: SigningKey, subscriber_id: str,
-               unique_key_id: str, signed_at: datetime) -> dict[str, Any]:
+def _sign_with(
+    receipt: Mapping[str, Any],
+    role: Role,
+    key: SigningKey,
+    subscriber_id: str,
+    unique_key_id: str,
+    signed_at: datetime,
+) -> dict[str, Any]:
     raw = key.sign(canonical_bytes(receipt["agreement"]))
     return add_signature(
-        receipt, role=role, subscriber_id=subscriber_id, unique_key_id=unique_key_id,
-        signing_public_key=key.public_key_base64(), signature=base64.b64encode(raw).decode("ascii"),
+        receipt,
+        role=role,
+        subscriber_id=subscriber_id,
+        unique_key_id=unique_key_id,
+        signing_public_key=key.public_key_base64(),
+        signature=base64.b64encode(raw).decode("ascii"),
         signed_at=signed_at,
     )
 
 
-def sign_agreement(agreement: Mapping[str, Any], key: SigningKey, *, subscriber_id: str, unique_key_id: str,
-                   signed_at: datetime, role: Role = Role.SELLER) -> dict[str, Any]:
+def sign_agreement(
+    agreement: Mapping[str, Any],
+    key: SigningKey,
+    *,
+    subscriber_id: str,
+    unique_key_id: str,
+    signed_at: datetime,
+    role: Role = Role.SELLER,
+) -> dict[str, Any]:
     """A new receipt over ``agreement`` signed by ``key`` (the seller, by default)."""
     return _sign_with(new_receipt(agreement), role, key, subscriber_id, unique_key_id, signed_at)
 
 
-def countersign(receipt: Mapping[str, Any], key: SigningKey, *, subscriber_id: str, unique_key_id: str,
-                signed_at: datetime) -> dict[str, Any]:
+def countersign(
+    receipt: Mapping[str, Any],
+    key: SigningKey,
+    *,
+    subscriber_id: str,
+    unique_key_id: str,
+    signed_at: datetime,
+) -> dict[str, Any]:
     """The receipt with the buyer's signature over the same agreement bytes added."""
     return _sign_with(receipt, Role.BUYER, key, subscriber_id, unique_key_id, signed_at)
 
@@ -215,8 +250,9 @@ def parse_receipt(doc: Any) -> dict[str, Any]:
     return doc
 
 
-def _check_one(index: int, sig: Any, message: bytes, agreement: Mapping[str, Any],
-               sources: Sequence[KeySource]) -> SignatureCheck:
+def _check_one(
+    index: int, sig: Any, message: bytes, agreement: Mapping[str, Any], sources: Sequence[KeySource]
+) -> SignatureCheck:
     if not isinstance(sig, dict):
         return SignatureCheck(index, "?", "?", "?", False, f"$.signatures[{index}] is not an object")
     role = str(sig.get("role", "?"))
@@ -240,8 +276,10 @@ def _check_one(index: int, sig: Any, message: bytes, agreement: Mapping[str, Any
     except (KeyError, KeyFormatError, binascii.Error, ValueError):
         return failed("the signature or its public key is missing or not valid base64")
     if not key.verify(message, raw):
-        return failed("the signature does not match the agreement: the agreement was changed after "
-                      "signing, or the signature was not made with the carried key")
+        return failed(
+            "the signature does not match the agreement: the agreement was changed after "
+            "signing, or the signature was not made with the carried key"
+        )
     confirmed: list[str] = []
     contradicted: list[str] = []
     for source in sources:
@@ -249,8 +287,7 @@ def _check_one(index: int, sig: Any, message: bytes, agreement: Mapping[str, Any
         if known is None:
             continue
         (confirmed if known == public else contradicted).append(source.name)
-    reason = (f"key {ukid} is not the key {', '.join(contradicted)} lists for {who}"
-              if contradicted else None)
+    reason = f"key {ukid} is not the key {', '.join(contradicted)} lists for {who}" if contradicted else None
     return SignatureCheck(index, role, who, ukid, True, reason, tuple(confirmed), tuple(contradicted))
 
 

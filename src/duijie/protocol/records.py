@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -150,9 +150,16 @@ class SignedRecord:
     record: NodeRecord
     signature: RecordSignature
     endorsement: RecordSignature | None = None
+    #: The body exactly as received; signatures are checked over its canonical bytes, so a
+    #: record passes through peers unchanged even if our own writer would format it differently.
+    raw_body: dict[str, Any] | None = None
+
+    def signed_bytes(self) -> bytes:
+        return canonical_bytes(self.raw_body) if self.raw_body is not None else self.record.signing_bytes()
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"record": self.record.body(), "signature": self.signature.to_dict()}
+        body = self.raw_body if self.raw_body is not None else self.record.body()
+        out: dict[str, Any] = {"record": body, "signature": self.signature.to_dict()}
         if self.endorsement is not None:
             out["endorsement"] = self.endorsement.to_dict()
         return out
@@ -194,7 +201,7 @@ def check_record(signed: SignedRecord, now: datetime, known_public_keys: Sequenc
     listed = record.key(sig.unique_key_id)
     if listed is None or listed.signing_public_key != sig.signing_public_key:
         return Check(RecordVerdict.BAD_SIGNATURE, "signed by a key the record does not list")
-    data = record.signing_bytes()
+    data = signed.signed_bytes()
     if not sig.verifies(data):
         return Check(RecordVerdict.BAD_SIGNATURE, "signature does not verify")
     if record.expires_at <= now:
@@ -259,7 +266,7 @@ def record_from_dict(data: Any) -> SignedRecord:
         )
         endorsement = data.get("endorsement")
         return SignedRecord(record, _signature(data["signature"]),
-                            _signature(endorsement) if endorsement is not None else None)
+                            _signature(endorsement) if endorsement is not None else None, dict(body))
     except RecordFormatError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -275,7 +282,6 @@ class SignedCatalog:
     version: int
     listing: dict[str, Any]
     signature: RecordSignature
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -190,9 +190,14 @@ class SqliteSearchIndex(BaseSearchIndex):
         out: dict[str, tuple[Row, float]] = {}
         key = title_key(text)
         if key:
+            # INDEXED BY: otherwise the planner may walk a filter index (category, lat) instead.
             sql = (
-                f"SELECT {SELECT_COLUMNS} FROM search_doc AS d"
-                f" WHERE (d.title_key_zh = :tk OR d.title_key_en = :tk){and_where(where)} LIMIT :n"
+                " UNION ".join(
+                    f"SELECT {SELECT_COLUMNS} FROM search_doc AS d INDEXED BY search_doc_title_{lang}"
+                    f" WHERE d.title_key_{lang} = :tk{and_where(where)}"
+                    for lang in ("zh", "en")
+                )
+                + " LIMIT :n"
             )
             for r in _execute(conn, sql, {**params, "tk": key, "n": n}):
                 out[r["doc_id"]] = (r, 3.0)

@@ -69,6 +69,10 @@ class BecknInbox:
     def register(self, action: Action, handler: Handler) -> None:
         self._handlers[action] = handler
 
+    def handler_for(self, action: Action) -> Handler | None:
+        """The handler registered for ``action`` (so a role can wrap another's), or None."""
+        return self._handlers.get(action)
+
     def handles(self, action: Action) -> bool:
         return action in self._handlers
 

@@ -18,8 +18,15 @@ def _dump(doc: dict[str, Any]) -> str:
 
 
 def _to_callback(r: Any) -> StoredCallback:
-    return StoredCallback(r.id, r.transaction_id, r.message_id, r.action, r.bpp_id, json.loads(r.document),
-                          as_utc(r.received_at))
+    return StoredCallback(
+        r.id,
+        r.transaction_id,
+        r.message_id,
+        r.action,
+        r.bpp_id,
+        json.loads(r.document),
+        as_utc(r.received_at),
+    )
 
 
 class SqlCallbackRepository:
@@ -28,12 +35,25 @@ class SqlCallbackRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add(self, transaction_id: str, message_id: str, action: str, bpp_id: str | None,
-            document: dict[str, Any], now: datetime) -> int:
+    def add(
+        self,
+        transaction_id: str,
+        message_id: str,
+        action: str,
+        bpp_id: str | None,
+        document: dict[str, Any],
+        now: datetime,
+    ) -> int:
         result = self._conn.execute(
             insert(callbacks)
-            .values(transaction_id=transaction_id, message_id=message_id, action=action, bpp_id=bpp_id,
-                    document=_dump(document), received_at=now)
+            .values(
+                transaction_id=transaction_id,
+                message_id=message_id,
+                action=action,
+                bpp_id=bpp_id,
+                document=_dump(document),
+                received_at=now,
+            )
             .returning(callbacks.c.id)
         )
         return int(result.scalar_one())
@@ -65,9 +85,14 @@ class SqlPurchaseRepository:
         self._conn.execute(delete(purchases).where(purchases.c.order_id == purchase.order_id))
         self._conn.execute(
             insert(purchases).values(
-                order_id=purchase.order_id, transaction_id=purchase.transaction_id, bpp_id=purchase.bpp_id,
-                bpp_uri=purchase.bpp_uri, provider_id=purchase.provider_id, status=purchase.status,
-                document=_dump(purchase.document), updated_at=purchase.updated_at,
+                order_id=purchase.order_id,
+                transaction_id=purchase.transaction_id,
+                bpp_id=purchase.bpp_id,
+                bpp_uri=purchase.bpp_uri,
+                provider_id=purchase.provider_id,
+                status=purchase.status,
+                document=_dump(purchase.document),
+                updated_at=purchase.updated_at,
             )
         )
 
@@ -81,8 +106,16 @@ class SqlPurchaseRepository:
 
 
 def _to_purchase(r: Any) -> Purchase:
-    return Purchase(r.order_id, r.transaction_id, r.bpp_id, r.bpp_uri, r.provider_id, r.status,
-                    json.loads(r.document), as_utc(r.updated_at))
+    return Purchase(
+        r.order_id,
+        r.transaction_id,
+        r.bpp_id,
+        r.bpp_uri,
+        r.provider_id,
+        r.status,
+        json.loads(r.document),
+        as_utc(r.updated_at),
+    )
 
 
 class SqlReceiptRepository:
@@ -92,10 +125,14 @@ class SqlReceiptRepository:
         self._conn = conn
 
     def put(self, order_id: str, receipt: dict[str, Any], now: datetime) -> None:
-        existing = self._conn.execute(select(receipts.c.created_at).where(receipts.c.order_id == order_id)).first()
+        existing = self._conn.execute(
+            select(receipts.c.created_at).where(receipts.c.order_id == order_id)
+        ).first()
         created = existing.created_at if existing is not None else now
         self._conn.execute(delete(receipts).where(receipts.c.order_id == order_id))
-        self._conn.execute(insert(receipts).values(order_id=order_id, document=_dump(receipt), created_at=created))
+        self._conn.execute(
+            insert(receipts).values(order_id=order_id, document=_dump(receipt), created_at=created)
+        )
 
     def get(self, order_id: str) -> dict[str, Any] | None:
         row = self._conn.execute(select(receipts.c.document).where(receipts.c.order_id == order_id)).first()

@@ -32,6 +32,12 @@ class SqlListingRepository:
             select(listings.c.version).where(listings.c.provider_id == provider_id)
         ).scalar_one_or_none()
 
+    def digest_of(self, provider_id: str) -> tuple[int, str] | None:
+        row = self._conn.execute(
+            select(listings.c.version, listings.c.digest).where(listings.c.provider_id == provider_id)
+        ).first()
+        return (row.version, row.digest) if row is not None else None
+
     def summaries(self) -> list[ListingSummary]:
         rows = self._conn.execute(
             select(listings.c.provider_id, listings.c.version, listings.c.digest, listings.c.updated_at)

@@ -10,7 +10,9 @@ from duijie.storage.buyer_repo import SqlCallbackRepository, SqlPurchaseReposito
 from duijie.storage.keys_repo import SqlKnownKeyRepository
 from duijie.storage.listings_repo import SqlListingRepository
 from duijie.storage.messages_repo import SqlReplayRepository
+from duijie.storage.orders_repo import SqlDraftRepository, SqlOrderRepository
 from duijie.storage.outbox_repo import SqlOutboxRepository
+from duijie.storage.records_repo import SqlNodeRecordRepository, SqlPeerCatalogRepository, SqlPeerRepository
 
 
 class SqlUnitOfWork:
@@ -32,6 +34,11 @@ class SqlUnitOfWork:
         self.known_keys = SqlKnownKeyRepository(conn)
         self.messages = SqlReplayRepository(conn)
         self.outbox = SqlOutboxRepository(conn)
+        self.orders = SqlOrderRepository(conn)
+        self.drafts = SqlDraftRepository(conn)
+        self.node_records = SqlNodeRecordRepository(conn)
+        self.peer_catalogs = SqlPeerCatalogRepository(conn)
+        self.peers = SqlPeerRepository(conn)
         self.callbacks = SqlCallbackRepository(conn)
         self.purchases = SqlPurchaseRepository(conn)
         self.receipts = SqlReceiptRepository(conn)

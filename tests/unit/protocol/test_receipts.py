@@ -26,8 +26,12 @@ from duijie.protocol.receipts import (
 NOW = datetime(2025, 6, 6, 16, 0, tzinfo=UTC)
 SELLER = SigningKey.generate()
 BUYER = SigningKey.generate()
-CONTEXT = {"bap_id": "buyer.example", "bpp_id": "chuanshan.demo.duijie", "transaction_id": "t-1",
-           "domain": "nic2004:55204"}
+CONTEXT = {
+    "bap_id": "buyer.example",
+    "bpp_id": "chuanshan.demo.duijie",
+    "transaction_id": "t-1",
+    "domain": "nic2004:55204",
+}
 ORDER: dict[str, Any] = {
     "id": "ord-1",
     "status": "ACTIVE",
@@ -41,12 +45,19 @@ ORDER: dict[str, Any] = {
 
 
 def seller_receipt() -> dict[str, Any]:
-    return sign_agreement(build_agreement(ORDER, CONTEXT), SELLER, subscriber_id="chuanshan.demo.duijie",
-                          unique_key_id="k1", signed_at=NOW)
+    return sign_agreement(
+        build_agreement(ORDER, CONTEXT),
+        SELLER,
+        subscriber_id="chuanshan.demo.duijie",
+        unique_key_id="k1",
+        signed_at=NOW,
+    )
 
 
 def full_receipt() -> dict[str, Any]:
-    return countersign(seller_receipt(), BUYER, subscriber_id="buyer.example", unique_key_id="b1", signed_at=NOW)
+    return countersign(
+        seller_receipt(), BUYER, subscriber_id="buyer.example", unique_key_id="b1", signed_at=NOW
+    )
 
 
 def test_agreement_keeps_the_agreed_fields_and_drops_moving_state() -> None:
@@ -69,7 +80,8 @@ def test_seller_signed_receipt_verifies_with_the_carried_key() -> None:
     check = verify_receipt(seller_receipt())
     assert check.ok
     assert [(s.role, s.subscriber_id, s.valid) for s in check.signatures] == [
-        ("seller", "chuanshan.demo.duijie", True)]
+        ("seller", "chuanshan.demo.duijie", True)
+    ]
     assert check.signatures[0].confirmed_by == ()
 
 
@@ -82,7 +94,9 @@ def test_countersigned_receipt_has_both_valid_signatures() -> None:
 
 
 def test_countersigning_twice_keeps_one_buyer_signature() -> None:
-    again = countersign(full_receipt(), BUYER, subscriber_id="buyer.example", unique_key_id="b1", signed_at=NOW)
+    again = countersign(
+        full_receipt(), BUYER, subscriber_id="buyer.example", unique_key_id="b1", signed_at=NOW
+    )
     assert [s["role"] for s in again["signatures"]] == ["seller", "buyer"]
 
 
@@ -121,14 +135,21 @@ def test_a_receipt_without_seller_signature_fails() -> None:
 
 
 def test_a_signer_who_is_not_the_party_in_the_agreement_fails() -> None:
-    forged = sign_agreement(build_agreement(ORDER, CONTEXT), BUYER, subscriber_id="mallory.example",
-                            unique_key_id="m1", signed_at=NOW)
+    forged = sign_agreement(
+        build_agreement(ORDER, CONTEXT),
+        BUYER,
+        subscriber_id="mallory.example",
+        unique_key_id="m1",
+        signed_at=NOW,
+    )
     check = verify_receipt(forged)
     assert not check.ok
     assert "bpp_id" in (check.signatures[0].reason or "")
 
 
-@pytest.mark.parametrize("doc", [[], {"format": "other/1"}, {"format": FORMAT, "agreement": "x", "signatures": []}])
+@pytest.mark.parametrize(
+    "doc", [[], {"format": "other/1"}, {"format": FORMAT, "agreement": "x", "signatures": []}]
+)
 def test_a_document_that_is_not_a_receipt_is_reported_as_such(doc: Any) -> None:
     check = verify_receipt(doc)
     assert not check.is_receipt and not check.ok and check.problems

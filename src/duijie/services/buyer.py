@@ -1,0 +1,363 @@
+"""Buying from other nodes (BAP): signed requests sent at once, answered by callbacks we wait for.
+
+A request must get a synchronous ACK (a NACK or an HTTP failure is reported to the caller with
+the Beckn error); then the matching callback (same message_id) is awaited. A callback carrying
+a top-level ``error`` is the seller's refusal and is raised as :class:`SellerRefused`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import anyio.to_thread
+
+from duijie.protocol.context import Action, Context, callback_action, format_timestamp
+from duijie.protocol.outbound import wire_bytes
+from duijie.protocol.receipts import receipt_tag_group
+from duijie.services.buyer_inbox import BuyerInbox
+from duijie.services.errors import NotFound, ServiceError
+from duijie.services.ports import BuyerUnitOfWorkFactory, Clock, Purchase, Signer, StoredCallback, Transport
+
+DOMAIN = "nic2004:55204"
+"""The one Beckn domain this node's buyer uses: NIC 2004 55204, restaurants and food service."""
+TTL = "PT30S"
+FULFILLMENT_TYPES = {"pickup": "Self-Pickup", "delivery": "Delivery"}
+
+
+class PeerError(ServiceError):
+    """The seller could not be reached, refused the request (NACK) or never called back."""
+
+    def __init__(self, message: str, *, code: str | None = None, status: int = 502) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class SellerRefused(ServiceError):
+    """The seller answered with an error callback (BECKN-005 ``code`` and ``paths``)."""
+
+    def __init__(self, message: str, *, code: str | None, paths: str | None) -> None:
+        super().__init__(message, field=paths)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """Where a transaction's requests go."""
+
+    transaction_id: str
+    bpp_uri: str
+    bpp_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """What the buyer wants: one provider, items with counts and add-ons, billing, pickup place/time."""
+
+    bpp_uri: str
+    provider_id: str
+    location_id: str
+    items: tuple[tuple[str, int, tuple[str, ...]], ...]
+    billing_name: str
+    billing_phone: str
+    fulfillment_type: str = "pickup"
+    pickup_time: str | None = None
+    bpp_id: str | None = None
+
+
+class BuyerService:
+    """The BAP use cases; ``inbox`` stores the callbacks and wakes the waiting request."""
+
+    def __init__(
+        self,
+        uow: BuyerUnitOfWorkFactory,
+        transport: Transport,
+        signer: Signer,
+        clock: Clock,
+        inbox: BuyerInbox,
+        subscriber_id: str,
+        subscriber_url: str,
+        timeout: float = 10.0,
+    ) -> None:
+        self._uow = uow
+        self._transport = transport
+        self._signer = signer
+        self._clock = clock
+        self.inbox = inbox
+        self.subscriber_id = subscriber_id
+        self.subscriber_url = subscriber_url
+        self.timeout = timeout
+        self.receipts = inbox.issuer
+        inbox.on_countersigned = self._return_receipt
+
+    # --- the wire ---------------------------------------------------------------------------
+
+    def _context(self, action: Action, peer: Peer | None, transaction_id: str) -> Context:
+        return Context(
+            domain=DOMAIN,
+            action=action,
+            bap_id=self.subscriber_id,
+            bap_uri=self.subscriber_url,
+            transaction_id=transaction_id,
+            message_id=str(uuid.uuid4()),
+            timestamp=format_timestamp(self._clock.now()),
+            ttl=TTL,
+            bpp_id=peer.bpp_id if peer else None,
+            bpp_uri=peer.bpp_uri if peer else None,
+        )
+
+    async def _send(self, url: str, action: Action, ctx: Context, message: dict[str, Any]) -> None:
+        body = wire_bytes({"context": ctx.to_dict(), "message": message})
+        headers = self._signer.headers_for(body, self._clock.now())
+        target = f"{url.rstrip('/')}/{action.value}"
+        try:
+            resp = await asyncio.wait_for(self._transport.send(target, body, headers), timeout=self.timeout)
+        except Exception as exc:  # noqa: BLE001 - any failure to deliver is the peer's unreachability
+            raise PeerError(f"{action.value} to {target} failed: {exc}") from exc
+        try:
+            answer = json.loads(resp.body)
+        except ValueError:
+            answer = {}
+        ack = (
+            ((answer.get("message") or {}).get("ack") or {}).get("status")
+            if isinstance(answer, dict)
+            else None
+        )
+        if 200 <= resp.status < 300 and ack == "ACK":
+            return
+        error = (answer.get("error") or {}) if isinstance(answer, dict) else {}
+        reason = error.get("message") or resp.body[:200].decode(errors="replace")
+        raise PeerError(
+            f"{target} refused {action.value} (HTTP {resp.status}, code {error.get('code')}): {reason}",
+            code=str(error["code"]) if error.get("code") is not None else None,
+        )
+
+    async def _request(
+        self,
+        action: Action,
+        peer: Peer,
+        message: dict[str, Any],
+        wait: float | None = None,
+        collect: bool = False,
+    ) -> list[StoredCallback]:
+        """Send ``action`` and wait for its callback(s); ``collect`` gathers all within ``wait`` seconds."""
+        ctx = self._context(action, peer, peer.transaction_id)
+        reply = callback_action(action)
+        event = self.inbox.waiters.expect(ctx.message_id, reply)
+        try:
+            await self._send(peer.bpp_uri, action, ctx, message)
+            window = wait if wait is not None else self.timeout
+            try:
+                if collect:
+                    await asyncio.sleep(window)
+                else:
+                    await asyncio.wait_for(event.wait(), timeout=window)
+            except TimeoutError:
+                pass
+        finally:
+            self.inbox.waiters.done(ctx.message_id, reply)
+        found = await anyio.to_thread.run_sync(self._callbacks, ctx.message_id, reply.value)
+        if not found and not collect:
+            raise PeerError(f"no {reply.value} from {peer.bpp_uri} within {window:g} s", status=504)
+        for cb in found:
+            if not collect and isinstance(cb.document.get("error"), dict):
+                err = cb.document["error"]
+                raise SellerRefused(
+                    f"{reply.value}: {err.get('message') or 'refused'} (code {err.get('code')})",
+                    code=str(err.get("code")),
+                    paths=err.get("paths"),
+                )
+        return found
+
+    def _callbacks(self, message_id: str, action: str) -> list[StoredCallback]:
+        with self._uow(read_only=True) as uow:
+            return uow.callbacks.by_message(message_id, action)
+
+    # --- discovery and ordering -------------------------------------------------------------
+
+    async def search(
+        self, text: str | None, bpp_uri: str, *, provider_id: str | None = None, wait: float = 2.0
+    ) -> list[dict[str, Any]]:
+        """Send ``search`` to a BPP (or a gateway) and return the catalogs that came back within ``wait``."""
+        intent: dict[str, Any] = {}
+        if text:
+            intent["item"] = {"descriptor": {"name": text}}
+        if provider_id:
+            intent["provider"] = {"id": provider_id}
+        peer = Peer(str(uuid.uuid4()), bpp_uri)
+        found = await self._request(Action.SEARCH, peer, {"intent": intent}, wait=wait, collect=True)
+        return [
+            {
+                "bpp_id": cb.bpp_id,
+                "bpp_uri": cb.document["context"].get("bpp_uri"),
+                "transaction_id": cb.transaction_id,
+                "catalog": cb.document.get("message", {}).get("catalog"),
+                "error": cb.document.get("error"),
+            }
+            for cb in found
+        ]
+
+    async def order(self, req: OrderRequest) -> dict[str, Any]:
+        """select → on_select (quote) → init → on_init → confirm → on_confirm; returns the purchase."""
+        peer = Peer(str(uuid.uuid4()), req.bpp_uri, req.bpp_id)
+        fulfillment: dict[str, Any] = {
+            "type": FULFILLMENT_TYPES.get(req.fulfillment_type, req.fulfillment_type),
+            "stops": [{"type": "start", "location": {"id": req.location_id}}],
+        }
+        if req.pickup_time:
+            fulfillment["stops"][0]["time"] = {"timestamp": req.pickup_time}
+        items = [
+            {
+                "id": item_id,
+                "quantity": {"selected": {"count": count}},
+                "location_ids": [req.location_id],
+                **({"add_ons": [{"id": a} for a in add_ons]} if add_ons else {}),
+            }
+            for item_id, count, add_ons in req.items
+        ]
+        cart = {
+            "provider": {"id": req.provider_id, "locations": [{"id": req.location_id}]},
+            "items": items,
+            "fulfillments": [fulfillment],
+        }
+        if peer.bpp_id is None:
+            # Learn the seller's subscriber id from its on_search, in the same transaction.
+            intent = {"provider": {"id": req.provider_id}}
+            peer = self._learned(peer, (await self._request(Action.SEARCH, peer, {"intent": intent}))[0])
+        selected = (await self._request(Action.SELECT, peer, {"order": cart}))[0]
+        peer = self._learned(peer, selected)
+        quoted = selected.document["message"]["order"]
+        draft = {**cart, **{k: v for k, v in quoted.items() if k in ("quote", "items", "provider")}}
+        draft["billing"] = {"name": req.billing_name, "phone": req.billing_phone}
+        draft["fulfillments"] = [
+            {**f, "customer": {"person": {"name": req.billing_name}, "contact": {"phone": req.billing_phone}}}
+            for f in quoted.get("fulfillments") or [fulfillment]
+        ]
+        initialised = (await self._request(Action.INIT, peer, {"order": draft}))[0]
+        peer = self._learned(peer, initialised)
+        terms = initialised.document["message"]["order"]
+        confirmed = (await self._request(Action.CONFIRM, peer, {"order": {**draft, **terms}}))[0]
+        order_id = confirmed.document["message"]["order"].get("id")
+        if not order_id:
+            raise PeerError("on_confirm carried no order id")
+        return self.purchase(str(order_id))
+
+    @staticmethod
+    def _learned(peer: Peer, cb: StoredCallback) -> Peer:
+        ctx = cb.document.get("context", {})
+        return Peer(peer.transaction_id, ctx.get("bpp_uri") or peer.bpp_uri, ctx.get("bpp_id") or peer.bpp_id)
+
+    # --- after confirm ----------------------------------------------------------------------
+
+    def _purchase(self, order_id: str) -> Purchase:
+        with self._uow(read_only=True) as uow:
+            found = uow.purchases.get(order_id)
+        if found is None:
+            raise NotFound(f"no order {order_id!r} placed from this node", field="order_id")
+        return found
+
+    def _peer_of(self, order_id: str) -> Peer:
+        p = self._purchase(order_id)
+        return Peer(p.transaction_id, p.bpp_uri, p.bpp_id)
+
+    async def status(self, order_id: str) -> dict[str, Any]:
+        await self._request(Action.STATUS, self._peer_of(order_id), {"order_id": order_id})
+        return self.purchase(order_id)
+
+    async def cancel(
+        self, order_id: str, reason: str | None = None, reason_id: str = "001"
+    ) -> dict[str, Any]:
+        message: dict[str, Any] = {"order_id": order_id, "cancellation_reason_id": reason_id}
+        if reason:
+            message["descriptor"] = {"short_desc": reason}
+        await self._request(Action.CANCEL, self._peer_of(order_id), message)
+        return self.purchase(order_id)
+
+    async def rate(self, order_id: str, value: Decimal | int) -> dict[str, Any]:
+        rating = {"rating_category": "Order", "id": order_id, "value": str(value)}
+        cb = (await self._request(Action.RATING, self._peer_of(order_id), {"ratings": [rating]}))[0]
+        await anyio.to_thread.run_sync(self.inbox.note, order_id, "rating", str(value))
+        return {**self.purchase(order_id), "feedback": cb.document.get("message", {})}
+
+    async def track(self, order_id: str) -> dict[str, Any]:
+        cb = (await self._request(Action.TRACK, self._peer_of(order_id), {"order_id": order_id}))[0]
+        return dict(cb.document.get("message", {}))
+
+    async def support(self, order_id: str) -> dict[str, Any]:
+        cb = (
+            await self._request(Action.SUPPORT, self._peer_of(order_id), {"support": {"ref_id": order_id}})
+        )[0]
+        return dict(cb.document.get("message", {}))
+
+    async def update(self, order_id: str, update_target: str, order: dict[str, Any]) -> dict[str, Any]:
+        message = {"update_target": update_target, "order": {"id": order_id, **order}}
+        cb = (await self._request(Action.UPDATE, self._peer_of(order_id), message))[0]
+        return dict(cb.document.get("message", {}))
+
+    async def _return_receipt(self, purchase: Purchase, receipt: dict[str, Any]) -> None:
+        """Send the countersigned receipt to the seller (update, target "tags"); note how it went."""
+        try:
+            await self.update(purchase.order_id, "tags", {"tags": [receipt_tag_group(receipt)]})
+            outcome: dict[str, Any] = {"delivered": True}
+        except ServiceError as exc:
+            outcome = {"delivered": False, "reason": exc.message}
+        await anyio.to_thread.run_sync(self.inbox.note, purchase.order_id, "receipt_returned", outcome)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def purchase(self, order_id: str) -> dict[str, Any]:
+        """One order as the API shows it: status, fulfillment state, the order and its receipt."""
+        p = self._purchase(order_id)
+        with self._uow(read_only=True) as uow:
+            receipt = uow.receipts.get(order_id)
+        return {
+            "order_id": p.order_id,
+            "status": p.status,
+            "fulfillment_state": p.document.get("fulfillment_state"),
+            "bpp_id": p.bpp_id,
+            "bpp_uri": p.bpp_uri,
+            "provider_id": p.provider_id,
+            "transaction_id": p.transaction_id,
+            "updated_at": p.updated_at.isoformat(),
+            "order": p.document.get("order"),
+            "rating": p.document.get("rating"),
+            "receipt_state": (p.document.get("receipt") or {}).get("state"),
+            "receipt_problem": (p.document.get("receipt") or {}).get("problem"),
+            "receipt_returned": p.document.get("receipt_returned"),
+            "receipt": receipt,
+        }
+
+    def purchases(self) -> list[dict[str, Any]]:
+        with self._uow(read_only=True) as uow:
+            rows = uow.purchases.all()
+        return [
+            {
+                "order_id": p.order_id,
+                "status": p.status,
+                "fulfillment_state": p.document.get("fulfillment_state"),
+                "bpp_id": p.bpp_id,
+                "provider_id": p.provider_id,
+                "updated_at": p.updated_at.isoformat(),
+            }
+            for p in rows
+        ]
+
+    def transaction(self, transaction_id: str) -> list[dict[str, Any]]:
+        with self._uow(read_only=True) as uow:
+            rows = uow.callbacks.for_transaction(transaction_id)
+        return [
+            {
+                "id": c.id,
+                "action": c.action,
+                "message_id": c.message_id,
+                "bpp_id": c.bpp_id,
+                "received_at": c.received_at.isoformat(),
+                "document": c.document,
+            }
+            for c in rows
+        ]

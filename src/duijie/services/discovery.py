@@ -1,0 +1,270 @@
+"""The record store of discovery: this node's own record, and peers' records verified on entry.
+
+Every record is checked with :func:`duijie.protocol.records.check_record` before it is stored,
+so anything this node re-serves to other peers has been verified here. The keys of an
+accepted record go into the peer key table (source ``peer-record``), which is how signatures
+of nodes learned by peer exchange can be checked without a registry.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import anyio.to_thread
+
+from duijie.protocol.canonical import canonical_bytes
+from duijie.protocol.keys import NodeKeys
+from duijie.protocol.records import (
+    Check,
+    NodeRecord,
+    ProviderEntry,
+    RecordFormatError,
+    RecordKey,
+    RecordSignature,
+    RecordVerdict,
+    SignedCatalog,
+    SignedRecord,
+    check_record,
+    record_from_dict,
+    sign_record,
+)
+from duijie.services.ports import (
+    Clock,
+    KnownKey,
+    ListingSummary,
+    NodeRecordRepository,
+    PeerCatalogRepository,
+    PeerRepository,
+    StoredListing,
+    UnitOfWork,
+)
+
+log = logging.getLogger("duijie.discovery")
+
+PEER_KEY_SOURCE = "peer-record"
+#: Largest page a peer may ask for (``GET /peers/records?limit=``).
+MAX_PAGE = 200
+
+
+class DiscoveryUnitOfWork(UnitOfWork, Protocol):
+    node_records: NodeRecordRepository
+    peer_catalogs: PeerCatalogRepository
+    peers: PeerRepository
+
+    def __enter__(self) -> DiscoveryUnitOfWork: ...
+
+
+class DiscoveryUowFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> DiscoveryUnitOfWork: ...
+
+
+#: Asks the trusted registries for (subscriber_id, unique_key_id); the public key or None.
+RegistryCheck = Callable[[str, str], Awaitable[str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class OwnNode:
+    """What this node says about itself in its record."""
+
+    subscriber_id: str
+    url: str
+    roles: tuple[str, ...]
+    domains: tuple[str, ...] = ("*",)
+    record_ttl: timedelta = timedelta(hours=1)
+
+    @property
+    def peer_url(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _rough(point: tuple[float, float] | None) -> tuple[float, float] | None:
+    # A record says roughly where the node trades (about 10 km), not a street address.
+    return None if point is None else (round(point[0], 1), round(point[1], 1))
+
+
+class RecordStore:
+    """Own record publication and verified intake of peers' records."""
+
+    def __init__(
+        self,
+        uow: DiscoveryUowFactory,
+        clock: Clock,
+        own: OwnNode,
+        own_keys: Callable[[], Sequence[NodeKeys]],
+        listings: Callable[[], list[ListingSummary]],
+        listing: Callable[[str], StoredListing],
+        registry_check: RegistryCheck | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self.own = own
+        self._own_keys = own_keys
+        self._listings = listings
+        self._listing = listing
+        self._registry_check = registry_check
+        self._location: tuple[float, float] | None = None
+
+    # ---- own record --------------------------------------------------------------------------
+    def publish_self(self, *, force: bool = False) -> SignedRecord:
+        """Re-issue this node's record when its catalogs changed or half its life passed."""
+        now = self._clock.now()
+        providers = tuple(ProviderEntry(s.provider_id, s.digest, s.version) for s in self._listings())
+        with self._uow() as uow:
+            current = uow.node_records.get(self.own.subscriber_id)
+            previous = record_from_dict(json.loads(current.document)) if current else None
+            keys = [k for k in self._own_keys() if k.is_valid_at(now)]
+            signing = max(keys, key=lambda k: k.valid_from)
+            if previous is not None and not force:
+                half_life = previous.record.expires_at - self.own.record_ttl / 2
+                same_key = previous.signature.unique_key_id == signing.unique_key_id
+                if previous.record.providers == providers and now < half_life and same_key:
+                    return previous
+            record = NodeRecord(
+                subscriber_id=self.own.subscriber_id,
+                url=self.own.url,
+                peer_url=self.own.peer_url,
+                roles=self.own.roles,
+                keys=tuple(
+                    RecordKey(k.unique_key_id, k.signing.public_key_base64(), k.encryption.public_key_base64(),
+                              k.valid_from, k.valid_until)
+                    for k in keys
+                ),
+                domains=self.own.domains,
+                location=_rough(self._provider_location(providers)),
+                providers=providers,
+                issued_at=now,
+                expires_at=now + self.own.record_ttl,
+                sequence=(previous.record.sequence + 1) if previous else 1,
+            )
+            endorse = None
+            if previous is not None and previous.signature.unique_key_id != signing.unique_key_id:
+                # Key rotated: the old key (still in the ring) vouches for the new one.
+                old = next((k for k in self._own_keys() if k.unique_key_id == previous.signature.unique_key_id), None)
+                endorse = (old.signing, old.unique_key_id) if old is not None else None
+            signed = sign_record(record, signing.signing, signing.unique_key_id, endorse)
+            uow.node_records.put(self.own.subscriber_id, record.sequence, _utc(record.expires_at),
+                                 json.dumps(signed.to_dict(), ensure_ascii=False), now)
+            uow.commit()
+        log.info("published own record #%d (%d providers)", record.sequence, len(providers))
+        return signed
+
+    def _provider_location(self, providers: tuple[ProviderEntry, ...]) -> tuple[float, float] | None:
+        if self._location is None and providers:
+            for loc in self._listing(providers[0].provider_id).listing.provider.locations:
+                if loc.geo is not None:
+                    self._location = (loc.geo.lat, loc.geo.lon)
+                    break
+        return self._location
+
+    def own_record(self) -> dict[str, Any]:
+        return self.publish_self().to_dict()
+
+    def sign_catalog(self, provider_id: str) -> SignedCatalog:
+        """The merchant-signed catalog of a provider this node hosts."""
+        stored = self._listing(provider_id)
+        listing = json.loads(stored.document)
+        now = self._clock.now()
+        keys = max((k for k in self._own_keys() if k.is_valid_at(now)), key=lambda k: k.valid_from)
+        signed = sign_record_bytes(keys, listing)
+        return SignedCatalog(self.own.subscriber_id, provider_id, stored.version, listing, signed)
+
+    # ---- serving -----------------------------------------------------------------------------
+    def records_page(self, since: str | None, limit: int) -> dict[str, Any]:
+        """Verified records changed after cursor ``since``, at most ``limit`` (≤ MAX_PAGE)."""
+        try:
+            cursor = max(int(since), 0) if since else 0
+        except ValueError:
+            cursor = 0
+        limit = max(1, min(limit, MAX_PAGE))
+        with self._uow(read_only=True) as uow:
+            rows = uow.node_records.changed_since(cursor, limit + 1, self._clock.now())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = rows[-1].change_seq if rows else cursor
+        return {"records": [json.loads(r.document) for r in rows], "next": str(next_cursor), "more": more}
+
+    def records(self) -> list[SignedRecord]:
+        """Every valid verified record, own included."""
+        with self._uow(read_only=True) as uow:
+            rows = uow.node_records.valid(self._clock.now())
+        return [record_from_dict(json.loads(r.document)) for r in rows]
+
+    def record_of(self, subscriber_id: str) -> SignedRecord | None:
+        with self._uow(read_only=True) as uow:
+            row = uow.node_records.get(subscriber_id)
+        if row is None or row.expires_at <= self._clock.now():
+            return None
+        return record_from_dict(json.loads(row.document))
+
+    # ---- intake ------------------------------------------------------------------------------
+    async def accept(self, data: Any) -> tuple[Check, SignedRecord | None]:
+        """Verify a record from a peer and store it when it is sound and newer."""
+        try:
+            signed = record_from_dict(data)
+        except RecordFormatError as exc:
+            return Check(RecordVerdict.BAD_FORMAT, str(exc)), None
+        sid = signed.record.subscriber_id
+        if sid == self.own.subscriber_id:
+            return Check(RecordVerdict.KEY_NOT_TRUSTED, "a record in our own name"), None
+        known, current_seq = await anyio.to_thread.run_sync(self._known_keys, sid)
+        if current_seq is not None and signed.record.sequence <= current_seq:
+            return Check(RecordVerdict.ACCEPTED, "not newer"), None
+        check = check_record(signed, self._clock.now(), known)
+        if check.verdict is RecordVerdict.KEY_NOT_TRUSTED and check.key_changed and self._registry_check:
+            vouched = await self._registry_check(sid, signed.signature.unique_key_id)
+            if vouched == signed.signature.signing_public_key:
+                check = check_record(signed, self._clock.now(), known, registry_confirmed=True)
+        elif check.accepted and not known and self._registry_check:
+            # First contact: a trusted registry that knows this key id otherwise exposes an impostor.
+            vouched = await self._registry_check(sid, signed.signature.unique_key_id)
+            if vouched is not None and vouched != signed.signature.signing_public_key:
+                check = Check(RecordVerdict.KEY_NOT_TRUSTED, "a trusted registry knows another key")
+        if not check.accepted:
+            log.warning("refused record for %s: %s", sid, check.reason)
+            return check, None
+        await anyio.to_thread.run_sync(self._store, signed)
+        return check, signed
+
+    def _known_keys(self, subscriber_id: str) -> tuple[list[str], int | None]:
+        with self._uow(read_only=True) as uow:
+            row = uow.node_records.get(subscriber_id)
+            keys = [k.signing_public_key for k in uow.known_keys.all() if k.subscriber_id == subscriber_id]
+        seq = None
+        if row is not None:
+            seq = row.sequence
+            keys += [k.signing_public_key for k in record_from_dict(json.loads(row.document)).record.keys]
+        return sorted(set(keys)), seq
+
+    def _store(self, signed: SignedRecord) -> None:
+        r, now = signed.record, self._clock.now()
+        with self._uow() as uow:
+            uow.node_records.put(r.subscriber_id, r.sequence, _utc(r.expires_at),
+                                 json.dumps(signed.to_dict(), ensure_ascii=False), now)
+            for k in r.keys:
+                uow.known_keys.put(
+                    KnownKey(r.subscriber_id, k.unique_key_id, k.signing_public_key, k.encr_public_key, r.url,
+                             k.valid_from, k.valid_until, PEER_KEY_SOURCE),
+                    now,
+                )
+            if r.peer_url != self.own.peer_url:
+                uow.peers.add(r.peer_url, r.subscriber_id)
+            uow.commit()
+
+
+
+def sign_record_bytes(keys: NodeKeys, document: dict[str, Any]) -> RecordSignature:
+    """A detached signature by ``keys`` over the canonical bytes of ``document``."""
+    sig = keys.signing.sign(canonical_bytes(document))
+    return RecordSignature(keys.unique_key_id, keys.signing.public_key_base64(), base64.b64encode(sig).decode())

@@ -1,0 +1,151 @@
+"""The gateway (BG) role: multicast a BAP's ``search`` to the BPPs this node knows.
+
+A ``search`` without ``bpp_id`` reaching a gateway is forwarded, byte for byte with the BAP's
+own ``Authorization``, to every known BPP whose record matches the domain (and area, when the
+search names a city or gives a point), with the gateway's ``X-Gateway-Authorization`` added;
+each BPP verifies both signatures. BPPs answer ``on_search`` straight to the BAP's
+``bap_uri`` (the Beckn-allowed direct path), so the gateway never holds or re-signs a catalog:
+it cannot alter one unnoticed, and catalogs in the local index are merchant-signed anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from duijie.protocol.keys import NodeKeys
+from duijie.protocol.outbound import add_gateway_signature
+from duijie.protocol.pipeline import Verified
+from duijie.protocol.records import SignedRecord
+from duijie.services.beckn_inbox import Handler, Nack
+from duijie.services.ports import Clock, Transport
+
+log = logging.getLogger("duijie.gateway")
+
+#: The raw request being handled (body, headers): set by :func:`capture_raw` around the inbox,
+#: because a forward must carry the BAP's exact bytes and signature.
+RAW_REQUEST: contextvars.ContextVar[tuple[bytes, Mapping[str, str]] | None] = contextvars.ContextVar(
+    "duijie_raw_request", default=None
+)
+
+
+def capture_raw(receive: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap ``BecknInbox.receive`` so handlers can see the raw body and headers."""
+
+    async def wrapped(raw_body: bytes, headers: dict[str, str], path_action: str) -> Any:
+        token = RAW_REQUEST.set((raw_body, headers))
+        try:
+            return await receive(raw_body, headers, path_action)
+        finally:
+            RAW_REQUEST.reset(token)
+
+    return wrapped
+
+
+def _domain_matches(record_domains: Sequence[str], domain: str) -> bool:
+    return not domain or "*" in record_domains or domain in record_domains
+
+
+def _near(record: SignedRecord, point: tuple[float, float] | None, km: float) -> bool:
+    loc = record.record.location
+    if point is None or loc is None:
+        return True
+    # Records carry a rough location (0.1°), so compare generously: about 1° ≈ 111 km.
+    return abs(loc[0] - point[0]) * 111 <= km + 15 and abs(loc[1] - point[1]) * 85 <= km + 15
+
+
+def _search_point(message: dict[str, Any]) -> tuple[tuple[float, float] | None, float]:
+    try:
+        circle = message["intent"]["fulfillment"]["stops"][0]["location"]["circle"]
+        lat, lon = (float(x) for x in str(circle["gps"]).split(","))
+        radius = float(circle.get("radius", {}).get("value", 10))
+        return (lat, lon), radius
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return None, 0.0
+
+
+@dataclass
+class GatewayStats:
+    forwarded: int = 0
+    failed: int = 0
+
+
+class GatewayService:
+    """Multicasts ``search``; other actions and targeted searches go to the local handler."""
+
+    def __init__(
+        self,
+        own_subscriber_id: str,
+        records: Callable[[], list[SignedRecord]],
+        keys: Callable[[], NodeKeys],
+        transport: Transport,
+        clock: Clock,
+        local: Handler | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self._own = own_subscriber_id
+        self._records = records
+        self._keys = keys
+        self._transport = transport
+        self._clock = clock
+        self._local = local
+        self._timeout = timeout
+        self.stats = GatewayStats()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def targets(self, verified: Verified) -> list[SignedRecord]:
+        """Known BPPs matching the search's domain and area (never the BAP or this node)."""
+        ctx = verified.context
+        point, radius = _search_point(verified.message)
+        return [
+            r for r in self._records()
+            if "BPP" in r.record.roles
+            and r.record.subscriber_id not in (self._own, ctx.bap_id)
+            and _domain_matches(r.record.domains, ctx.domain)
+            and _near(r, point, radius)
+        ]
+
+    async def handle_search(self, verified: Verified) -> Nack | None:
+        """The inbox handler for ``search``."""
+        raw = RAW_REQUEST.get()
+        if verified.context.bpp_id or raw is None:
+            return await self._delegate(verified)
+        targets = await asyncio.to_thread(self.targets, verified)
+        task = asyncio.create_task(self._multicast(raw[0], raw[1], targets))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        if self._local is not None:
+            await self._local(verified)  # this node's own providers answer too
+        return None
+
+    async def _delegate(self, verified: Verified) -> Nack | None:
+        if self._local is not None:
+            return await self._local(verified)
+        return None
+
+    async def _multicast(self, body: bytes, headers: Mapping[str, str], targets: list[SignedRecord]) -> None:
+        forward = {k: v for k, v in headers.items() if k.lower() in ("authorization", "content-type")}
+        signed = add_gateway_signature(body, forward, self._keys(), self._clock.now())
+
+        async def one(record: SignedRecord) -> None:
+            url = record.record.url.rstrip("/") + "/search"
+            try:
+                resp = await asyncio.wait_for(self._transport.send(url, body, signed), self._timeout)
+                if resp.status == 200:
+                    self.stats.forwarded += 1
+                    return
+                log.info("BPP %s refused the search: %s", record.record.subscriber_id, resp.status)
+            except Exception as exc:  # noqa: BLE001 - a BPP that fails just gives no answer
+                log.info("BPP %s unreachable: %s", record.record.subscriber_id, exc)
+            self.stats.failed += 1
+
+        await asyncio.gather(*(one(r) for r in targets))
+
+    async def drain(self) -> None:
+        """Wait for multicasts in flight (tests, shutdown)."""
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -1,0 +1,202 @@
+"""The buyer's local index: verified signed catalogs from peers, searchable when sellers are offline.
+
+Each catalog is mapped to flat search documents — the provider, each item, room, job and
+producer offer — once per physical location, so geo and opening-hours filters are exact and a
+result names the location it is at. Documents are keyed ``subscriber_id|provider_id`` so two
+nodes hosting the same provider id never collide. Results carry the catalog's age.
+
+The text index itself is an adapter (``duijie.search``); this module reaches it through the
+:class:`TextIndex` port and builds documents/queries with factories the composition root
+passes in, so the service layer never imports the adapter.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, Protocol
+
+from duijie.domain.listing import Listing
+from duijie.domain.provider import Location
+from duijie.domain.text import LocalText
+from duijie.interchange.listing_json import listing_from_document
+from duijie.services.discovery import DiscoveryUowFactory
+from duijie.services.ports import Clock, StoredCatalog
+
+log = logging.getLogger("duijie.index")
+KEY_SEP = "|"
+
+
+class TextIndex(Protocol):
+    """The subset of ``duijie.search.SearchIndex`` this service uses."""
+
+    def add(self, docs: Iterable[Any]) -> int: ...
+
+    def remove_provider(self, provider_id: str) -> int: ...
+
+    def query(self, q: Any) -> list[Any]: ...
+
+
+DocFactory = Callable[..., Any]
+QueryFactory = Callable[..., Any]
+
+
+def index_key(subscriber_id: str, provider_id: str) -> str:
+    return f"{subscriber_id}{KEY_SEP}{provider_id}"
+
+
+def _body(*texts: LocalText | str | None) -> str:
+    parts = [t.both(" ") if isinstance(t, LocalText) else t for t in texts if t]
+    return " ".join(p for p in parts if p)
+
+
+def _place(loc: Location | None) -> dict[str, Any]:
+    if loc is None:
+        return {}
+    out: dict[str, Any] = {"hours": loc.opening_hours, "timezone": loc.time_zone, "location_ids": (loc.id,)}
+    if loc.geo is not None:
+        out.update(lat=loc.geo.lat, lon=loc.geo.lon)
+    return out
+
+
+def listing_documents(listing: Listing, subscriber_id: str, node_url: str | None, version: int,
+                      fetched_at: datetime, make: DocFactory) -> list[Any]:
+    """Search documents for one listing: every searchable thing at every location it is offered."""
+    p = listing.provider
+    key = index_key(subscriber_id, p.id)
+    common = {"provider_id": key, "node_url": node_url, "subscriber_id": subscriber_id,
+              "catalog_version": str(version), "fetched_at": fetched_at}
+    locations: list[Location | None] = list(p.locations) or [None]
+    by_id = {loc.id: loc for loc in p.locations}
+
+    def at(loc_id: str | None) -> list[Location | None]:
+        return [by_id[loc_id]] if loc_id in by_id else locations
+
+    def suffix(loc: Location | None) -> str:
+        return f"@{loc.id}" if loc is not None else ""
+
+    docs: list[Any] = []
+    for loc in locations:
+        docs.append(make(doc_id=f"{key}/provider{suffix(loc)}", kind="provider", title_zh=p.name.zh,
+                         title_en=p.name.en, body=_body(p.description, loc.name if loc else None),
+                         category=p.kind.value, **_place(loc), **common))
+    sections = {s.id: s.name for s in listing.catalog.sections}
+    for item in listing.catalog.items:
+        for loc in locations:
+            place = _place(loc)
+            if item.available_hours:
+                place["hours"] = item.available_hours
+            docs.append(make(doc_id=f"{key}/item/{item.id}{suffix(loc)}", kind="item", title_zh=item.name.zh,
+                             title_en=item.name.en, body=_body(item.description, sections.get(item.section_id),
+                                                               p.name),
+                             category=item.category, diet=tuple(d.value for d in item.diet),
+                             price=item.price.amount, currency=item.price.currency, **place, **common))
+    for res in listing.resources:
+        for loc in at(res.location_id):
+            docs.append(make(doc_id=f"{key}/resource/{res.id}{suffix(loc)}", kind="resource",
+                             title_zh=res.name.zh, title_en=res.name.en,
+                             body=_body(res.description, f"{res.capacity} people {res.capacity}人",
+                                        res.kind.value.replace("_", " "), p.name),
+                             category=res.kind.value, capacity=res.capacity,
+                             price=res.deposit.amount if res.deposit else None,
+                             currency=res.deposit.currency if res.deposit else None, **_place(loc), **common))
+    for job in listing.jobs:
+        for loc in at(job.location_id):
+            docs.append(make(doc_id=f"{key}/job/{job.id}{suffix(loc)}", kind="job", title_zh=job.title.zh,
+                             title_en=job.title.en, body=_body(job.duties, *job.requirements, p.name),
+                             category=job.employment_type.value, **_place(loc), **common))
+    for offer in listing.offers:
+        first = offer.tiers[0].unit_price if offer.tiers else None
+        for loc in at(offer.location_id):
+            docs.append(make(doc_id=f"{key}/offer/{offer.id}{suffix(loc)}", kind="offer",
+                             title_zh=offer.name.zh, title_en=offer.name.en,
+                             body=_body(offer.description, f"per {offer.unit}", p.name), category=offer.category,
+                             price=first.amount if first else None, currency=first.currency if first else None,
+                             **_place(loc), **common))
+    return docs
+
+
+class LocalIndex:
+    """Feeds the text index from fetched catalogs and answers searches with result age."""
+
+    def __init__(self, uow: DiscoveryUowFactory, clock: Clock, index: TextIndex, make_doc: DocFactory,
+                 make_query: QueryFactory) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._index = index
+        self._make_doc = make_doc
+        self._make_query = make_query
+
+    def on_catalog(self, catalog: StoredCatalog | None, subscriber_id: str, provider_id: str) -> None:
+        """Catalog listener: (re)index a verified catalog, or drop one no longer published."""
+        key = index_key(subscriber_id, provider_id)
+        self._index.remove_provider(key)
+        if catalog is None:
+            return
+        signed = json.loads(catalog.document)
+        try:
+            listing = listing_from_document(signed["listing"])
+        except Exception as exc:  # noqa: BLE001 - a signed but unreadable catalog is skipped, not fatal
+            log.warning("catalog %s of %s not indexed: %s", provider_id, subscriber_id, exc)
+            return
+        node_url = self._node_url(subscriber_id)
+        docs = listing_documents(listing, subscriber_id, node_url, catalog.version, catalog.fetched_at,
+                                 self._make_doc)
+        self._index.add(docs)
+
+    def _node_url(self, subscriber_id: str) -> str | None:
+        with self._uow(read_only=True) as uow:
+            row = uow.node_records.get(subscriber_id)
+        if row is None:
+            return None
+        return str(json.loads(row.document)["record"]["url"])
+
+    def rebuild(self) -> int:
+        """Index every held catalog again (e.g. after the index schema was created)."""
+        with self._uow(read_only=True) as uow:
+            catalogs = uow.peer_catalogs.all()
+        for c in catalogs:
+            self.on_catalog(c, c.subscriber_id, c.provider_id)
+        return len(catalogs)
+
+    def search(self, **criteria: Any) -> list[dict[str, Any]]:
+        """Run a query (``SearchQuery`` fields) and describe each hit with provider, location and age."""
+        hits = self._index.query(self._make_query(**criteria))
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            held = {index_key(c.subscriber_id, c.provider_id): c for c in uow.peer_catalogs.all()}
+        listings: dict[str, Listing] = {}
+        out: list[dict[str, Any]] = []
+        for hit in hits:
+            catalog = held.get(hit.provider_id)
+            if catalog is None:
+                continue  # stale index row of a catalog since removed
+            if hit.provider_id not in listings:
+                listings[hit.provider_id] = listing_from_document(json.loads(catalog.document)["listing"])
+            listing = listings[hit.provider_id]
+            loc_id = hit.doc_id.rsplit("@", 1)[1] if "@" in hit.doc_id.rsplit("/", 1)[-1] else None
+            loc = listing.provider.location(loc_id) if loc_id else None
+            out.append({
+                "provider_id": catalog.provider_id,
+                "provider_name": {"zh": listing.provider.name.zh, "en": listing.provider.name.en},
+                "bpp_id": catalog.subscriber_id,
+                "bpp_uri": hit.node_url,
+                "kind": hit.kind,
+                "doc_id": hit.doc_id,
+                "title": hit.title,
+                "score": round(float(hit.score), 4),
+                "why": list(hit.why),
+                "price": None if hit.price is None else str(hit.price),
+                "currency": hit.currency,
+                "distance_km": None if hit.distance_km is None else round(hit.distance_km, 2),
+                "location": None if loc is None else {
+                    "id": loc.id, "name": {"zh": loc.name.zh, "en": loc.name.en},
+                    "address": f"{loc.address.street}, {loc.address.locality}",
+                },
+                "source": "local-index",
+                "fetched_at": catalog.fetched_at.isoformat(),
+                "age_seconds": max(0, int((now - catalog.fetched_at).total_seconds())),
+            })
+        return out

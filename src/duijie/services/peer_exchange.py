@@ -1,0 +1,301 @@
+"""Peer exchange: poll peers for records changed since a cursor, fetch catalogs whose digest moved.
+
+Each round asks at most ``fanout`` peers (a random choice, so news spreads like gossip:
+rounds to reach every node grow with log N), reads bounded pages, verifies every record
+through the :class:`~duijie.services.discovery.RecordStore`, and fetches a catalog only when
+the digest in a verified record differs from the one held. Slow or dead peers are cut off
+by timeouts and backed off; oversized answers are refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import anyio.to_thread
+
+from duijie.protocol.records import (
+    RecordFormatError,
+    SignedCatalog,
+    SignedRecord,
+    catalog_from_dict,
+    catalog_problem,
+)
+from duijie.services.discovery import MAX_PAGE, DiscoveryUowFactory, RecordStore
+from duijie.services.ports import Clock, PeerState, StoredCatalog, Transport
+
+log = logging.getLogger("duijie.peers")
+
+
+class PeerError(Exception):
+    """A peer answered badly, too much, too late or not at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeLimits:
+    """Bounds that keep a hostile or broken peer from costing more than a little."""
+
+    page_limit: int = MAX_PAGE
+    max_records_per_round: int = 1000
+    max_body_bytes: int = 4_000_000
+    timeout: float = 5.0
+    fanout: int = 8
+    backoff: timedelta = timedelta(seconds=30)
+
+
+class PeerClient(Protocol):
+    """How to ask one peer (HTTP in production; direct calls in the benchmark)."""
+
+    async def records(self, peer_url: str, since: str | None, limit: int) -> dict[str, Any]: ...
+
+    async def catalog(self, peer_url: str, subscriber_id: str, provider_id: str) -> dict[str, Any]: ...
+
+
+class HttpPeerClient:
+    """The ``/peers/...`` endpoints over the node's :class:`Transport` (POST with a JSON body)."""
+
+    def __init__(self, transport: Transport, limits: ExchangeLimits) -> None:
+        self._transport = transport
+        self._limits = limits
+        self.bytes_received = 0
+
+    async def _call(self, url: str, query: Mapping[str, Any]) -> dict[str, Any]:
+        body = json.dumps(dict(query)).encode()
+        try:
+            resp = await asyncio.wait_for(
+                self._transport.send(url, body, {"Content-Type": "application/json"}), self._limits.timeout
+            )
+        except TimeoutError as exc:
+            raise PeerError(f"{url}: no answer in {self._limits.timeout}s") from exc
+        except Exception as exc:  # noqa: BLE001 - any transport failure is the peer's failure
+            raise PeerError(f"{url}: {exc}") from exc
+        if len(resp.body) > self._limits.max_body_bytes:
+            raise PeerError(f"{url}: answer of {len(resp.body)} bytes is over the limit")
+        self.bytes_received += len(resp.body)
+        if resp.status != 200:
+            raise PeerError(f"{url}: HTTP {resp.status}")
+        try:
+            data = json.loads(resp.body)
+        except ValueError as exc:
+            raise PeerError(f"{url}: not JSON") from exc
+        if not isinstance(data, dict):
+            raise PeerError(f"{url}: not a JSON object")
+        return data
+
+    async def records(self, peer_url: str, since: str | None, limit: int) -> dict[str, Any]:
+        return await self._call(f"{peer_url}/peers/records", {"since": since, "limit": limit})
+
+    async def catalog(self, peer_url: str, subscriber_id: str, provider_id: str) -> dict[str, Any]:
+        url = f"{peer_url}/peers/catalogs/{quote(provider_id, safe='')}"
+        return await self._call(url, {"subscriber_id": subscriber_id})
+
+
+@dataclass
+class RoundStats:
+    """What one round did (for logs, tests and the convergence benchmark)."""
+
+    peers_asked: int = 0
+    peers_failed: int = 0
+    records_accepted: int = 0
+    records_refused: int = 0
+    catalogs_fetched: int = 0
+    catalogs_refused: int = 0
+    refusals: list[str] = field(default_factory=list)
+
+
+CatalogListener = Callable[[StoredCatalog | None, str, str], None]
+
+
+class PeerExchange:
+    """Runs rounds of peer exchange for one node."""
+
+    def __init__(
+        self,
+        store: RecordStore,
+        uow: DiscoveryUowFactory,
+        clock: Clock,
+        client: PeerClient,
+        limits: ExchangeLimits | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self._uow = uow
+        self._clock = clock
+        self._client = client
+        self.limits = limits or ExchangeLimits()
+        self._rng = rng or random.Random()
+        #: Called with (catalog or None when removed, subscriber_id, provider_id).
+        self.catalog_listeners: list[CatalogListener] = []
+
+    def add_peers(self, urls: Sequence[str]) -> None:
+        with self._uow() as uow:
+            for url in urls:
+                uow.peers.add(url.rstrip("/"))
+            uow.commit()
+
+    def _due_peers(self) -> list[PeerState]:
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            peers = uow.peers.all()
+        own = self.store.own.peer_url
+        due = [p for p in peers if p.url != own and (p.next_attempt_at is None or p.next_attempt_at <= now)]
+        if len(due) > self.limits.fanout:
+            due = self._rng.sample(due, self.limits.fanout)
+        return due
+
+    async def run_round(self) -> RoundStats:
+        """Publish our own record if it changed, then ask up to ``fanout`` peers for news."""
+        await anyio.to_thread.run_sync(self.store.publish_self)
+        stats = RoundStats()
+        peers = await anyio.to_thread.run_sync(self._due_peers)
+        await asyncio.gather(*(self._sync_guarded(p, stats) for p in peers))
+        return stats
+
+    async def _sync_guarded(self, peer: PeerState, stats: RoundStats) -> None:
+        stats.peers_asked += 1
+        try:
+            # One deadline for the whole exchange with this peer, however many pages it sends.
+            await asyncio.wait_for(self.sync_peer(peer, stats), self.limits.timeout * 3)
+        except (PeerError, TimeoutError) as exc:
+            stats.peers_failed += 1
+            log.info("peer %s failed: %s", peer.url, exc)
+            retry = self._clock.now() + self.limits.backoff * min(2 ** peer.failures, 16)
+            await anyio.to_thread.run_sync(self._mark_failed, peer.url, retry)
+
+    def _mark_failed(self, url: str, retry_at: Any) -> None:
+        with self._uow() as uow:
+            uow.peers.mark_failed(url, self._clock.now(), retry_at)
+            uow.commit()
+
+    def _mark_ok(self, url: str, cursor: str | None) -> None:
+        with self._uow() as uow:
+            uow.peers.mark_ok(url, cursor, self._clock.now())
+            uow.commit()
+
+    async def sync_peer(self, peer: PeerState, stats: RoundStats) -> None:
+        """Read the peer's changed records page by page (bounded), then the catalogs they name."""
+        cursor, taken = peer.cursor, 0
+        accepted: list[SignedRecord] = []
+        while taken < self.limits.max_records_per_round:
+            limit = min(self.limits.page_limit, self.limits.max_records_per_round - taken)
+            page = await self._client.records(peer.url, cursor, limit)
+            items = page.get("records")
+            if not isinstance(items, list) or len(items) > limit:
+                raise PeerError(f"{peer.url}: page is not a list of at most {limit} records")
+            for item in items:
+                check, signed = await self.store.accept(item)
+                if not check.accepted:
+                    stats.records_refused += 1
+                    stats.refusals.append(f"{check.verdict.value}: {check.reason}")
+                elif signed is not None:
+                    stats.records_accepted += 1
+                    accepted.append(signed)
+            taken += len(items)
+            cursor = str(page.get("next", cursor))
+            if not page.get("more") or not items:
+                break
+        await anyio.to_thread.run_sync(self._mark_ok, peer.url, cursor)
+        for signed in accepted:
+            await self._refresh_catalogs(signed, peer.url, stats)
+
+    async def _refresh_catalogs(self, signed: SignedRecord, via: str, stats: RoundStats) -> None:
+        record = signed.record
+        held = await anyio.to_thread.run_sync(self._held_digests, record.subscriber_id)
+        for entry in record.providers:
+            if held.get(entry.provider_id) == entry.digest:
+                continue
+            catalog = await self._fetch_catalog(signed, entry.provider_id, via, stats)
+            if catalog is not None:
+                stats.catalogs_fetched += 1
+                await anyio.to_thread.run_sync(self._keep_catalog, catalog, entry.digest)
+        listed = {p.provider_id for p in record.providers}
+        for gone in set(held) - listed:
+            await anyio.to_thread.run_sync(self._drop_catalog, record.subscriber_id, gone)
+
+    async def _fetch_catalog(self, signed: SignedRecord, provider_id: str, via: str,
+                             stats: RoundStats) -> SignedCatalog | None:
+        # The owner first; then the peer that told us, which keeps a verified copy.
+        for source in dict.fromkeys((signed.record.peer_url, via)):
+            try:
+                data = await self._client.catalog(source, signed.record.subscriber_id, provider_id)
+                catalog = catalog_from_dict(data)
+            except (PeerError, RecordFormatError) as exc:
+                log.info("catalog %s from %s: %s", provider_id, source, exc)
+                continue
+            problem = catalog_problem(catalog, signed.record)
+            if problem is None:
+                return catalog
+            stats.catalogs_refused += 1
+            stats.refusals.append(f"catalog {provider_id} from {source}: {problem}")
+            log.warning("refused catalog %s from %s: %s", provider_id, source, problem)
+        return None
+
+    def _held_digests(self, subscriber_id: str) -> dict[str, str]:
+        with self._uow(read_only=True) as uow:
+            return {c.provider_id: c.digest for c in uow.peer_catalogs.all() if c.subscriber_id == subscriber_id}
+
+    def _keep_catalog(self, catalog: SignedCatalog, digest: str) -> None:
+        stored = StoredCatalog(catalog.subscriber_id, catalog.provider_id, catalog.version, digest,
+                               json.dumps(catalog.to_dict(), ensure_ascii=False), self._clock.now())
+        with self._uow() as uow:
+            uow.peer_catalogs.put(stored)
+            uow.commit()
+        for listener in self.catalog_listeners:
+            listener(stored, stored.subscriber_id, stored.provider_id)
+
+    def _drop_catalog(self, subscriber_id: str, provider_id: str) -> None:
+        with self._uow() as uow:
+            uow.peer_catalogs.remove(subscriber_id, provider_id)
+            uow.commit()
+        for listener in self.catalog_listeners:
+            listener(None, subscriber_id, provider_id)
+
+    def held_catalog(self, subscriber_id: str, provider_id: str) -> dict[str, Any] | None:
+        """A verified catalog fetched earlier (re-served to peers as it was signed)."""
+        with self._uow(read_only=True) as uow:
+            stored = uow.peer_catalogs.get(subscriber_id, provider_id)
+        return json.loads(stored.document) if stored is not None else None
+
+    def describe(self) -> dict[str, Any]:
+        """Peers polled and verified records held (``GET /api/peers``, ``duijie peers list``)."""
+        with self._uow(read_only=True) as uow:
+            peers = uow.peers.all()
+            catalogs = uow.peer_catalogs.all()
+        return {
+            "peers": [
+                {"url": p.url, "subscriber_id": p.subscriber_id, "cursor": p.cursor, "failures": p.failures,
+                 "last_ok_at": p.last_ok_at.isoformat() if p.last_ok_at else None}
+                for p in peers
+            ],
+            "records": [
+                {"subscriber_id": r.record.subscriber_id, "url": r.record.url, "roles": list(r.record.roles),
+                 "sequence": r.record.sequence, "expires_at": r.record.expires_at.isoformat(),
+                 "providers": [p.provider_id for p in r.record.providers]}
+                for r in self.store.records()
+            ],
+            "catalogs": [
+                {"subscriber_id": c.subscriber_id, "provider_id": c.provider_id, "version": c.version,
+                 "fetched_at": c.fetched_at.isoformat()}
+                for c in catalogs
+            ],
+        }
+
+    async def run_forever(self, interval: float) -> None:
+        """The background loop: one round every ``interval`` seconds; errors never stop it."""
+        while True:
+            try:
+                stats = await self.run_round()
+                if stats.records_accepted or stats.records_refused or stats.catalogs_fetched:
+                    log.info("round: %s", stats)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - one broken round must not end discovery
+                log.exception("peer exchange round failed")
+            await asyncio.sleep(interval)

@@ -1,0 +1,130 @@
+"""Issuing and holding receipts with this node's key: the seller signs at confirm, the buyer countersigns.
+
+Seller side: :meth:`ReceiptIssuer.seller_receipt` is the ``on_order_confirmed(order_doc, uow)``
+hook of the seller service; it stores the seller-signed receipt in the same unit of work as the
+order and returns it, and the seller puts :func:`receipt_tag_group` of it into the on_confirm
+``order.tags``. When the buyer sends the countersigned copy back (an ``update`` with
+``update_target`` "tags"), the seller's update handler calls :meth:`ReceiptIssuer.accept_countersigned`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from duijie.protocol.canonical import canonical_bytes
+from duijie.protocol.receipts import (
+    ReceiptError,
+    Role,
+    StaticKeySource,
+    add_signature,
+    build_agreement,
+    new_receipt,
+    receipt_from_tags,
+    verify_receipt,
+)
+from duijie.services.ports import BuyerUnitOfWork, Clock, Signer
+
+log = logging.getLogger("duijie.receipts")
+
+__all__ = ["ReceiptIssuer", "split_order_doc"]
+
+
+def split_order_doc(order_doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(order, context)`` from what the seller hands over.
+
+    Accepted shapes: ``{"context": {...}, "order": {...}}`` (an on_confirm body or its message
+    plus context), or a bare Beckn order carrying ``bap_id``/``bpp_id``/``transaction_id`` keys.
+    """
+    message = order_doc.get("message")
+    if isinstance(message, Mapping) and isinstance(message.get("order"), Mapping):
+        return dict(message["order"]), dict(order_doc.get("context") or {})
+    if isinstance(order_doc.get("order"), Mapping):
+        return dict(order_doc["order"]), dict(order_doc.get("context") or {})
+    return dict(order_doc), {
+        k: order_doc[k] for k in ("bap_id", "bpp_id", "transaction_id", "domain") if k in order_doc
+    }
+
+
+class ReceiptIssuer:
+    """Signs agreements as this node (seller or buyer) and keeps receipts in ``uow.receipts``."""
+
+    def __init__(self, signer: Signer, clock: Clock) -> None:
+        self._signer = signer
+        self._clock = clock
+
+    def _signed(self, receipt: Mapping[str, Any], role: Role) -> dict[str, Any]:
+        now = self._clock.now()
+        sig = self._signer.sign_detached(canonical_bytes(receipt["agreement"]), now)
+        return add_signature(
+            receipt,
+            role=role,
+            subscriber_id=sig.subscriber_id,
+            unique_key_id=sig.unique_key_id,
+            signing_public_key=sig.signing_public_key,
+            signature=sig.signature,
+            signed_at=now,
+        )
+
+    def seller_receipt(self, order_doc: Mapping[str, Any], uow: BuyerUnitOfWork) -> dict[str, Any]:
+        """Sign the agreement of a confirmed order as the seller, store it, return the receipt.
+
+        A repeated confirm of the same order returns the stored receipt when its agreement is
+        unchanged, so the buyer never sees two different receipts for one order.
+        """
+        order, context = split_order_doc(order_doc)
+        agreement = build_agreement(order, context)
+        stored = uow.receipts.get(str(order["id"]))
+        if stored is not None and stored.get("agreement") == agreement:
+            return stored
+        receipt = self._signed(new_receipt(agreement), Role.SELLER)
+        uow.receipts.put(str(order["id"]), receipt, self._clock.now())
+        return receipt
+
+    def countersign(self, receipt: Mapping[str, Any]) -> dict[str, Any]:
+        """The receipt with this node's buyer signature added (the caller has checked the seller's)."""
+        return self._signed(receipt, Role.BUYER)
+
+    def accept_countersigned(self, order_tags: Any, uow: BuyerUnitOfWork) -> str | None:
+        """Seller side: store the buyer's countersigned copy carried in ``order.tags``.
+
+        Returns None when stored, else the reason it was refused: no receipt in the tags, an
+        agreement other than the one this node signed, or a signature that does not verify.
+        """
+        receipt = receipt_from_tags(order_tags)
+        if receipt is None:
+            return "no duijie.receipt tag in order.tags"
+        agreement = receipt.get("agreement") if isinstance(receipt, dict) else None
+        order_id = str((agreement or {}).get("id", ""))
+        ours = uow.receipts.get(order_id) if order_id else None
+        if ours is None:
+            return f"no receipt for order {order_id!r} on this node"
+        if ours.get("agreement") != agreement:
+            return "the countersigned agreement differs from the one this node signed"
+        own = {
+            (s["subscriber_id"], s["unique_key_id"]): s["signing_public_key"]
+            for s in ours.get("signatures", [])
+            if s.get("role") == Role.SELLER.value
+        }
+        check = verify_receipt(receipt, [StaticKeySource("seller copy", own)])
+        if not check.ok:
+            reasons = [s.reason for s in check.signatures if s.reason] + list(check.problems)
+            return "; ".join(str(r) for r in reasons) or "invalid receipt"
+        if not any(s.role == Role.BUYER.value for s in check.signatures):
+            return "the receipt carries no buyer signature"
+        if not any(s.role == Role.SELLER.value and s.confirmed_by for s in check.signatures):
+            return "the seller signature is not this node's"
+        uow.receipts.put(order_id, receipt, self._clock.now())
+        return None
+
+
+def safe_seller_receipt(
+    issuer: ReceiptIssuer, order_doc: Mapping[str, Any], uow: BuyerUnitOfWork
+) -> dict[str, Any] | None:
+    """Like :meth:`ReceiptIssuer.seller_receipt` but a malformed order yields None (logged), not an error."""
+    try:
+        return issuer.seller_receipt(order_doc, uow)
+    except (ReceiptError, KeyError, TypeError) as exc:
+        log.warning("no receipt issued: %s", exc)
+        return None

@@ -1,0 +1,100 @@
+"""SQL repositories of the seller's orders and of the drafts between select/init and confirm."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from duijie.domain.orders import Draft, Order, OrderState
+from duijie.services.ports import StoredOrder
+from duijie.storage.order_document import draft_from_json, draft_to_json, order_from_json, order_to_json
+from duijie.storage.tables import drafts, orders
+
+
+def _stored(row: Any) -> StoredOrder:
+    order, context = order_from_json(row.document)
+    return StoredOrder(order, row.bap_uri, context)
+
+
+class SqlOrderRepository:
+    """Orders as JSON documents plus key columns; one order per (bap_id, transaction_id)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, order: Order, bap_uri: str, context: dict[str, Any]) -> bool:
+        """Insert a new order; False (and nothing written) when the transaction already has one."""
+        if self.for_transaction(order.bap_id, order.transaction_id) is not None:
+            return False
+        # A savepoint, so a concurrent twin losing the unique-constraint race leaves the outer
+        # transaction usable (PostgreSQL aborts the whole transaction on an error otherwise).
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(
+                    insert(orders).values(
+                        id=order.id, provider_id=order.provider_id, bap_id=order.bap_id, bap_uri=bap_uri,
+                        transaction_id=order.transaction_id, status=order.state.value,
+                        document=order_to_json(order, context), created_at=order.created_at,
+                        updated_at=order.updated_at,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def save(self, order: Order) -> None:
+        """Store a changed order (its context is kept)."""
+        current = self.get(order.id)
+        if current is None:
+            raise KeyError(order.id)
+        self._conn.execute(
+            update(orders)
+            .where(orders.c.id == order.id)
+            .values(status=order.state.value, document=order_to_json(order, current.context),
+                    updated_at=order.updated_at)
+        )
+
+    def get(self, order_id: str) -> StoredOrder | None:
+        row = self._conn.execute(select(orders).where(orders.c.id == order_id)).first()
+        return _stored(row) if row is not None else None
+
+    def for_transaction(self, bap_id: str, transaction_id: str) -> StoredOrder | None:
+        row = self._conn.execute(
+            select(orders).where(orders.c.bap_id == bap_id, orders.c.transaction_id == transaction_id)
+        ).first()
+        return _stored(row) if row is not None else None
+
+    def list(self, state: OrderState | None = None, limit: int = 500) -> list[StoredOrder]:
+        """Newest first, optionally only those in ``state``."""
+        query = select(orders).order_by(orders.c.created_at.desc(), orders.c.id).limit(limit)
+        if state is not None:
+            query = query.where(orders.c.status == state.value)
+        return [_stored(r) for r in self._conn.execute(query).all()]
+
+
+class SqlDraftRepository:
+    """One draft per (bap_id, transaction_id), replaced by each select/init."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, bap_id: str, transaction_id: str) -> Draft | None:
+        text = self._conn.execute(
+            select(drafts.c.document).where(drafts.c.bap_id == bap_id, drafts.c.transaction_id == transaction_id)
+        ).scalar_one_or_none()
+        return draft_from_json(text) if text is not None else None
+
+    def put(self, bap_id: str, transaction_id: str, draft: Draft, now: datetime) -> None:
+        where = (drafts.c.bap_id == bap_id, drafts.c.transaction_id == transaction_id)
+        document = draft_to_json(draft)
+        done = self._conn.execute(update(drafts).where(*where).values(document=document, updated_at=now))
+        if done.rowcount == 0:
+            self._conn.execute(
+                insert(drafts).values(bap_id=bap_id, transaction_id=transaction_id, document=document, updated_at=now)
+            )
+
+    def delete(self, bap_id: str, transaction_id: str) -> None:
+        self._conn.execute(delete(drafts).where(drafts.c.bap_id == bap_id, drafts.c.transaction_id == transaction_id))

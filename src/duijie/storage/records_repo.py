@@ -1,0 +1,118 @@
+"""SQL repositories of discovery: node records, fetched peer catalogs and peer poll state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from duijie.services.ports import PeerState, StoredCatalog, StoredRecord
+from duijie.storage.tables import node_records, peer_catalogs, peers
+from duijie.storage.timestamps import as_utc
+
+
+def _record(row: Any) -> StoredRecord:
+    return StoredRecord(row.subscriber_id, row.sequence, as_utc(row.expires_at), row.document, row.change_seq)
+
+
+class SqlNodeRecordRepository:
+    """Verified records; ``change_seq`` is a per-node counter that orders changes."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, subscriber_id: str) -> StoredRecord | None:
+        row = self._conn.execute(select(node_records).where(node_records.c.subscriber_id == subscriber_id)).first()
+        return _record(row) if row is not None else None
+
+    def put(self, subscriber_id: str, sequence: int, expires_at: datetime, document: str, now: datetime) -> int:
+        top = self._conn.execute(select(func.max(node_records.c.change_seq))).scalar()
+        seq = int(top or 0) + 1
+        self._conn.execute(delete(node_records).where(node_records.c.subscriber_id == subscriber_id))
+        self._conn.execute(
+            insert(node_records).values(
+                subscriber_id=subscriber_id, sequence=sequence, expires_at=expires_at, document=document,
+                change_seq=seq, received_at=now,
+            )
+        )
+        return seq
+
+    def changed_since(self, cursor: int, limit: int, now: datetime) -> list[StoredRecord]:
+        rows = self._conn.execute(
+            select(node_records)
+            .where(node_records.c.change_seq > cursor, node_records.c.expires_at > now)
+            .order_by(node_records.c.change_seq)
+            .limit(limit)
+        ).all()
+        return [_record(r) for r in rows]
+
+    def valid(self, now: datetime) -> list[StoredRecord]:
+        rows = self._conn.execute(
+            select(node_records).where(node_records.c.expires_at > now).order_by(node_records.c.subscriber_id)
+        ).all()
+        return [_record(r) for r in rows]
+
+
+def _catalog(row: Any) -> StoredCatalog:
+    return StoredCatalog(row.subscriber_id, row.provider_id, row.version, row.digest, row.document,
+                         as_utc(row.fetched_at))
+
+
+class SqlPeerCatalogRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def _where(self, subscriber_id: str, provider_id: str) -> Any:
+        return (peer_catalogs.c.subscriber_id == subscriber_id) & (peer_catalogs.c.provider_id == provider_id)
+
+    def get(self, subscriber_id: str, provider_id: str) -> StoredCatalog | None:
+        row = self._conn.execute(select(peer_catalogs).where(self._where(subscriber_id, provider_id))).first()
+        return _catalog(row) if row is not None else None
+
+    def put(self, catalog: StoredCatalog) -> None:
+        self.remove(catalog.subscriber_id, catalog.provider_id)
+        self._conn.execute(
+            insert(peer_catalogs).values(
+                subscriber_id=catalog.subscriber_id, provider_id=catalog.provider_id, version=catalog.version,
+                digest=catalog.digest, document=catalog.document, fetched_at=catalog.fetched_at,
+            )
+        )
+
+    def remove(self, subscriber_id: str, provider_id: str) -> None:
+        self._conn.execute(delete(peer_catalogs).where(self._where(subscriber_id, provider_id)))
+
+    def all(self) -> list[StoredCatalog]:
+        rows = self._conn.execute(select(peer_catalogs).order_by(peer_catalogs.c.subscriber_id)).all()
+        return [_catalog(r) for r in rows]
+
+
+class SqlPeerRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, url: str, subscriber_id: str | None = None) -> bool:
+        if self._conn.execute(select(peers.c.url).where(peers.c.url == url)).first() is not None:
+            return False
+        self._conn.execute(insert(peers).values(url=url, subscriber_id=subscriber_id, cursor=None, failures=0))
+        return True
+
+    def all(self) -> list[PeerState]:
+        rows = self._conn.execute(select(peers).order_by(peers.c.url)).all()
+        return [
+            PeerState(r.url, r.subscriber_id, r.cursor, r.failures,
+                      as_utc(r.last_ok_at) if r.last_ok_at else None,
+                      as_utc(r.next_attempt_at) if r.next_attempt_at else None)
+            for r in rows
+        ]
+
+    def mark_ok(self, url: str, cursor: str | None, now: datetime) -> None:
+        self._conn.execute(
+            update(peers).where(peers.c.url == url).values(cursor=cursor, failures=0, last_ok_at=now,
+                                                           next_attempt_at=None)
+        )
+
+    def mark_failed(self, url: str, now: datetime, retry_at: datetime) -> None:
+        self._conn.execute(
+            update(peers).where(peers.c.url == url).values(failures=peers.c.failures + 1, next_attempt_at=retry_at)
+        )
