@@ -94,6 +94,50 @@ def wire_buyer(w: Wiring) -> None:
 
 def wire_discovery(w: Wiring) -> None:
     """Node records, peer exchange, gateway role and the local search index."""
+    import os
+
+    from duijie.protocol.context import Action
+    from duijie.search import SearchDocument, SearchQuery, open_index
+    from duijie.services.discovery import OwnNode, RecordStore
+    from duijie.services.gateway import GatewayService, capture_raw
+    from duijie.services.index import LocalIndex
+    from duijie.services.peer_exchange import ExchangeLimits, HttpPeerClient, PeerExchange
+
+    roles = ("BG", *w.options.roles) if w.options.gateway else tuple(w.options.roles)
+
+    async def registry_check(subscriber_id: str, unique_key_id: str) -> str | None:
+        for registry in w.resolver.registries:
+            found = await w.resolver.lookup_registry(registry, subscriber_id, unique_key_id)
+            if found is not None:
+                return found.signing_public_key
+        return None
+
+    catalog = w.services.catalog
+    store = RecordStore(w.uow, w.clock, OwnNode(w.config.subscriber_id, w.config.subscriber_url, roles),
+                        w.signer.all_keys, catalog.providers, catalog.listing, registry_check)
+    limits = ExchangeLimits(timeout=float(os.environ.get("DUIJIE_PEER_TIMEOUT", "5")))
+    exchange = PeerExchange(store, w.uow, w.clock, HttpPeerClient(w.transport, limits), limits)
+    exchange.add_peers(w.options.peers)
+    store.publish_self()
+    if catalog._on_change is None:  # re-issue our record as soon as a listing changes
+        catalog._on_change = lambda _listing: store.publish_self()
+    w.services.discovery = exchange
+    interval = float(os.environ.get("DUIJIE_PEER_INTERVAL", "3"))
+
+    async def peer_exchange() -> None:
+        await exchange.run_forever(interval)
+
+    w.services.background.append(peer_exchange)
+    if "BAP" in roles and os.environ.get("DUIJIE_LOCAL_INDEX", "1") != "0":
+        local = LocalIndex(w.uow, w.clock, open_index(w.uow.engine), SearchDocument, SearchQuery)
+        exchange.catalog_listeners.append(local.on_catalog)
+        w.services.search = local
+    if w.options.gateway:
+        gateway = GatewayService(w.config.subscriber_id, store.records, w.signer.current, w.transport, w.clock,
+                                 local=w.inbox.handler_for(Action.SEARCH))
+        w.inbox.register(Action.SEARCH, gateway.handle_search)
+        w.inbox.receive = capture_raw(w.inbox.receive)  # type: ignore[method-assign]
+        exchange.gateway = gateway
 
 
 def open_database(data_dir: Path, db_url: str | None) -> Engine:

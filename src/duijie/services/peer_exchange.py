@@ -133,6 +133,8 @@ class PeerExchange:
         self._rng = rng or random.Random()
         #: Called with (catalog or None when removed, subscriber_id, provider_id).
         self.catalog_listeners: list[CatalogListener] = []
+        #: The gateway role's service when this node is a BG (set by the composition root).
+        self.gateway: Any = None
 
     def add_peers(self, urls: Sequence[str]) -> None:
         with self._uow() as uow:
