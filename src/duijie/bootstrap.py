@@ -70,6 +70,17 @@ class Wiring:
 
 def wire_seller(w: Wiring) -> None:
     """BPP role: answer search/select/init/confirm/... and the merchant's inbox."""
+    from duijie.services.merchant import MerchantService
+    from duijie.services.order_callbacks import SellerNode
+    from duijie.services.seller import SellerService
+
+    if "BPP" not in w.options.roles:
+        return
+    node = SellerNode(w.config.subscriber_id, w.config.subscriber_url)
+    seller = SellerService(w.uow, w.clock, node)
+    seller.register(w.inbox)
+    w.services.seller = seller
+    w.services.merchant = MerchantService(w.uow, w.clock, node, wake=w.outbox.wake)
 
 
 def wire_buyer(w: Wiring) -> None:

@@ -1,10 +1,88 @@
-"""`duijie orders` commands (filled in by the feature's owner)."""
+"""`duijie orders`: the merchant's inbox of orders on a running node (uses its admin token)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import click
+
+from duijie.cli.common import data_dir_option, user_errors
+from duijie.cli.node_client import NodeClient, node_option
+
+STATES = ("CREATED", "ACCEPTED", "READY", "COMPLETED", "DECLINED", "CANCELLED")
+
+
+def _line(order: dict[str, Any]) -> str:
+    items = ", ".join(f"{ln['name']} ×{ln['quantity']}" for ln in order["lines"])
+    total = f"{order['total']['amount']} {order['total']['currency']}"
+    return f"{order['id']}  {order['state']:<9}  {order['pickup']['location_id']:<10}  {total:>12}  {items}"
+
+
+def _show(order: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(order, ensure_ascii=False))
+        return
+    click.echo(_line(order))
+    for h in order["history"]:
+        click.echo(f"  {h['at']}  {h['state']:<9}  by {h['by']}")
+    if order.get("reason"):
+        click.echo(f"  reason: {order['reason']}")
 
 
 @click.group()
 def orders() -> None:
     """The merchant's inbox of orders: list, accept, decline, ready, complete."""
+
+
+@orders.command("list")
+@data_dir_option
+@node_option
+@click.option("--state", type=click.Choice(STATES, case_sensitive=False), default=None, help="Only this state.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def list_cmd(data_dir: Path, node: str | None, state: str | None, as_json: bool) -> None:
+    """List orders, newest first."""
+    params = {"state": state.upper()} if state else {}
+    found = NodeClient(data_dir, node).get("/api/orders", **params)["orders"]
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("no orders")
+    for order in found:
+        click.echo(_line(order))
+
+
+@orders.command("show")
+@data_dir_option
+@node_option
+@click.argument("order_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def show(data_dir: Path, node: str | None, order_id: str, as_json: bool) -> None:
+    """Show one order with its history."""
+    _show(NodeClient(data_dir, node).get(f"/api/orders/{order_id}")["order"], as_json)
+
+
+def _transition(action: str, help_text: str) -> click.Command:
+    @click.command(action, help=help_text)
+    @data_dir_option
+    @node_option
+    @click.argument("order_id")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @user_errors
+    def command(data_dir: Path, node: str | None, order_id: str, as_json: bool, **extra: Any) -> None:
+        body = {"reason": extra["reason"]} if extra.get("reason") else None
+        _show(NodeClient(data_dir, node).post(f"/api/orders/{order_id}/{action}", json=body)["order"], as_json)
+
+    if action == "decline":
+        command = click.option("--reason", default=None, help="Why the order is declined (sent to the buyer).")(command)
+    return command
+
+
+orders.add_command(_transition("accept", "Accept a new order (the buyer is told)."))
+orders.add_command(_transition("decline", "Decline a new order, with --reason (the buyer is told)."))
+orders.add_command(_transition("ready", "Mark an accepted order ready for pickup (the buyer is told)."))
+orders.add_command(_transition("complete", "Complete an order that was picked up (the buyer is told)."))

@@ -96,10 +96,7 @@ class Quote:
 def _resolve_add_ons(item: Item, wanted: tuple[str, ...]) -> tuple[PricedAddOn, ...]:
     chosen: list[tuple[OptionGroup, Option]] = []
     for ref in wanted:
-        matches = [
-            (g, o) for g in item.option_groups for o in g.options
-            if ref == add_on_id(g, o) or ref == o.id
-        ]
+        matches = [(g, o) for g in item.option_groups for o in g.options if ref == add_on_id(g, o) or ref == o.id]
         exact = [(g, o) for g, o in matches if ref == add_on_id(g, o)]
         if exact:
             matches = exact

@@ -124,13 +124,26 @@ class Order:
         if draft.pickup is None:
             raise OrderError(OrderRule.FULFILLMENT_UNAVAILABLE, "choose a pickup location before confirming")
         return cls(
-            order_id, draft.provider_id, bap_id, transaction_id, draft.quote, draft.pickup, draft.billing,
-            draft.payment, OrderState.CREATED, (HistoryEntry(OrderState.CREATED, now, bap_id),), now, now,
+            order_id,
+            draft.provider_id,
+            bap_id,
+            transaction_id,
+            draft.quote,
+            draft.pickup,
+            draft.billing,
+            draft.payment,
+            OrderState.CREATED,
+            (HistoryEntry(OrderState.CREATED, now, bap_id),),
+            now,
+            now,
         )
 
     def _to(self, state: OrderState, now: datetime, by: str, reason: str | None = None) -> Order:
         return replace(
-            self, state=state, updated_at=now, history=(*self.history, HistoryEntry(state, now, by)),
+            self,
+            state=state,
+            updated_at=now,
+            history=(*self.history, HistoryEntry(state, now, by)),
             reason=reason if reason is not None else self.reason,
         )
 
@@ -193,7 +206,8 @@ class Order:
             raise OrderError(OrderRule.RATING_NOT_ALLOWED, f"only the buyer of order {self.id} may rate it")
         if self.state is not OrderState.COMPLETED:
             raise OrderError(
-                OrderRule.RATING_NOT_ALLOWED, f"order {self.id} is {self.state.value}; only a completed order can be rated"
+                OrderRule.RATING_NOT_ALLOWED,
+                f"order {self.id} is {self.state.value}; only a completed order can be rated",
             )
         if not 1 <= value <= 5:
             raise OrderError(OrderRule.INVALID_RATING, f"a rating is 1 to 5, got {value}")

@@ -22,8 +22,12 @@ def _has(text: LocalText | None, needle: str) -> bool:
 
 
 def _item_matches(item: Item, needle: str) -> bool:
-    return (_has(item.name, needle) or _has(item.description, needle)
-            or needle in (item.category or "").lower() or needle == item.id.lower())
+    return (
+        _has(item.name, needle)
+        or _has(item.description, needle)
+        or needle in (item.category or "").lower()
+        or needle == item.id.lower()
+    )
 
 
 def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -33,8 +37,10 @@ def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def _near(listing: Listing, gps: tuple[float, float], radius_km: float) -> bool:
-    return any(loc.geo is not None and _distance_km(gps, (loc.geo.lat, loc.geo.lon)) <= radius_km
-               for loc in listing.provider.locations)
+    return any(
+        loc.geo is not None and _distance_km(gps, (loc.geo.lat, loc.geo.lon)) <= radius_km
+        for loc in listing.provider.locations
+    )
 
 
 def match_listing(listing: Listing, c: SearchCriteria) -> tuple[Item, ...] | None:

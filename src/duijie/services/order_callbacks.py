@@ -47,8 +47,14 @@ def queue_callback(
     Returns the body that was queued. A business error goes in the top-level ``error`` and the
     message is left out, except where the schema requires one (``on_rating``).
     """
-    ctx = reply_context(request, timestamp=now, action=action, message_id=message_id,
-                        bpp_id=node.subscriber_id, bpp_uri=node.subscriber_url)
+    ctx = reply_context(
+        request,
+        timestamp=now,
+        action=action,
+        message_id=message_id,
+        bpp_id=node.subscriber_id,
+        bpp_uri=node.subscriber_url,
+    )
     body: dict[str, Any] = {"context": ctx.to_dict()}
     if message is not None:
         body["message"] = message

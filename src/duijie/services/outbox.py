@@ -18,7 +18,8 @@ MAX_BACKOFF = timedelta(seconds=60)
 
 def backoff(attempts: int) -> timedelta:
     """0.5 s, 1 s, 2 s, ... capped at a minute, so a returning peer is reached soon."""
-    return min(timedelta(seconds=0.5 * (2 ** max(attempts - 1, 0))), MAX_BACKOFF)
+    exponent = min(max(attempts - 1, 0), 16)  # beyond 2**16 the cap applies anyway
+    return min(timedelta(seconds=0.5 * (2**exponent)), MAX_BACKOFF)
 
 
 def is_ack(status: int, body: bytes) -> bool:

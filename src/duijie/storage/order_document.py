@@ -38,9 +38,14 @@ def quote_doc(q: Quote) -> dict[str, Any]:
         "total": _money(q.total),
         "lines": [
             {
-                "item_id": ln.item_id, "name": _text(ln.name), "quantity": ln.quantity,
-                "unit_price": _money(ln.unit_price), "total": _money(ln.total),
-                "add_ons": [{"id": a.id, "name": _text(a.name), "unit_price": _money(a.unit_price)} for a in ln.add_ons],
+                "item_id": ln.item_id,
+                "name": _text(ln.name),
+                "quantity": ln.quantity,
+                "unit_price": _money(ln.unit_price),
+                "total": _money(ln.total),
+                "add_ons": [
+                    {"id": a.id, "name": _text(a.name), "unit_price": _money(a.unit_price)} for a in ln.add_ons
+                ],
             }
             for ln in q.lines
         ],
@@ -50,7 +55,10 @@ def quote_doc(q: Quote) -> dict[str, Any]:
 def read_quote(d: dict[str, Any]) -> Quote:
     lines = tuple(
         QuoteLine(
-            ln["item_id"], LocalText(**ln["name"]), ln["quantity"], _read_money(ln["unit_price"]),
+            ln["item_id"],
+            LocalText(**ln["name"]),
+            ln["quantity"],
+            _read_money(ln["unit_price"]),
             tuple(PricedAddOn(a["id"], LocalText(**a["name"]), _read_money(a["unit_price"])) for a in ln["add_ons"]),
             _read_money(ln["total"]),
         )
@@ -77,27 +85,46 @@ def _read_billing(d: dict[str, Any] | None) -> Billing | None:
 
 def draft_to_json(draft: Draft) -> str:
     return json.dumps(
-        {"provider_id": draft.provider_id, "quote": quote_doc(draft.quote), "pickup": _pickup(draft.pickup),
-         "billing": _billing(draft.billing), "payment": draft.payment.value},
-        ensure_ascii=False, sort_keys=True,
+        {
+            "provider_id": draft.provider_id,
+            "quote": quote_doc(draft.quote),
+            "pickup": _pickup(draft.pickup),
+            "billing": _billing(draft.billing),
+            "payment": draft.payment.value,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
     )
 
 
 def draft_from_json(text: str) -> Draft:
     d = json.loads(text)
-    return Draft(d["provider_id"], read_quote(d["quote"]), _read_pickup(d["pickup"]), _read_billing(d["billing"]),
-                 PaymentTerms(d["payment"]))
+    return Draft(
+        d["provider_id"],
+        read_quote(d["quote"]),
+        _read_pickup(d["pickup"]),
+        _read_billing(d["billing"]),
+        PaymentTerms(d["payment"]),
+    )
 
 
 def order_to_json(order: Order, context: dict[str, Any]) -> str:
     """The order plus the Beckn context of its confirm (the template for later callbacks)."""
     doc = {
-        "id": order.id, "provider_id": order.provider_id, "bap_id": order.bap_id,
-        "transaction_id": order.transaction_id, "quote": quote_doc(order.quote), "pickup": _pickup(order.pickup),
-        "billing": _billing(order.billing), "payment": order.payment.value, "state": order.state.value,
+        "id": order.id,
+        "provider_id": order.provider_id,
+        "bap_id": order.bap_id,
+        "transaction_id": order.transaction_id,
+        "quote": quote_doc(order.quote),
+        "pickup": _pickup(order.pickup),
+        "billing": _billing(order.billing),
+        "payment": order.payment.value,
+        "state": order.state.value,
         "history": [{"state": h.state.value, "at": _time(h.at), "by": h.by} for h in order.history],
-        "created_at": _time(order.created_at), "updated_at": _time(order.updated_at),
-        "rating": order.rating, "reason": order.reason,
+        "created_at": _time(order.created_at),
+        "updated_at": _time(order.updated_at),
+        "rating": order.rating,
+        "reason": order.reason,
     }
     return json.dumps({"order": doc, "context": context}, ensure_ascii=False, sort_keys=True)
 
@@ -109,9 +136,19 @@ def order_from_json(text: str) -> tuple[Order, dict[str, Any]]:
     created, updated = _read_time(d["created_at"]), _read_time(d["updated_at"])
     assert pickup is not None and created is not None and updated is not None
     order = Order(
-        d["id"], d["provider_id"], d["bap_id"], d["transaction_id"], read_quote(d["quote"]), pickup,
-        _read_billing(d["billing"]), PaymentTerms(d["payment"]), OrderState(d["state"]),
+        d["id"],
+        d["provider_id"],
+        d["bap_id"],
+        d["transaction_id"],
+        read_quote(d["quote"]),
+        pickup,
+        _read_billing(d["billing"]),
+        PaymentTerms(d["payment"]),
+        OrderState(d["state"]),
         tuple(HistoryEntry(OrderState(h["state"]), datetime.fromisoformat(h["at"]), h["by"]) for h in d["history"]),
-        created, updated, d["rating"], d["reason"],
+        created,
+        updated,
+        d["rating"],
+        d["reason"],
     )
     return order, wrapper["context"]

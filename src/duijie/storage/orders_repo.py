@@ -35,9 +35,14 @@ class SqlOrderRepository:
             with self._conn.begin_nested():
                 self._conn.execute(
                     insert(orders).values(
-                        id=order.id, provider_id=order.provider_id, bap_id=order.bap_id, bap_uri=bap_uri,
-                        transaction_id=order.transaction_id, status=order.state.value,
-                        document=order_to_json(order, context), created_at=order.created_at,
+                        id=order.id,
+                        provider_id=order.provider_id,
+                        bap_id=order.bap_id,
+                        bap_uri=bap_uri,
+                        transaction_id=order.transaction_id,
+                        status=order.state.value,
+                        document=order_to_json(order, context),
+                        created_at=order.created_at,
                         updated_at=order.updated_at,
                     )
                 )
@@ -53,8 +58,9 @@ class SqlOrderRepository:
         self._conn.execute(
             update(orders)
             .where(orders.c.id == order.id)
-            .values(status=order.state.value, document=order_to_json(order, current.context),
-                    updated_at=order.updated_at)
+            .values(
+                status=order.state.value, document=order_to_json(order, current.context), updated_at=order.updated_at
+            )
         )
 
     def get(self, order_id: str) -> StoredOrder | None:

@@ -34,9 +34,16 @@ def pickup_fulfillment_id(location_id: str) -> str:
 def location_to_beckn(loc: Location) -> dict[str, Any]:
     """A Beckn Location: id, name, one-line address, city/state/country, gps ``"lat, lon"``."""
     a = loc.address
-    line = ", ".join(p for p in (a.street, a.locality, " ".join(x for x in (a.region, a.postal_code) if x), a.country) if p)
-    out: dict[str, Any] = {"id": loc.id, "descriptor": descriptor(loc.name), "address": line,
-                           "city": {"name": a.locality}, "country": {"code": a.country}}
+    line = ", ".join(
+        p for p in (a.street, a.locality, " ".join(x for x in (a.region, a.postal_code) if x), a.country) if p
+    )
+    out: dict[str, Any] = {
+        "id": loc.id,
+        "descriptor": descriptor(loc.name),
+        "address": line,
+        "city": {"name": a.locality},
+        "country": {"code": a.country},
+    }
     if a.region:
         out["state"] = {"code": a.region}
     if a.postal_code:
@@ -63,15 +70,28 @@ def item_to_beckn(item: Item, listing: Listing) -> dict[str, Any]:
     }
     if item.stock is not None:
         out["quantity"] = {"available": {"count": item.stock}}
-    add_ons = [{"id": add_on_id(g, o), "descriptor": descriptor(o.name), "price": price(o.price)}
-               for g in item.option_groups for o in g.options]
+    add_ons = [
+        {"id": add_on_id(g, o), "descriptor": descriptor(o.name), "price": price(o.price)}
+        for g in item.option_groups
+        for o in g.options
+    ]
     if add_ons:
         out["add_ons"] = add_ons
-    tags = [_tag_group(f"add_on_group:{g.id}", {"name": g.name.both(), "min": str(g.min_choices),
-                                                   "max": str(g.max_choices)}) for g in item.option_groups]
-    facts = {k: v for k, v in (("diet", ",".join(d.value for d in item.diet)),
-                               ("spice", str(int(item.spice)) if item.spice is not None else ""),
-                               ("available_hours", item.available_hours or "")) if v}
+    tags = [
+        _tag_group(
+            f"add_on_group:{g.id}", {"name": g.name.both(), "min": str(g.min_choices), "max": str(g.max_choices)}
+        )
+        for g in item.option_groups
+    ]
+    facts = {
+        k: v
+        for k, v in (
+            ("diet", ",".join(d.value for d in item.diet)),
+            ("spice", str(int(item.spice)) if item.spice is not None else ""),
+            ("available_hours", item.available_hours or ""),
+        )
+        if v
+    }
     if facts:
         tags.append(_tag_group("facts", facts))
     if tags:
@@ -90,7 +110,11 @@ def provider_to_beckn(listing: Listing, items: tuple[Item, ...] | None = None) -
             categories.append({"id": cat, "descriptor": {"name": cat, "code": cat}})
     fulfillments = []
     for loc in p.locations:
-        f: dict[str, Any] = {"id": pickup_fulfillment_id(loc.id), "type": PICKUP, "stops": [{"location": {"id": loc.id}}]}
+        f: dict[str, Any] = {
+            "id": pickup_fulfillment_id(loc.id),
+            "type": PICKUP,
+            "stops": [{"location": {"id": loc.id}}],
+        }
         if loc.phones:
             f["contact"] = {"phone": loc.phones[0]}
         fulfillments.append(f)
@@ -106,8 +130,15 @@ def provider_to_beckn(listing: Listing, items: tuple[Item, ...] | None = None) -
     }
     hours = {loc.id: loc.opening_hours for loc in p.locations if loc.opening_hours}
     if hours:
-        out["tags"] = [_tag_group("opening_hours", {k: f"{v} ({p.location(k).time_zone})"  # type: ignore[union-attr]
-                                                    for k, v in hours.items()})]
+        out["tags"] = [
+            _tag_group(
+                "opening_hours",
+                {
+                    k: f"{v} ({p.location(k).time_zone})"  # type: ignore[union-attr]
+                    for k, v in hours.items()
+                },
+            )
+        ]
     return out
 
 
@@ -160,7 +191,8 @@ def search_criteria(intent: dict[str, Any] | None) -> SearchCriteria:
     return SearchCriteria(
         text=_get(intent, "descriptor", "name"),
         item_text=_get(intent, "item", "descriptor", "name"),
-        category=_get(intent, "category", "id") or _get(intent, "category", "descriptor", "code")
+        category=_get(intent, "category", "id")
+        or _get(intent, "category", "descriptor", "code")
         or _get(intent, "category", "descriptor", "name"),
         provider_id=_get(intent, "provider", "id"),
         provider_text=_get(intent, "provider", "descriptor", "name"),

@@ -21,8 +21,12 @@ class MappingError(ValueError):
 
 
 _STATUS = {
-    OrderState.CREATED: "ACTIVE", OrderState.ACCEPTED: "ACTIVE", OrderState.READY: "ACTIVE",
-    OrderState.COMPLETED: "COMPLETE", OrderState.DECLINED: "CANCELLED", OrderState.CANCELLED: "CANCELLED",
+    OrderState.CREATED: "ACTIVE",
+    OrderState.ACCEPTED: "ACTIVE",
+    OrderState.READY: "ACTIVE",
+    OrderState.COMPLETED: "COMPLETE",
+    OrderState.DECLINED: "CANCELLED",
+    OrderState.CANCELLED: "CANCELLED",
 }
 _RULE_CODES = {
     OrderRule.EMPTY_CART: BecknErrorCode.INVALID_REQUEST,

@@ -61,22 +61,37 @@ def pickup_from_order(order: dict[str, Any]) -> Pickup | None:
         return None
     kind = str(f.get("type") or PICKUP)
     if kind.lower() not in ("self-pickup", "pickup", "takeaway"):
-        raise MappingError(BecknErrorCode.FULFILLMENT_UNAVAILABLE, f"{kind} is not offered; only Self-Pickup",
-                           "message.order.fulfillments[0].type")
+        raise MappingError(
+            BecknErrorCode.FULFILLMENT_UNAVAILABLE,
+            f"{kind} is not offered; only Self-Pickup",
+            "message.order.fulfillments[0].type",
+        )
     stops = f.get("stops") if isinstance(f.get("stops"), list) else []
     location_id = next((s["location"]["id"] for s in stops if isinstance(_get(s, "location", "id"), str)), None)
     fid = f.get("id")
     if location_id is None and isinstance(fid, str) and fid.startswith("pickup-"):
         location_id = fid.removeprefix("pickup-")
     if location_id is None:
-        raise MappingError(BecknErrorCode.PROVIDER_LOCATION_NOT_FOUND, "name the pickup location (stops[].location.id)",
-                           "message.order.fulfillments[0].stops")
-    raw_time = next((_get(s, "time", "timestamp") or _get(s, "time", "range", "start") for s in stops
-                     if _get(s, "time") is not None), None)
+        raise MappingError(
+            BecknErrorCode.PROVIDER_LOCATION_NOT_FOUND,
+            "name the pickup location (stops[].location.id)",
+            "message.order.fulfillments[0].stops",
+        )
+    raw_time = next(
+        (
+            _get(s, "time", "timestamp") or _get(s, "time", "range", "start")
+            for s in stops
+            if _get(s, "time") is not None
+        ),
+        None,
+    )
     at = _parse_time(raw_time)
     if raw_time is not None and at is None:
-        raise MappingError(BecknErrorCode.INVALID_REQUEST, f"pickup time {raw_time!r} is not an RFC 3339 time",
-                           "message.order.fulfillments[0].stops")
+        raise MappingError(
+            BecknErrorCode.INVALID_REQUEST,
+            f"pickup time {raw_time!r} is not an RFC 3339 time",
+            "message.order.fulfillments[0].stops",
+        )
     return Pickup(location_id, at)
 
 
@@ -93,11 +108,11 @@ def payment_from_order(order: dict[str, Any]) -> PaymentTerms:
     try:
         return PaymentTerms(kind)
     except ValueError:
-        raise MappingError(BecknErrorCode.PAYMENT_NOT_SUPPORTED, f"payment type {kind} is not accepted; "
-                           "pay at pickup (ON-FULFILLMENT) or in advance (PRE-ORDER)",
-                           "message.order.payments[0].type") from None
-
-
+        raise MappingError(
+            BecknErrorCode.PAYMENT_NOT_SUPPORTED,
+            f"payment type {kind} is not accepted; pay at pickup (ON-FULFILLMENT) or in advance (PRE-ORDER)",
+            "message.order.payments[0].type",
+        ) from None
 
 
 # ---- outbound: quotes and orders ----------------------------------------------------------------
@@ -111,11 +126,21 @@ def quote_to_beckn(quote: Quote) -> dict[str, Any]:
     breakup: list[dict[str, Any]] = []
     for ln in quote.lines:
         qty = {"selected": {"count": ln.quantity}}
-        breakup.append({"item": {"id": ln.item_id, "quantity": qty},
-                        "title": f"{ln.name.both()} × {ln.quantity}", "price": price(ln.base_total)})
+        breakup.append(
+            {
+                "item": {"id": ln.item_id, "quantity": qty},
+                "title": f"{ln.name.both()} × {ln.quantity}",
+                "price": price(ln.base_total),
+            }
+        )
         for a in ln.add_ons:
-            breakup.append({"item": {"id": ln.item_id, "add_ons": [{"id": a.id}]},
-                            "title": f"{a.name.both()} × {ln.quantity}", "price": price(a.unit_price * ln.quantity)})
+            breakup.append(
+                {
+                    "item": {"id": ln.item_id, "add_ons": [{"id": a.id}]},
+                    "title": f"{a.name.both()} × {ln.quantity}",
+                    "price": price(a.unit_price * ln.quantity),
+                }
+            )
     digest = "|".join(f"{b['item']['id']}:{b['title']}:{b['price']['value']}" for b in breakup)
     quote_id = uuid.uuid5(uuid.NAMESPACE_URL, f"duijie:quote:{quote.provider_id}:{digest}:{quote.total}")
     return {"id": str(quote_id), "price": price(quote.total), "breakup": breakup, "ttl": QUOTE_TTL}
@@ -124,19 +149,25 @@ def quote_to_beckn(quote: Quote) -> dict[str, Any]:
 def _order_items(quote: Quote, fulfillment_id: str | None) -> list[dict[str, Any]]:
     items = []
     for ln in quote.lines:
-        item: dict[str, Any] = {"id": ln.item_id, "descriptor": descriptor(ln.name),
-                                "price": price(ln.unit_price), "quantity": {"selected": {"count": ln.quantity}}}
+        item: dict[str, Any] = {
+            "id": ln.item_id,
+            "descriptor": descriptor(ln.name),
+            "price": price(ln.unit_price),
+            "quantity": {"selected": {"count": ln.quantity}},
+        }
         if ln.add_ons:
-            item["add_ons"] = [{"id": a.id, "descriptor": descriptor(a.name), "price": price(a.unit_price)}
-                               for a in ln.add_ons]
+            item["add_ons"] = [
+                {"id": a.id, "descriptor": descriptor(a.name), "price": price(a.unit_price)} for a in ln.add_ons
+            ]
         if fulfillment_id:
             item["fulfillment_ids"] = [fulfillment_id]
         items.append(item)
     return items
 
 
-def _pickup_fulfillment(listing: Listing, pickup: Pickup, state: OrderState | None,
-                        updated_at: datetime | None) -> dict[str, Any]:
+def _pickup_fulfillment(
+    listing: Listing, pickup: Pickup, state: OrderState | None, updated_at: datetime | None
+) -> dict[str, Any]:
     stop: dict[str, Any] = {"type": "end"}
     loc = listing.provider.location(pickup.location_id)
     stop["location"] = location_to_beckn(loc) if loc else {"id": pickup.location_id}
@@ -144,8 +175,12 @@ def _pickup_fulfillment(listing: Listing, pickup: Pickup, state: OrderState | No
         stop["time"] = {"timestamp": format_timestamp(pickup.at)}
     if loc and loc.phones:
         stop["contact"] = {"phone": loc.phones[0]}
-    out: dict[str, Any] = {"id": pickup_fulfillment_id(pickup.location_id), "type": PICKUP, "tracking": False,
-                           "stops": [stop]}
+    out: dict[str, Any] = {
+        "id": pickup_fulfillment_id(pickup.location_id),
+        "type": PICKUP,
+        "tracking": False,
+        "stops": [stop],
+    }
     if state is not None:
         out["state"] = {"descriptor": {"code": state.value, "name": state.value.capitalize()}}
         if updated_at is not None:
@@ -158,8 +193,13 @@ def _billing(b: Billing) -> dict[str, str]:
 
 
 def _payments(terms: PaymentTerms, total: Money) -> list[dict[str, Any]]:
-    pay: dict[str, Any] = {"id": "pay-1", "type": terms.value, "status": "NOT-PAID", "collected_by": "BPP",
-                           "params": {"amount": total.to_wire(), "currency": total.currency}}
+    pay: dict[str, Any] = {
+        "id": "pay-1",
+        "type": terms.value,
+        "status": "NOT-PAID",
+        "collected_by": "BPP",
+        "params": {"amount": total.to_wire(), "currency": total.currency},
+    }
     label = "pay at pickup" if terms is PaymentTerms.ON_FULFILLMENT else "pay in full before preparation"
     pay["tags"] = [_tag_group("terms", {"label": label})]
     return [pay]
@@ -167,15 +207,23 @@ def _payments(terms: PaymentTerms, total: Money) -> list[dict[str, Any]]:
 
 def cancellation_terms() -> list[dict[str, Any]]:
     """Free cancellation while CREATED or ACCEPTED; refused from READY on (see domain.orders)."""
-    return [{"fulfillment_state": {"descriptor": {"code": s.value}}, "reason_required": False,
-             "cancellation_fee": {"percentage": "0"}} for s in sorted(CANCELLABLE)]
+    return [
+        {
+            "fulfillment_state": {"descriptor": {"code": s.value}},
+            "reason_required": False,
+            "cancellation_fee": {"percentage": "0"},
+        }
+        for s in sorted(CANCELLABLE)
+    ]
 
 
 def draft_to_beckn(draft: Draft, listing: Listing, *, with_terms: bool) -> dict[str, Any]:
     """The order of ``on_select`` (quote) or ``on_init`` (``with_terms``: fulfillment, billing, payments)."""
     fid = pickup_fulfillment_id(draft.pickup.location_id) if draft.pickup else None
-    out: dict[str, Any] = {"provider": {"id": listing.id, "descriptor": descriptor(listing.provider.name)},
-                           "items": _order_items(draft.quote, fid)}
+    out: dict[str, Any] = {
+        "provider": {"id": listing.id, "descriptor": descriptor(listing.provider.name)},
+        "items": _order_items(draft.quote, fid),
+    }
     if draft.pickup is not None:
         out["fulfillments"] = [_pickup_fulfillment(listing, draft.pickup, None, None)]
     out["quote"] = quote_to_beckn(draft.quote)
@@ -191,7 +239,9 @@ def order_to_beckn(order: Order, listing: Listing) -> dict[str, Any]:
     """The full Beckn Order: id, status, provider, items, fulfillment state, quote, payments, terms."""
     fid = pickup_fulfillment_id(order.pickup.location_id)
     out: dict[str, Any] = {
-        "id": order.id, "status": beckn_status(order.state), "type": "DEFAULT",
+        "id": order.id,
+        "status": beckn_status(order.state),
+        "type": "DEFAULT",
         "provider": {"id": listing.id, "descriptor": descriptor(listing.provider.name)},
         "items": _order_items(order.quote, fid),
     }
@@ -203,9 +253,14 @@ def order_to_beckn(order: Order, listing: Listing) -> dict[str, Any]:
     out["cancellation_terms"] = cancellation_terms()
     if order.state in (OrderState.CANCELLED, OrderState.DECLINED):
         by = "CONSUMER" if order.state is OrderState.CANCELLED else "PROVIDER"
-        out["cancellation"] = {"time": format_timestamp(order.updated_at), "cancelled_by": by,
-                               "reason": {"id": order.state.value.lower(),
-                                          "descriptor": {"name": order.reason or order.state.value.lower()}}}
+        out["cancellation"] = {
+            "time": format_timestamp(order.updated_at),
+            "cancelled_by": by,
+            "reason": {
+                "id": order.state.value.lower(),
+                "descriptor": {"name": order.reason or order.state.value.lower()},
+            },
+        }
     if order.rating is not None:
         out["tags"] = [_tag_group("rating", {"value": str(order.rating)})]
     out["created_at"] = format_timestamp(order.created_at)
@@ -246,11 +301,15 @@ def rating_value(ratings: Any, order_id: str | None = None) -> tuple[str, int]:
     first = ratings[0] if isinstance(ratings[0], dict) else {}
     category = first.get("rating_category", "Order")
     if category not in ("Order", "Fulfillment", "Provider"):
-        raise MappingError(BecknErrorCode.UNSUPPORTED_RATING_CATEGORY, f"rating category {category} is not rated here",
-                           "message.ratings[0].rating_category")
+        raise MappingError(
+            BecknErrorCode.UNSUPPORTED_RATING_CATEGORY,
+            f"rating category {category} is not rated here",
+            "message.ratings[0].rating_category",
+        )
     target = first.get("id") or order_id
     raw = first.get("value")
     if not isinstance(target, str) or not isinstance(raw, str) or not raw.strip().isdigit():
-        raise MappingError(BecknErrorCode.INVALID_RATING_VALUE, "a rating needs the order id and a value 1..5",
-                           "message.ratings[0]")
+        raise MappingError(
+            BecknErrorCode.INVALID_RATING_VALUE, "a rating needs the order id and a value 1..5", "message.ratings[0]"
+        )
     return target, int(raw)

@@ -1,0 +1,143 @@
+"""The merchant's inbox of orders: list, read, accept, decline, mark ready, complete.
+
+Each change commits the new state and an unsolicited ``on_status`` to the buyer (new
+message_id, same transaction_id) in one unit of work, so the buyer is told whatever happens next.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import anyio.to_thread
+
+from duijie.domain.order_errors import OrderError
+from duijie.domain.orders import Order, OrderState
+from duijie.protocol import mapping as m
+from duijie.protocol.context import Action, Context
+from duijie.services.errors import Conflict, NotFound, ServiceError
+from duijie.services.order_callbacks import SellerNode, queue_callback
+from duijie.services.ports import Clock, SellerUnitOfWorkFactory
+
+Transition = Callable[[Order, Any], Order]
+
+
+def order_view(order: Order) -> dict[str, Any]:
+    """The JSON the merchant API and CLI show for one order."""
+    return {
+        "id": order.id,
+        "provider_id": order.provider_id,
+        "state": order.state.value,
+        "beckn_status": m.beckn_status(order.state),
+        "bap_id": order.bap_id,
+        "transaction_id": order.transaction_id,
+        "pickup": {
+            "location_id": order.pickup.location_id,
+            "at": order.pickup.at.isoformat() if order.pickup.at else None,
+        },
+        "billing": None
+        if order.billing is None
+        else {"name": order.billing.name, "phone": order.billing.phone, "email": order.billing.email},
+        "payment": order.payment.value,
+        "lines": [
+            {
+                "item_id": ln.item_id,
+                "name": ln.name.both(),
+                "quantity": ln.quantity,
+                "add_ons": [a.id for a in ln.add_ons],
+                "total": ln.total.to_wire(),
+            }
+            for ln in order.quote.lines
+        ],
+        "total": {"amount": order.quote.total.to_wire(), "currency": order.quote.total.currency},
+        "history": [{"state": h.state.value, "at": h.at.isoformat(), "by": h.by} for h in order.history],
+        "rating": order.rating,
+        "reason": order.reason,
+        "created_at": order.created_at.isoformat(),
+        "updated_at": order.updated_at.isoformat(),
+    }
+
+
+def parse_state(raw: str | None) -> OrderState | None:
+    """An ``OrderState`` from a query parameter (any case); ServiceError naming the field otherwise."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return OrderState(raw.upper())
+    except ValueError:
+        choices = ", ".join(s.value for s in OrderState)
+        raise ServiceError(f"state must be one of {choices}, not {raw!r}", field="state") from None
+
+
+class MerchantService:
+    """Use cases of the merchant's order inbox; the async methods run their SQL in a worker thread."""
+
+    def __init__(
+        self, uow: SellerUnitOfWorkFactory, clock: Clock, node: SellerNode, wake: Callable[[], None] | None = None
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._node = node
+        self._wake = wake or (lambda: None)
+
+    async def list_orders(self, state: str | None = None) -> list[dict[str, Any]]:
+        """Every order (newest first), or only those in ``state``."""
+        wanted = parse_state(state)
+        return await anyio.to_thread.run_sync(self._list, wanted)
+
+    async def get_order(self, order_id: str) -> dict[str, Any]:
+        return await anyio.to_thread.run_sync(self._get, order_id)
+
+    async def accept(self, order_id: str) -> dict[str, Any]:
+        return await self._change(order_id, lambda o, now: o.accept(now))
+
+    async def decline(self, order_id: str, reason: str | None) -> dict[str, Any]:
+        return await self._change(order_id, lambda o, now: o.decline(reason or "", now))
+
+    async def mark_ready(self, order_id: str) -> dict[str, Any]:
+        return await self._change(order_id, lambda o, now: o.mark_ready(now))
+
+    async def complete(self, order_id: str) -> dict[str, Any]:
+        return await self._change(order_id, lambda o, now: o.complete(now))
+
+    async def _change(self, order_id: str, step: Transition) -> dict[str, Any]:
+        view = await anyio.to_thread.run_sync(self._transition, order_id, step)
+        self._wake()  # in the event loop: send the on_status now rather than at the next poll
+        return view
+
+    def _list(self, state: OrderState | None) -> list[dict[str, Any]]:
+        with self._uow(read_only=True) as uow:
+            return [order_view(s.order) for s in uow.orders.list(state)]
+
+    def _get(self, order_id: str) -> dict[str, Any]:
+        with self._uow(read_only=True) as uow:
+            stored = uow.orders.get(order_id)
+        if stored is None:
+            raise NotFound(f"no order {order_id!r}", field="order_id")
+        return order_view(stored.order)
+
+    def _transition(self, order_id: str, step: Transition) -> dict[str, Any]:
+        now = self._clock.now()
+        with self._uow() as uow:
+            stored = uow.orders.get(order_id)
+            if stored is None:
+                raise NotFound(f"no order {order_id!r}", field="order_id")
+            try:
+                changed = step(stored.order, now)
+            except OrderError as exc:
+                raise Conflict(f"{exc.message} (state: {stored.order.state.value})", field="state") from exc
+            uow.orders.save(changed)
+            listing = uow.listings.get(changed.provider_id)
+            if listing is not None:
+                queue_callback(
+                    uow,
+                    Context.from_dict(stored.context),
+                    self._node,
+                    now,
+                    action=Action.ON_STATUS,
+                    message={"order": m.order_to_beckn(changed, listing.listing)},
+                    message_id=str(uuid.uuid4()),
+                )
+            uow.commit()
+        return order_view(changed)

@@ -1,0 +1,170 @@
+"""Key lookup order (own keys → peer table → trusted registries) and the outbox, on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from duijie.protocol.keys import EncryptionKey, NodeKeys, SigningKey
+from duijie.services.key_lookup import NodeKeyResolver, key_from_subscription, subscription_record
+from duijie.services.outbox import OutboxSender, backoff, is_ack
+from duijie.services.ports import KnownKey, OutboxState, TransportResponse
+from duijie.services.registry import LookupService
+from duijie.storage.uow import SqlUnitOfWorkFactory
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+class FixedClock:
+    def __init__(self, now: datetime = NOW) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+
+def _keys(sid: str, ukid: str = "k1") -> NodeKeys:
+    return NodeKeys(sid, ukid, SigningKey.generate(), EncryptionKey.generate(), NOW - timedelta(days=1),
+                    NOW + timedelta(days=30))
+
+
+class FakeTransport:
+    """Records what is sent and answers from a script."""
+
+    def __init__(self, answer: TransportResponse | Exception) -> None:
+        self.answer = answer
+        self.sent: list[tuple[str, bytes, Mapping[str, str]]] = []
+
+    async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> TransportResponse:
+        self.sent.append((url, body, headers))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def _known(keys: NodeKeys, source: str) -> KnownKey:
+    return KnownKey(keys.subscriber_id, keys.unique_key_id, keys.signing.public_key_base64(),
+                    keys.encryption.public_key_base64(), "http://x/beckn", keys.valid_from, keys.valid_until, source)
+
+
+def test_own_keys_resolve_without_any_lookup(engine: Engine) -> None:
+    own = _keys("me.example")
+    transport = FakeTransport(RuntimeError("must not be called"))
+    resolver = NodeKeyResolver(lambda: [own], SqlUnitOfWorkFactory(engine), FixedClock(), transport)
+    found = asyncio.run(resolver.resolve("me.example", "k1"))
+    assert found is not None and found.to_base64() == own.signing.public_key_base64()
+    assert transport.sent == []
+
+
+def test_peer_table_is_consulted_before_registries(engine: Engine) -> None:
+    peer = _keys("peer.example")
+    uow = SqlUnitOfWorkFactory(engine)
+    with uow() as u:
+        u.known_keys.put(_known(peer, "peer-record"), NOW)
+        u.commit()
+    transport = FakeTransport(RuntimeError("registry must not be asked"))
+    resolver = NodeKeyResolver(lambda: [], uow, FixedClock(), transport, ["http://registry"])
+    assert asyncio.run(resolver.resolve("peer.example", "k1")) is not None
+    assert transport.sent == []
+
+
+def test_registry_vouches_and_the_key_is_remembered(engine: Engine) -> None:
+    peer = _keys("peer.example", "uk-9")
+    record = subscription_record(_known(peer, "x"))
+    transport = FakeTransport(TransportResponse(200, json.dumps([record]).encode()))
+    uow = SqlUnitOfWorkFactory(engine)
+    resolver = NodeKeyResolver(lambda: [], uow, FixedClock(), transport, ["http://registry/reg"])
+    assert asyncio.run(resolver.resolve("peer.example", "uk-9")) is not None
+    assert transport.sent[0][0] == "http://registry/reg/lookup"
+    with uow(read_only=True) as u:
+        stored = u.known_keys.get("peer.example", "uk-9")
+    assert stored is not None and stored.source == "registry:http://registry/reg"
+
+
+def test_unknown_subscriber_and_expired_keys_do_not_resolve(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    old = _keys("old.example")
+    with uow() as u:
+        u.known_keys.put(_known(old, "peer-record"), NOW)
+        u.commit()
+    resolver = NodeKeyResolver(lambda: [], uow, FixedClock(NOW + timedelta(days=60)),
+                               FakeTransport(TransportResponse(200, b"[]")), ["http://registry"])
+    assert asyncio.run(resolver.resolve("nobody.example", "k1")) is None
+    assert asyncio.run(resolver.resolve("old.example", "k1")) is None
+
+
+def test_a_registry_answering_for_someone_else_is_ignored(engine: Engine) -> None:
+    other = _keys("other.example", "k1")
+    transport = FakeTransport(TransportResponse(200, json.dumps([subscription_record(_known(other, "x"))]).encode()))
+    resolver = NodeKeyResolver(lambda: [], SqlUnitOfWorkFactory(engine), FixedClock(), transport, ["http://r"])
+    assert asyncio.run(resolver.resolve("victim.example", "k1")) is None
+
+
+def test_lookup_answers_in_the_subscription_shape_with_aliases(engine: Engine) -> None:
+    own = _keys("me.example", "uk-1")
+    service = LookupService(lambda: [own], "http://127.0.0.1:1/beckn", ["BPP"], SqlUnitOfWorkFactory(engine),
+                            FixedClock())
+    records = asyncio.run(service.lookup({"subscriber_id": "me.example", "ukId": "uk-1"}))
+    assert len(records) == 1
+    rec = records[0]
+    assert rec["url"] == rec["subscriber_url"] == "http://127.0.0.1:1/beckn"
+    assert rec["key_id"] == rec["ukId"] == "uk-1"
+    assert rec["status"] == "SUBSCRIBED" and rec["signing_public_key"] == own.signing.public_key_base64()
+    assert key_from_subscription(rec, "t") is not None
+    assert asyncio.run(service.lookup({"subscriber_id": "someone.else"})) == []
+
+
+class _Signer:
+    def headers_for(self, body: bytes, now: datetime) -> dict[str, str]:
+        return {"Authorization": "Signature test"}
+
+
+def test_outbox_retries_until_ack_and_keeps_pending_across_restarts(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    clock = FixedClock()
+    with uow() as u:
+        mid = u.outbox.add("http://peer/beckn/on_confirm", "on_confirm", b'{"x":1}', NOW, NOW + timedelta(hours=1))
+        u.commit()
+    down = FakeTransport(ConnectionError("refused"))
+    asyncio.run(OutboxSender(uow, down, _Signer(), clock).deliver_due())  # type: ignore[arg-type]
+    with uow(read_only=True) as u:
+        msg = u.outbox.get(mid)
+    assert msg is not None and msg.state is OutboxState.PENDING and msg.attempts == 1
+    assert msg.next_attempt_at > NOW
+    # A new sender (as after a restart) delivers it once it is due.
+    clock.current = msg.next_attempt_at
+    up = FakeTransport(TransportResponse(200, b'{"message":{"ack":{"status":"ACK"}}}'))
+    assert asyncio.run(OutboxSender(uow, up, _Signer(), clock).deliver_due()) == 1  # type: ignore[arg-type]
+    assert up.sent[0][1] == b'{"x":1}' and up.sent[0][2]["Authorization"] == "Signature test"
+    with uow(read_only=True) as u:
+        sent = u.outbox.get(mid)
+    assert sent is not None and sent.state is OutboxState.SENT
+
+
+def test_outbox_gives_up_after_expiry_and_on_refusal(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    with uow() as u:
+        late = u.outbox.add("http://p/on_status", "on_status", b"{}", NOW - timedelta(hours=2), NOW - timedelta(hours=1))
+        refused = u.outbox.add("http://p/on_status", "on_status", b"{}", NOW, NOW + timedelta(hours=1))
+        u.commit()
+    nack = FakeTransport(TransportResponse(400, b'{"message":{"ack":{"status":"NACK"}}}'))
+    asyncio.run(OutboxSender(uow, nack, _Signer(), FixedClock()).deliver_due())  # type: ignore[arg-type]
+    with uow(read_only=True) as u:
+        assert u.outbox.get(late).state is OutboxState.EXPIRED  # type: ignore[union-attr]
+        assert u.outbox.get(refused).state is OutboxState.REFUSED  # type: ignore[union-attr]
+
+
+def test_only_a_2xx_ack_body_counts_as_delivered() -> None:
+    assert is_ack(200, b'{"message":{"ack":{"status":"ACK"}}}')
+    assert not is_ack(200, b'{"message":{"ack":{"status":"NACK"}}}')
+    assert not is_ack(500, b'{"message":{"ack":{"status":"ACK"}}}')
+    assert not is_ack(200, b"not json")
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert backoff(1) < backoff(2) < backoff(3)
+    assert backoff(50) == timedelta(seconds=60)
