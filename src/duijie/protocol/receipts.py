@@ -287,7 +287,9 @@ def _check_one(
         if known is None:
             continue
         (confirmed if known == public else contradicted).append(source.name)
-    reason = f"key {ukid} is not the key {', '.join(contradicted)} lists for {who}" if contradicted else None
+    reason = None
+    if contradicted:
+        reason = f"wrong key: the carried key {ukid} differs from the one {', '.join(contradicted)} lists for {who}"
     return SignatureCheck(index, role, who, ukid, True, reason, tuple(confirmed), tuple(contradicted))
 
 
