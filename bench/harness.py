@@ -41,14 +41,16 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
-def wrk(url: str, seconds: int = 10, connections: int = 32, script: Path | None = None) -> dict[str, float]:
+def wrk(url: str, seconds: int = 10, connections: int = 32, script: Path | None = None,
+        args: list[str] | None = None) -> dict[str, float]:
     """Run wrk (Debian package `wrk`) and return requests/s and latency percentiles in ms."""
     if shutil.which("wrk") is None:
         raise SystemExit("bench needs wrk: apt-get install wrk")
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script is not None:
         cmd += ["-s", str(script)]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    extra = ["--", *args] if args else []
+    out = subprocess.run([*cmd, url, *extra], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)

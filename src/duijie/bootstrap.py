@@ -89,7 +89,7 @@ def wire_buyer(w: Wiring) -> None:
     from duijie.services.buyer_inbox import BuyerInbox
     from duijie.services.receipts import ReceiptIssuer
 
-    issuer = ReceiptIssuer(w.signer, w.clock)
+    issuer = ReceiptIssuer(w.signer, w.clock, w.config.subscriber_id)
     callbacks = BuyerInbox(w.uow, w.clock, w.resolver, issuer, w.config.subscriber_id)
     callbacks.register(w.inbox.register)
     w.services.buyer = BuyerService(w.uow, w.transport, w.signer, w.clock, callbacks,
@@ -98,7 +98,7 @@ def wire_buyer(w: Wiring) -> None:
     # (optional attributes of the seller service; absent until the seller role offers them).
     seller = w.services.seller
     if seller is not None and hasattr(seller, "on_order_confirmed"):
-        seller.on_order_confirmed = issuer.seller_receipt
+        seller.on_order_confirmed = issuer.seller_hook
     if seller is not None and hasattr(seller, "on_receipt_countersigned"):
         seller.on_receipt_countersigned = issuer.accept_countersigned
 
@@ -140,7 +140,11 @@ def wire_discovery(w: Wiring) -> None:
 
     w.services.background.append(peer_exchange)
     if "BAP" in roles and os.environ.get("DUIJIE_LOCAL_INDEX", "1") != "0":
-        local = LocalIndex(w.uow, w.clock, open_index(w.uow.engine), SearchDocument, SearchQuery)
+        # Queries read through a read-only handle: on SQLite they must never take the write lock.
+        semantic = False if os.environ.get("DUIJIE_SEMANTIC") == "0" else None
+        reader = open_index(w.uow.engine.execution_options(read_only=True), semantic=semantic, ensure_schema=False)
+        local = LocalIndex(w.uow, w.clock, open_index(w.uow.engine, semantic=semantic), SearchDocument,
+                           SearchQuery, reader)
         exchange.catalog_listeners.append(local.on_catalog)
         w.services.search = local
     if w.options.gateway:

@@ -9,18 +9,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.processes import ServerProcess, duijie, free_port
 
 from duijie.protocol.keys import SigningKey
 from duijie.protocol.receipts import build_agreement, countersign, sign_agreement
 from duijie.storage import keyfiles
 from duijie.storage.node_config import load_config
-from tests.support.processes import ServerProcess, duijie
 
 
-@pytest.fixture
-def seller(node_dir: Path) -> Iterator[ServerProcess]:
-    port = int((node_dir.parent / "port").read_text())
-    server = ServerProcess(node_dir, port).start()
+@pytest.fixture(scope="module")
+def seller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One served node whose real key signs the receipts (its lookup endpoint is the registry)."""
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp("verify") / "seller"
+    duijie("init", "--data-dir", str(data_dir), "--url", f"http://127.0.0.1:{port}/beckn", check=True)
+    server = ServerProcess(data_dir, port).start()
     try:
         yield server
     finally:

@@ -15,9 +15,7 @@ NOW = datetime(2025, 6, 6, 16, 0, tzinfo=UTC)
 def test_callbacks_are_kept_per_transaction_in_arrival_order(engine: Engine) -> None:
     uow = SqlUnitOfWorkFactory(engine)
     with uow() as u:
-        first = u.callbacks.add(
-            "t1", "m1", "on_select", "bpp.example", {"message": {"order": {"id": "x"}}}, NOW
-        )
+        first = u.callbacks.add("t1", "m1", "on_select", "bpp.example", {"message": {"order": {"id": "x"}}}, NOW)
         u.callbacks.add("t2", "m9", "on_search", "other", {"message": {}}, NOW)
         u.callbacks.add("t1", "m2", "on_init", "bpp.example", {"message": {"名": "肉夹馍"}}, NOW)
         u.commit()

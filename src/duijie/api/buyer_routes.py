@@ -129,9 +129,7 @@ async def search(request: Request) -> Response:
     data = await _body(request)
     issues: list[Issue] = []
     text = _text(data, "text", issues)
-    bpp_uri = _url(data, "bpp_uri", issues, required=False) or _url(
-        data, "gateway_uri", issues, required=False
-    )
+    bpp_uri = _url(data, "bpp_uri", issues, required=False) or _url(data, "gateway_uri", issues, required=False)
     wait = data.get("wait", 2)
     if not isinstance(wait, int | float) or isinstance(wait, bool) or not 0 < wait <= 30:
         issues.append(Issue("$.wait", "seconds, more than 0 and at most 30"))

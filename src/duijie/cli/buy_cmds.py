@@ -33,9 +33,7 @@ def _price(price: Any) -> str:
 
 
 def _show_order(order: dict[str, Any]) -> None:
-    click.echo(
-        f"order {order['order_id']}  {order['status']}  {order.get('fulfillment_state') or ''}".rstrip()
-    )
+    click.echo(f"order {order['order_id']}  {order['status']}  {order.get('fulfillment_state') or ''}".rstrip())
     body = order.get("order") or {}
     quote = body.get("quote") or {}
     for line in quote.get("breakup") or []:
@@ -55,12 +53,8 @@ def buy() -> None:
 
 @buy.command()
 @click.argument("text")
-@click.option(
-    "--bpp", "bpp_uri", required=True, help="Beckn URL of the seller node (or a gateway), .../beckn."
-)
-@click.option(
-    "--wait", default=2.0, show_default=True, type=click.FloatRange(0.1, 30), help="Seconds to collect."
-)
+@click.option("--bpp", "bpp_uri", required=True, help="Beckn URL of the seller node (or a gateway), .../beckn.")
+@click.option("--wait", default=2.0, show_default=True, type=click.FloatRange(0.1, 30), help="Seconds to collect.")
 @data_dir_option
 @node_option
 @json_option
@@ -75,13 +69,9 @@ def search(text: str, bpp_uri: str, wait: float, data_dir: Path, node: str | Non
         click.echo("no catalogs came back")
     for result in results:
         for provider in (result.get("catalog") or {}).get("providers") or []:
-            click.echo(
-                f"{_name(provider.get('descriptor'))}  [{provider.get('id')}] from {result.get('bpp_id')}"
-            )
+            click.echo(f"{_name(provider.get('descriptor'))}  [{provider.get('id')}] from {result.get('bpp_id')}")
             for item in provider.get("items") or []:
-                click.echo(
-                    f"  {item.get('id'):<20} {_name(item.get('descriptor')):<40} {_price(item.get('price'))}"
-                )
+                click.echo(f"  {item.get('id'):<20} {_name(item.get('descriptor')):<40} {_price(item.get('price'))}")
 
 
 def _parse_item(text: str) -> dict[str, Any]:
@@ -108,9 +98,7 @@ def _parse_item(text: str) -> dict[str, Any]:
 @click.option("--item", "items", multiple=True, required=True, help="ID[:COUNT][+ADDON,...]; repeatable.")
 @click.option("--name", required=True, help="Your name (billing).")
 @click.option("--phone", required=True, help="Your phone (billing).")
-@click.option(
-    "--time", "pickup_time", default=None, help="Pickup time, RFC 3339 (default: as soon as possible)."
-)
+@click.option("--time", "pickup_time", default=None, help="Pickup time, RFC 3339 (default: as soon as possible).")
 @data_dir_option
 @node_option
 @json_option
@@ -215,9 +203,7 @@ def receipt(order_id: str, output: Path | None, data_dir: Path, node: str | None
     data = _client(data_dir, node).get(f"/api/buy/orders/{order_id}")
     doc = data.get("receipt")
     if not doc:
-        raise Failure(
-            f"order {order_id} has no receipt yet ({data.get('receipt_problem') or 'none received'})"
-        )
+        raise Failure(f"order {order_id} has no receipt yet ({data.get('receipt_problem') or 'none received'})")
     text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)

@@ -69,7 +69,7 @@ AGREEMENT_ORDER_FIELDS = (
     "refund_terms",
     "created_at",
 )
-CONTEXT_FIELDS = ("bap_id", "bpp_id", "transaction_id", "domain")
+CONTEXT_FIELDS = ("bap_id", "bpp_id", "transaction_id")
 
 
 class Role(StrEnum):
@@ -187,7 +187,10 @@ def countersign(
 class KeySource(Protocol):
     """Somewhere that can say which public key a subscriber holds under a key id."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """How the source is named in a report (e.g. the registry URL)."""
+        ...
 
     def public_key(self, subscriber_id: str, unique_key_id: str) -> str | None:
         """The base64 signing public key, or None when this source does not know it."""

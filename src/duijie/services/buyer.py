@@ -123,11 +123,7 @@ class BuyerService:
             answer = json.loads(resp.body)
         except ValueError:
             answer = {}
-        ack = (
-            ((answer.get("message") or {}).get("ack") or {}).get("status")
-            if isinstance(answer, dict)
-            else None
-        )
+        ack = ((answer.get("message") or {}).get("ack") or {}).get("status") if isinstance(answer, dict) else None
         if 200 <= resp.status < 300 and ack == "ACK":
             return
         error = (answer.get("error") or {}) if isinstance(answer, dict) else {}
@@ -269,9 +265,7 @@ class BuyerService:
         await self._request(Action.STATUS, self._peer_of(order_id), {"order_id": order_id})
         return self.purchase(order_id)
 
-    async def cancel(
-        self, order_id: str, reason: str | None = None, reason_id: str = "001"
-    ) -> dict[str, Any]:
+    async def cancel(self, order_id: str, reason: str | None = None, reason_id: str = "001") -> dict[str, Any]:
         message: dict[str, Any] = {"order_id": order_id, "cancellation_reason_id": reason_id}
         if reason:
             message["descriptor"] = {"short_desc": reason}
@@ -289,9 +283,7 @@ class BuyerService:
         return dict(cb.document.get("message", {}))
 
     async def support(self, order_id: str) -> dict[str, Any]:
-        cb = (
-            await self._request(Action.SUPPORT, self._peer_of(order_id), {"support": {"ref_id": order_id}})
-        )[0]
+        cb = (await self._request(Action.SUPPORT, self._peer_of(order_id), {"support": {"ref_id": order_id}}))[0]
         return dict(cb.document.get("message", {}))
 
     async def update(self, order_id: str, update_target: str, order: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 import anyio.to_thread
@@ -102,12 +102,10 @@ class BuyerInbox:
         self._own_id = own_id
         self.waiters = Waiters()
         # Called with (purchase, countersigned receipt) after the ACK: sends it back to the seller.
-        self.on_countersigned: Callable[[Purchase, dict[str, Any]], Awaitable[None]] | None = None
+        self.on_countersigned: Callable[[Purchase, dict[str, Any]], Coroutine[Any, Any, None]] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def register(
-        self, register: Callable[[Action, Callable[[Verified], Awaitable[Nack | None]]], None]
-    ) -> None:
+    def register(self, register: Callable[[Action, Callable[[Verified], Awaitable[Nack | None]]], None]) -> None:
         for action in CALLBACKS:
             register(action, self.handle)
 
@@ -119,12 +117,7 @@ class BuyerInbox:
             receipt = await self._countersign(msg, order)
         stored = await anyio.to_thread.run_sync(self._store, msg, receipt)
         self.waiters.wake(msg.context.message_id, msg.context.action.value)
-        if (
-            stored is not None
-            and receipt is not None
-            and receipt.get("countersigned")
-            and self.on_countersigned
-        ):
+        if stored is not None and receipt is not None and receipt.get("countersigned") and self.on_countersigned:
             task = asyncio.create_task(self.on_countersigned(stored, receipt["receipt"]))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -138,9 +131,7 @@ class BuyerInbox:
         known: dict[tuple[str, str], str] = {}
         for sig in carried.get("signatures") or []:
             if isinstance(sig, dict) and sig.get("role") == "seller":
-                key = await self._resolver.resolve(
-                    str(sig.get("subscriber_id")), str(sig.get("unique_key_id"))
-                )
+                key = await self._resolver.resolve(str(sig.get("subscriber_id")), str(sig.get("unique_key_id")))
                 if key is not None:
                     known[(str(sig["subscriber_id"]), str(sig["unique_key_id"]))] = key.to_base64()
         check = verify_receipt(carried, [StaticKeySource("resolver", known)])
@@ -175,12 +166,7 @@ class BuyerInbox:
             uow.callbacks.add(ctx.transaction_id, ctx.message_id, ctx.action.value, ctx.bpp_id, msg.doc, now)
             purchase = None
             order = msg.message.get("order")
-            if (
-                ctx.action in ORDER_CALLBACKS
-                and isinstance(order, dict)
-                and order.get("id")
-                and "error" not in msg.doc
-            ):
+            if ctx.action in ORDER_CALLBACKS and isinstance(order, dict) and order.get("id") and "error" not in msg.doc:
                 purchase = self._update_purchase(uow, msg, order, receipt)
             uow.commit()
         return purchase

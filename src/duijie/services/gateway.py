@@ -103,7 +103,7 @@ class GatewayService:
         point, radius = _search_point(verified.message)
         return [
             r for r in self._records()
-            if "BPP" in r.record.roles
+            if "BPP" in r.record.roles and r.record.providers
             and r.record.subscriber_id not in (self._own, ctx.bap_id)
             and _domain_matches(r.record.domains, ctx.domain)
             and _near(r, point, radius)

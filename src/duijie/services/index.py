@@ -122,10 +122,13 @@ class LocalIndex:
     """Feeds the text index from fetched catalogs and answers searches with result age."""
 
     def __init__(self, uow: DiscoveryUowFactory, clock: Clock, index: TextIndex, make_doc: DocFactory,
-                 make_query: QueryFactory) -> None:
+                 make_query: QueryFactory, reader: TextIndex | None = None) -> None:
         self._uow = uow
         self._clock = clock
         self._index = index
+        # Queries may go through a separate read-only handle of the same index (on SQLite a
+        # query must not take the write lock); its caches are invalidated after each write.
+        self._reader = reader or index
         self._make_doc = make_doc
         self._make_query = make_query
 
@@ -134,6 +137,7 @@ class LocalIndex:
         key = index_key(subscriber_id, provider_id)
         self._index.remove_provider(key)
         if catalog is None:
+            self._invalidate_reader()
             return
         signed = json.loads(catalog.document)
         try:
@@ -145,6 +149,12 @@ class LocalIndex:
         docs = listing_documents(listing, subscriber_id, node_url, catalog.version, catalog.fetched_at,
                                  self._make_doc)
         self._index.add(docs)
+        self._invalidate_reader()
+
+    def _invalidate_reader(self) -> None:
+        matcher = getattr(self._reader, "matcher", None)
+        if self._reader is not self._index and matcher is not None:
+            matcher.invalidate()
 
     def _node_url(self, subscriber_id: str) -> str | None:
         with self._uow(read_only=True) as uow:
@@ -163,7 +173,7 @@ class LocalIndex:
 
     def search(self, **criteria: Any) -> list[dict[str, Any]]:
         """Run a query (``SearchQuery`` fields) and describe each hit with provider, location and age."""
-        hits = self._index.query(self._make_query(**criteria))
+        hits = self._reader.query(self._make_query(**criteria))
         now = self._clock.now()
         with self._uow(read_only=True) as uow:
             held = {index_key(c.subscriber_id, c.provider_id): c for c in uow.peer_catalogs.all()}

@@ -47,7 +47,8 @@ class ExchangeLimits:
     max_body_bytes: int = 4_000_000
     timeout: float = 5.0
     fanout: int = 8
-    backoff: timedelta = timedelta(seconds=30)
+    max_catalogs_per_round: int = 50
+    backoff: timedelta = timedelta(seconds=2)
 
 
 class PeerClient(Protocol):
@@ -153,11 +154,13 @@ class PeerExchange:
         return due
 
     async def run_round(self) -> RoundStats:
-        """Publish our own record if it changed, then ask up to ``fanout`` peers for news."""
+        """Publish our own record if it changed, ask up to ``fanout`` peers for news, then fetch
+        every catalog whose digest differs from the one held (owner first, else those peers)."""
         await anyio.to_thread.run_sync(self.store.publish_self)
         stats = RoundStats()
         peers = await anyio.to_thread.run_sync(self._due_peers)
         await asyncio.gather(*(self._sync_guarded(p, stats) for p in peers))
+        await self._reconcile([p.url for p in peers], stats)
         return stats
 
     async def _sync_guarded(self, peer: PeerState, stats: RoundStats) -> None:
@@ -168,7 +171,7 @@ class PeerExchange:
         except (PeerError, TimeoutError) as exc:
             stats.peers_failed += 1
             log.info("peer %s failed: %s", peer.url, exc)
-            retry = self._clock.now() + self.limits.backoff * min(2 ** peer.failures, 16)
+            retry = self._clock.now() + self.limits.backoff * min(2 ** peer.failures, 30)
             await anyio.to_thread.run_sync(self._mark_failed, peer.url, retry)
 
     def _mark_failed(self, url: str, retry_at: Any) -> None:
@@ -184,7 +187,6 @@ class PeerExchange:
     async def sync_peer(self, peer: PeerState, stats: RoundStats) -> None:
         """Read the peer's changed records page by page (bounded), then the catalogs they name."""
         cursor, taken = peer.cursor, 0
-        accepted: list[SignedRecord] = []
         while taken < self.limits.max_records_per_round:
             limit = min(self.limits.page_limit, self.limits.max_records_per_round - taken)
             page = await self._client.records(peer.url, cursor, limit)
@@ -198,33 +200,37 @@ class PeerExchange:
                     stats.refusals.append(f"{check.verdict.value}: {check.reason}")
                 elif signed is not None:
                     stats.records_accepted += 1
-                    accepted.append(signed)
             taken += len(items)
             cursor = str(page.get("next", cursor))
             if not page.get("more") or not items:
                 break
         await anyio.to_thread.run_sync(self._mark_ok, peer.url, cursor)
-        for signed in accepted:
-            await self._refresh_catalogs(signed, peer.url, stats)
 
-    async def _refresh_catalogs(self, signed: SignedRecord, via: str, stats: RoundStats) -> None:
-        record = signed.record
-        held = await anyio.to_thread.run_sync(self._held_digests, record.subscriber_id)
-        for entry in record.providers:
-            if held.get(entry.provider_id) == entry.digest:
+    async def _reconcile(self, sources: list[str], stats: RoundStats) -> None:
+        """Fetch catalogs named by verified records that we lack or hold in another version."""
+        records = await anyio.to_thread.run_sync(self.store.records)
+        held = await anyio.to_thread.run_sync(self._held_digests)
+        budget = self.limits.max_catalogs_per_round
+        for signed in records:
+            sid = signed.record.subscriber_id
+            if sid == self.store.own.subscriber_id:
                 continue
-            catalog = await self._fetch_catalog(signed, entry.provider_id, via, stats)
-            if catalog is not None:
-                stats.catalogs_fetched += 1
-                await anyio.to_thread.run_sync(self._keep_catalog, catalog, entry.digest)
-        listed = {p.provider_id for p in record.providers}
-        for gone in set(held) - listed:
-            await anyio.to_thread.run_sync(self._drop_catalog, record.subscriber_id, gone)
+            for entry in signed.record.providers:
+                if held.get((sid, entry.provider_id)) == entry.digest or budget <= 0:
+                    continue
+                budget -= 1
+                catalog = await self._fetch_catalog(signed, entry.provider_id, sources, stats)
+                if catalog is not None:
+                    stats.catalogs_fetched += 1
+                    await anyio.to_thread.run_sync(self._keep_catalog, catalog, entry.digest)
+            listed = {p.provider_id for p in signed.record.providers}
+            for gone in {pid for (s, pid) in held if s == sid} - listed:
+                await anyio.to_thread.run_sync(self._drop_catalog, sid, gone)
 
-    async def _fetch_catalog(self, signed: SignedRecord, provider_id: str, via: str,
+    async def _fetch_catalog(self, signed: SignedRecord, provider_id: str, via: list[str],
                              stats: RoundStats) -> SignedCatalog | None:
-        # The owner first; then the peer that told us, which keeps a verified copy.
-        for source in dict.fromkeys((signed.record.peer_url, via)):
+        # The owner first; then peers of this round, which keep verified copies.
+        for source in list(dict.fromkeys((signed.record.peer_url, *via)))[:4]:
             try:
                 data = await self._client.catalog(source, signed.record.subscriber_id, provider_id)
                 catalog = catalog_from_dict(data)
@@ -239,9 +245,9 @@ class PeerExchange:
             log.warning("refused catalog %s from %s: %s", provider_id, source, problem)
         return None
 
-    def _held_digests(self, subscriber_id: str) -> dict[str, str]:
+    def _held_digests(self) -> dict[tuple[str, str], str]:
         with self._uow(read_only=True) as uow:
-            return {c.provider_id: c.digest for c in uow.peer_catalogs.all() if c.subscriber_id == subscriber_id}
+            return {(c.subscriber_id, c.provider_id): c.digest for c in uow.peer_catalogs.all()}
 
     def _keep_catalog(self, catalog: SignedCatalog, digest: str) -> None:
         stored = StoredCatalog(catalog.subscriber_id, catalog.provider_id, catalog.version, digest,

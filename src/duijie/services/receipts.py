@@ -23,6 +23,7 @@ from duijie.protocol.receipts import (
     new_receipt,
     receipt_from_tags,
     verify_receipt,
+    with_receipt_tag,
 )
 from duijie.services.ports import BuyerUnitOfWork, Clock, Signer
 
@@ -50,9 +51,10 @@ def split_order_doc(order_doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
 class ReceiptIssuer:
     """Signs agreements as this node (seller or buyer) and keeps receipts in ``uow.receipts``."""
 
-    def __init__(self, signer: Signer, clock: Clock) -> None:
+    def __init__(self, signer: Signer, clock: Clock, own_id: str = "") -> None:
         self._signer = signer
         self._clock = clock
+        self._own_id = own_id
 
     def _signed(self, receipt: Mapping[str, Any], role: Role) -> dict[str, Any]:
         now = self._clock.now()
@@ -81,6 +83,20 @@ class ReceiptIssuer:
         receipt = self._signed(new_receipt(agreement), Role.SELLER)
         uow.receipts.put(str(order["id"]), receipt, self._clock.now())
         return receipt
+
+    def seller_hook(self, order_doc: dict[str, Any], uow: Any) -> None:
+        """The seller service's ``on_order_confirmed``: sign, store, and put the receipt in ``order_doc.tags``.
+
+        ``order_doc`` is the Beckn order about to go out in on_confirm; the parties and the
+        transaction come from the stored order's confirm context (``uow.orders``). The order doc
+        is changed in place so the receipt travels inside that on_confirm.
+        """
+        stored = uow.orders.get(str(order_doc.get("id")))
+        context = dict(getattr(stored, "context", None) or {})
+        context["bpp_id"] = context.get("bpp_id") or self._own_id
+        receipt = safe_seller_receipt(self, {"order": order_doc, "context": context}, uow)
+        if receipt is not None:
+            order_doc["tags"] = with_receipt_tag(order_doc, receipt)["tags"]
 
     def countersign(self, receipt: Mapping[str, Any]) -> dict[str, Any]:
         """The receipt with this node's buyer signature added (the caller has checked the seller's)."""

@@ -125,14 +125,10 @@ class SqlReceiptRepository:
         self._conn = conn
 
     def put(self, order_id: str, receipt: dict[str, Any], now: datetime) -> None:
-        existing = self._conn.execute(
-            select(receipts.c.created_at).where(receipts.c.order_id == order_id)
-        ).first()
+        existing = self._conn.execute(select(receipts.c.created_at).where(receipts.c.order_id == order_id)).first()
         created = existing.created_at if existing is not None else now
         self._conn.execute(delete(receipts).where(receipts.c.order_id == order_id))
-        self._conn.execute(
-            insert(receipts).values(order_id=order_id, document=_dump(receipt), created_at=created)
-        )
+        self._conn.execute(insert(receipts).values(order_id=order_id, document=_dump(receipt), created_at=created))
 
     def get(self, order_id: str) -> dict[str, Any] | None:
         row = self._conn.execute(select(receipts.c.document).where(receipts.c.order_id == order_id)).first()

@@ -55,9 +55,7 @@ def seller_receipt() -> dict[str, Any]:
 
 
 def full_receipt() -> dict[str, Any]:
-    return countersign(
-        seller_receipt(), BUYER, subscriber_id="buyer.example", unique_key_id="b1", signed_at=NOW
-    )
+    return countersign(seller_receipt(), BUYER, subscriber_id="buyer.example", unique_key_id="b1", signed_at=NOW)
 
 
 def test_agreement_keeps_the_agreed_fields_and_drops_moving_state() -> None:
@@ -79,9 +77,7 @@ def test_agreement_without_order_id_or_parties_is_refused() -> None:
 def test_seller_signed_receipt_verifies_with_the_carried_key() -> None:
     check = verify_receipt(seller_receipt())
     assert check.ok
-    assert [(s.role, s.subscriber_id, s.valid) for s in check.signatures] == [
-        ("seller", "chuanshan.demo.duijie", True)
-    ]
+    assert [(s.role, s.subscriber_id, s.valid) for s in check.signatures] == [("seller", "chuanshan.demo.duijie", True)]
     assert check.signatures[0].confirmed_by == ()
 
 
@@ -94,9 +90,7 @@ def test_countersigned_receipt_has_both_valid_signatures() -> None:
 
 
 def test_countersigning_twice_keeps_one_buyer_signature() -> None:
-    again = countersign(
-        full_receipt(), BUYER, subscriber_id="buyer.example", unique_key_id="b1", signed_at=NOW
-    )
+    again = countersign(full_receipt(), BUYER, subscriber_id="buyer.example", unique_key_id="b1", signed_at=NOW)
     assert [s["role"] for s in again["signatures"]] == ["seller", "buyer"]
 
 
@@ -147,9 +141,7 @@ def test_a_signer_who_is_not_the_party_in_the_agreement_fails() -> None:
     assert "bpp_id" in (check.signatures[0].reason or "")
 
 
-@pytest.mark.parametrize(
-    "doc", [[], {"format": "other/1"}, {"format": FORMAT, "agreement": "x", "signatures": []}]
-)
+@pytest.mark.parametrize("doc", [[], {"format": "other/1"}, {"format": FORMAT, "agreement": "x", "signatures": []}])
 def test_a_document_that_is_not_a_receipt_is_reported_as_such(doc: Any) -> None:
     check = verify_receipt(doc)
     assert not check.is_receipt and not check.ok and check.problems

@@ -25,7 +25,8 @@ from duijie.protocol.mapping.codes import PICKUP, QUOTE_TTL, MappingError, beckn
 
 def provider_id_of(order: dict[str, Any]) -> str | None:
     """The provider an order is for (Beckn: exactly one)."""
-    return _get(order, "provider", "id")
+    found = _get(order, "provider", "id")
+    return found if isinstance(found, str) else None
 
 
 def cart_from_order(order: dict[str, Any], provider_id: str) -> Cart:
@@ -66,7 +67,8 @@ def pickup_from_order(order: dict[str, Any]) -> Pickup | None:
             f"{kind} is not offered; only Self-Pickup",
             "message.order.fulfillments[0].type",
         )
-    stops = f.get("stops") if isinstance(f.get("stops"), list) else []
+    raw_stops = f.get("stops")
+    stops: list[Any] = raw_stops if isinstance(raw_stops, list) else []
     location_id = next((s["location"]["id"] for s in stops if isinstance(_get(s, "location", "id"), str)), None)
     fid = f.get("id")
     if location_id is None and isinstance(fid, str) and fid.startswith("pickup-"):

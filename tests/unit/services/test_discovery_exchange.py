@@ -1,0 +1,175 @@
+"""Peer exchange between in-process nodes: records and signed catalogs spread, forgeries do not."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from tests.support.mock_network import DEMO_DATA, MockNet, url
+from duijie.protocol.keys import SigningKey
+from duijie.protocol.records import record_from_dict, sign_record
+from duijie.transport.mock import MockTransport
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
+    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")  # lexical search only: no model load in unit tests
+    monkeypatch.setenv("DUIJIE_PEER_TIMEOUT", "0.5")
+    network = MockNet(tmp_path, MockTransport(), {})
+    yield network
+    network.close()
+
+
+def _restaurant(net: MockNet, **kw: object) -> None:
+    node = net.add("shop", roles=("BPP",), **kw)  # type: ignore[arg-type]
+    node.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+
+
+async def _rounds(net: MockNet, names: tuple[str, ...], n: int = 2) -> None:
+    for _ in range(n):
+        for name in names:
+            await net.nodes[name].services.discovery.run_round()
+
+
+def _fake_peer(records: list[dict[str, object]], catalog: dict[str, object] | None = None) -> Starlette:
+    async def page(request: Request) -> JSONResponse:
+        return JSONResponse({"records": records, "next": "1", "more": False})
+
+    async def cat(request: Request) -> JSONResponse:
+        return JSONResponse(catalog or {}, status_code=200 if catalog else 404)
+
+    return Starlette(routes=[Route("/peers/records", page, methods=["GET", "POST"]),
+                             Route("/peers/catalogs/{pid}", cat, methods=["GET", "POST"])])
+
+
+async def test_a_catalog_reaches_the_buyer_through_an_intermediate_peer(net: MockNet) -> None:
+    _restaurant(net)
+    net.add("relay", peers=(url("shop"),), roles=("BPP",))
+    buyer = net.add("buyer", peers=(url("relay"),), roles=("BAP",))
+    await _rounds(net, ("relay",), 1)
+    net.transport.down.add(url("shop"))  # the shop goes offline: only the relay's verified copy is left
+    stats = await buyer.services.discovery.run_round()
+    assert stats.catalogs_fetched == 1
+    results = buyer.services.search.search(text="凉皮")
+    assert {r["location"]["id"] for r in results} == {"dc", "rockville"}
+    assert all(r["provider_name"]["zh"] == "川陕名吃" and r["age_seconds"] >= 0 for r in results)
+    assert all(r["why"] for r in results)
+
+
+async def test_a_catalog_change_reaches_the_buyer_index(net: MockNet) -> None:
+    _restaurant(net)
+    buyer = net.add("buyer", peers=(url("shop"),), roles=("BAP",))
+    await _rounds(net, ("buyer",), 1)
+    doc = json.loads((DEMO_DATA / "chuanshan.json").read_text())
+    new = dict(doc["catalog"]["items"][0], id="biangbiang", name={"zh": "油泼扯面", "en": "Biangbiang noodles"})
+    doc["catalog"]["items"].append(new)
+    net.nodes["shop"].services.catalog.import_document(doc)
+    stats = await buyer.services.discovery.run_round()
+    assert stats.catalogs_fetched == 1
+    assert [r["provider_id"] for r in buyer.services.search.search(text="油泼扯面")][:1] == ["chuanshan"]
+
+
+async def test_a_quiet_round_fetches_no_catalog_again(net: MockNet) -> None:
+    _restaurant(net)
+    buyer = net.add("buyer", peers=(url("shop"),), roles=("BAP",))
+    await _rounds(net, ("buyer",), 1)
+    net.transport.sent.clear()
+    stats = await buyer.services.discovery.run_round()
+    assert stats.catalogs_fetched == 0 and stats.records_accepted == 0
+    assert not any("/peers/catalogs/" in u for u, _ in net.transport.sent)
+
+
+async def test_a_forged_record_for_a_known_subscriber_is_refused_and_not_reserved(net: MockNet) -> None:
+    _restaurant(net)
+    buyer = net.add("buyer", peers=(url("shop"),), roles=("BAP",))
+    await _rounds(net, ("buyer",), 1)
+    genuine = buyer.services.discovery.store.record_of("shop.test")
+    impostor = SigningKey.generate()
+    fake_keys = tuple(k.__class__(k.unique_key_id, impostor.public_key_base64(), None, k.valid_from, k.valid_until)
+                      for k in genuine.record.keys)
+    forged_rec = genuine.record.__class__(**{**{f: getattr(genuine.record, f) for f in genuine.record.__slots__},
+                                             "keys": fake_keys, "url": "http://evil.test/beckn",
+                                             "sequence": genuine.record.sequence + 5})
+    forged = sign_record(forged_rec, impostor, fake_keys[0].unique_key_id).to_dict()
+    tampered = genuine.to_dict()
+    tampered["record"]["url"] = "http://evil.test/beckn"
+    tampered["record"]["sequence"] += 9
+    net.transport.register("http://evil.test", _fake_peer([forged, tampered]))
+    buyer.services.discovery.add_peers(["http://evil.test"])
+    stats = await buyer.services.discovery.run_round()
+    assert stats.records_refused == 2
+    kept = buyer.services.discovery.store.record_of("shop.test")
+    assert kept is not None and kept.record.url == "http://shop.test/beckn"
+    page = buyer.services.discovery.store.records_page(None, 200)
+    assert all(r["record"]["url"] != "http://evil.test/beckn" for r in page["records"])
+
+
+async def test_an_expired_record_is_refused(net: MockNet) -> None:
+    _restaurant(net)
+    shop = net.nodes["shop"]
+    buyer = net.add("buyer", roles=("BAP",))
+    signed = shop.services.discovery.store.publish_self().to_dict()
+    signed["record"]["expires_at"] = "2020-01-01T00:00:00+00:00"
+    net.transport.register("http://old.test", _fake_peer([signed]))
+    buyer.services.discovery.add_peers(["http://old.test"])
+    stats = await buyer.services.discovery.run_round()
+    assert stats.records_refused == 1 and buyer.services.discovery.store.record_of("shop.test") is None
+
+
+async def test_a_peer_that_alters_a_catalog_is_caught_by_the_merchant_signature(net: MockNet) -> None:
+    _restaurant(net)
+    shop = net.nodes["shop"]
+    buyer = net.add("buyer", roles=("BAP",))
+    record = shop.services.discovery.store.publish_self().to_dict()
+    genuine = shop.services.discovery.store.sign_catalog("chuanshan").to_dict()
+    altered = json.loads(json.dumps(genuine))
+    altered["listing"]["catalog"]["items"][1]["price"]["amount"] = "0.01"
+    net.transport.register("http://mitm.test", _fake_peer([record], altered))
+    net.transport.down.add(url("shop"))  # only the tampering peer can be asked
+    buyer.services.discovery.add_peers(["http://mitm.test"])
+    stats = await buyer.services.discovery.run_round()
+    assert stats.records_accepted == 1 and stats.catalogs_refused == 1 and stats.catalogs_fetched == 0
+    assert buyer.services.search.search(text="凉皮") == []
+
+
+async def test_oversized_pages_and_dead_peers_are_cut_off_and_the_node_goes_on(net: MockNet) -> None:
+    _restaurant(net)
+    buyer = net.add("buyer", peers=(url("shop"),), roles=("BAP",))
+    record = net.nodes["shop"].services.discovery.store.publish_self().to_dict()
+    net.transport.register("http://flood.test", _fake_peer([record] * 500))
+
+    async def hang(request: Request) -> JSONResponse:
+        import asyncio
+
+        await asyncio.sleep(30)
+        return JSONResponse({})
+
+    net.transport.register("http://slow.test", Starlette(routes=[Route("/peers/records", hang, methods=["POST"])]))
+    buyer.services.discovery.add_peers(["http://flood.test", "http://slow.test"])
+    stats = await buyer.services.discovery.run_round()
+    assert stats.peers_failed == 2 and stats.catalogs_fetched == 1  # the honest shop still got through
+    states = {p["url"]: p["failures"] for p in buyer.services.discovery.describe()["peers"]}
+    assert states["http://flood.test"] == 1 and states["http://slow.test"] == 1
+
+
+def test_records_pages_are_bounded_and_resume_from_the_cursor(net: MockNet) -> None:
+    _restaurant(net)
+    store = net.nodes["shop"].services.discovery.store
+    page = store.records_page(None, 10_000)
+    assert len(page["records"]) == 1 and page["more"] is False
+    assert store.records_page(page["next"], 50)["records"] == []
+    assert record_from_dict(page["records"][0]).record.subscriber_id == "shop.test"

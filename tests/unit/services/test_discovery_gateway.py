@@ -1,0 +1,81 @@
+"""The gateway multicasts a BAP's search, both signatures intact; /peers is rate-limited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.support.mock_network import MockNet, url
+from duijie.protocol.context import Action, Context, format_timestamp
+from duijie.protocol.outbound import wire_bytes
+from duijie.protocol.pipeline import Verified
+from duijie.services.beckn_inbox import Nack
+from duijie.transport.mock import MockTransport
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
+    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
+    network = MockNet(tmp_path, MockTransport(), {})
+    yield network
+    network.close()
+
+
+def _search(bpp_id: str | None = None) -> bytes:
+    ctx = Context(domain="retail", action=Action.SEARCH, bap_id="buyer.test", bap_uri="http://buyer.test/beckn",
+                  transaction_id="t-1", message_id="m-1", timestamp=format_timestamp(datetime.now(UTC)),
+                  ttl="PT30S", bpp_id=bpp_id, bpp_uri="http://shop.test/beckn" if bpp_id else None)
+    return wire_bytes({"context": ctx.to_dict(), "message": {"intent": {"descriptor": {"name": "凉皮"}}}})
+
+
+async def test_gateway_forwards_the_bap_search_with_both_signatures_verified(net: MockNet) -> None:
+    peers = (url("shop"), url("gw"), url("buyer"))
+    for name, extra in (("shop", {}), ("gw", {"gateway": True}), ("buyer", {})):
+        net.add(name, peers=tuple(p for p in peers if p != url(name)), **extra)  # type: ignore[arg-type]
+    for _ in range(2):
+        for name in ("shop", "gw", "buyer"):
+            await net.nodes[name].services.discovery.run_round()
+    seen: list[Verified] = []
+
+    async def record(verified: Verified) -> Nack | None:
+        seen.append(verified)
+        return None
+
+    net.nodes["shop"].services.beckn.register(Action.SEARCH, record)
+    body = _search()
+    headers = net.nodes["buyer"].signer.headers_for(body, datetime.now(UTC))
+    resp = await net.transport.send(url("gw") + "/beckn/search", body, headers)
+    assert resp.status == 200
+    await net.nodes["gw"].services.discovery.gateway.drain()
+    shop_hits = [v for v in seen if v.gateway_subscriber_id == "gw.test"]
+    assert len(shop_hits) == 1 and shop_hits[0].signer_subscriber_id == "buyer.test"
+
+
+async def test_gateway_does_not_multicast_a_search_addressed_to_one_bpp(net: MockNet) -> None:
+    net.add("shop", roles=("BPP",))
+    gw = net.add("gw", peers=(url("shop"),), gateway=True)
+    net.add("buyer", peers=(url("gw"),))
+    for name in ("gw", "buyer", "gw"):
+        await net.nodes[name].services.discovery.run_round()
+    body = _search(bpp_id="shop.test")
+    headers = net.nodes["buyer"].signer.headers_for(body, datetime.now(UTC))
+    await net.transport.send(url("gw") + "/beckn/search", body, headers)
+    await gw.services.discovery.gateway.drain()
+    assert gw.services.discovery.gateway.stats.forwarded == 0
+
+
+async def test_a_peer_calling_too_fast_is_rate_limited(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUIJIE_PEER_RATE", "5")
+    net.add("shop")
+    statuses = [(await net.transport.send(url("shop") + "/peers/self", b"{}", {})).status for _ in range(40)]
+    assert statuses[0] == 200 and 429 in statuses
