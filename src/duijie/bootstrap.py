@@ -94,12 +94,10 @@ def wire_buyer(w: Wiring) -> None:
     callbacks.register(w.inbox.register)
     w.services.buyer = BuyerService(w.uow, w.transport, w.signer, w.clock, callbacks,
                                     w.config.subscriber_id, w.config.subscriber_url)
-    # The seller signs at confirm and takes back the countersigned copy through these hooks
-    # (optional attributes of the seller service; absent until the seller role offers them).
+    # The seller signs at confirm and takes back the buyer's countersigned copy through these hooks.
     seller = w.services.seller
-    if seller is not None and hasattr(seller, "on_order_confirmed"):
+    if seller is not None:
         seller.on_order_confirmed = issuer.seller_hook
-    if seller is not None and hasattr(seller, "on_receipt_countersigned"):
         seller.on_receipt_countersigned = issuer.accept_countersigned
 
 

@@ -149,9 +149,15 @@ class PeerExchange:
             peers = uow.peers.all()
         own = self.store.own.peer_url
         due = [p for p in peers if p.url != own and (p.next_attempt_at is None or p.next_attempt_at <= now)]
-        if len(due) > self.limits.fanout:
-            due = self._rng.sample(due, self.limits.fanout)
-        return due
+        if len(due) <= self.limits.fanout:
+            return due
+        # Mostly peers already synced (their pages hold only news), plus one never asked, so the
+        # first full page from a new peer is paid once, not every round.
+        synced = [p for p in due if p.cursor is not None]
+        fresh = [p for p in due if p.cursor is None]
+        chosen = self._rng.sample(synced, min(len(synced), self.limits.fanout - (1 if fresh else 0)))
+        rest = [p for p in fresh if p not in chosen]
+        return chosen + self._rng.sample(rest, min(len(rest), self.limits.fanout - len(chosen)))
 
     async def run_round(self) -> RoundStats:
         """Publish our own record if it changed, ask up to ``fanout`` peers for news, then fetch

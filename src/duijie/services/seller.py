@@ -49,6 +49,11 @@ def _no_hook(order_doc: dict[str, Any], uow: SellerUnitOfWork) -> None:
     """Default ``on_order_confirmed``: nothing."""
 
 
+def _no_receipts(order_tags: Any, uow: SellerUnitOfWork) -> str | None:
+    """Default ``on_receipt_countersigned``: this node keeps no receipts."""
+    return "this node does not keep receipts"
+
+
 def _cart_of(draft: Draft) -> Cart:
     lines = tuple(CartLine(ln.item_id, ln.quantity, tuple(a.id for a in ln.add_ons)) for ln in draft.quote.lines)
     return Cart(draft.provider_id, lines)
@@ -76,6 +81,9 @@ class SellerService:
         self.node = node
         self._new_order_id = new_order_id or (lambda: f"O-{uuid.uuid4().hex[:16]}")
         self.on_order_confirmed: OrderConfirmedHook = _no_hook
+        # Stores the buyer's countersigned receipt sent back in an `update` (target "tags");
+        # returns None when stored, else why it was refused. Set by the receipts wiring.
+        self.on_receipt_countersigned: Callable[[Any, SellerUnitOfWork], str | None] = _no_receipts
 
     def register(self, inbox: BecknInbox) -> None:
         """Handle the ten seller actions on ``inbox``."""
@@ -232,6 +240,11 @@ class SellerService:
         new = v.message.get("order") or {}
         order = self._own_order(uow, v, new.get("id")).order
         targets = {t.strip() for t in str(v.message.get("update_target", "")).split(",")}
+        if "tags" in targets:
+            problem = self.on_receipt_countersigned(new.get("tags"), uow)
+            if problem:
+                raise Refused(BecknErrorCode.UPDATE_INCONSISTENCY, problem)
+            return self._order_message(uow, order)
         if not targets & {"item", "items", "order.items"}:
             raise Refused(BecknErrorCode.INVALID_UPDATE_TARGET, "only items can be updated (update_target: item)")
         order.ensure_updatable(v.context.bap_id)
