@@ -27,7 +27,7 @@ from duijie.interchange.listing_json import dump_document, listing_from_document
 from duijie.protocol.keys import EncryptionKey, NodeKeys, SigningKey  # noqa: E402
 from duijie.protocol.records import catalog_digest  # noqa: E402
 from duijie.services.discovery import OwnNode, RecordStore  # noqa: E402
-from duijie.services.peer_exchange import PeerExchange, PeerError  # noqa: E402
+from duijie.services.peer_exchange import PeerError, PeerExchange  # noqa: E402
 from duijie.services.ports import ListingSummary, StoredListing, SystemClock  # noqa: E402
 from duijie.storage.engine import make_engine  # noqa: E402
 from duijie.storage.tables import metadata  # noqa: E402
@@ -60,8 +60,9 @@ class Merchant:
 class DirectClient:
     """Calls the other node's store directly; counts the bytes each answer would take on the wire."""
 
-    def __init__(self, net: dict[str, PeerExchange]) -> None:
+    def __init__(self, net: dict[str, PeerExchange], own_url: str) -> None:
         self.net = net
+        self.own_url = own_url
         self.bytes = 0
 
     def _count(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +75,7 @@ class DirectClient:
         peer = self.net.get(peer_url)
         if peer is None:
             raise PeerError("no such peer")
-        return self._count(await asyncio.to_thread(peer.store.records_page, since, limit))
+        return self._count(await asyncio.to_thread(peer.store.records_page, since, limit, self.own_url))
 
     async def catalog(self, peer_url: str, subscriber_id: str, provider_id: str) -> dict[str, Any]:
         peer = self.net[peer_url]
@@ -100,7 +101,7 @@ def build(n: int, tmp: Path, merchant: Merchant, rng: random.Random) -> tuple[li
         hosts = i == 0
         store = RecordStore(uow, SystemClock(), own, lambda k=keys: [k],
                             merchant.summaries if hosts else list, merchant.stored)
-        client = DirectClient(net)
+        client = DirectClient(net, own.peer_url)
         ex = PeerExchange(store, uow, SystemClock(), client, rng=random.Random(rng.random()))
         net[own.peer_url] = ex
         nodes.append(ex)

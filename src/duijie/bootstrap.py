@@ -125,7 +125,7 @@ def wire_discovery(w: Wiring) -> None:
     store = RecordStore(w.uow, w.clock, OwnNode(w.config.subscriber_id, w.config.subscriber_url, roles),
                         w.signer.all_keys, catalog.providers, catalog.listing, registry_check)
     limits = ExchangeLimits(timeout=float(os.environ.get("DUIJIE_PEER_TIMEOUT", "5")))
-    exchange = PeerExchange(store, w.uow, w.clock, HttpPeerClient(w.transport, limits), limits)
+    exchange = PeerExchange(store, w.uow, w.clock, HttpPeerClient(w.transport, limits, store.own.peer_url), limits)
     exchange.add_peers(w.options.peers)
     store.publish_self()
     if catalog._on_change is None:  # re-issue our record as soon as a listing changes

@@ -291,15 +291,52 @@ def test_remove_provider_removes_its_documents(index):
     assert "p9/item/b" not in ids(index, text="Saozi noodles")
 
 
-def test_common_words_take_the_bounded_path_and_keep_exact_titles_first(index):
-    if not hasattr(index, "bm25_max_matches"):
-        pytest.skip("the bounded path exists on SQLite only")
-    index.bm25_max_matches = 0  # every query counts as "too common for bm25"
-    try:
-        hits = index.query(SearchQuery(text="凉皮", semantic=False))
-        assert [h.doc_id for h in hits] == ["p1/item/liangpi", "p2/item/qinzhen"]
-        assert "exact title 凉皮" in hits[0].why
-        assert ids(index, text="凉皮", near=XIAN, within_km=5, semantic=False) == ["p2/item/qinzhen"]
-        assert ids(index, text="Shaanxi", semantic=False) == ["p1/item/liangpi"]
-    finally:
-        index.bm25_max_matches = type(index).bm25_max_matches
+def test_title_matches_rank_before_matches_in_the_text(index):
+    hits = index.query(SearchQuery(text="noodles", semantic=False))
+    found = [h.doc_id for h in hits]
+    assert set(found[:2]) == {"p1/item/liangpi", "p2/item/biangbiang"}  # "noodles" in the title
+    assert found[2:] == ["p2/item/qinzhen"]  # only its category says noodles
+    assert all("title matched noodle" in h.why for h in hits[:2])
+    assert hits[2].why == ["text matched noodle"]
+
+
+def test_filters_narrow_by_category_kind_and_place_at_every_radius(index):
+    noodles_in_xian = {"p2/item/biangbiang", "p2/item/qinzhen"}
+    for km in (0.5, 3, 30, 300):  # one grid level each
+        assert set(ids(index, near=XIAN, within_km=km, category="noodles")) == noodles_in_xian
+    assert set(ids(index, text="凉皮", near=XIAN, within_km=20000, category="noodles", semantic=False)) == {
+        "p1/item/liangpi",
+        "p2/item/qinzhen",
+    }
+    assert ids(index, category="泡馍") == ["p1/item/paomo"]
+    assert ids(index, kinds=("job",)) == ["p1/job/cashier"]
+    assert ids(index, text="noodles", near=FLUSHING, within_km=3, kinds=("item",), semantic=False) == [
+        "p1/item/liangpi"
+    ]
+
+
+def test_prefix_with_very_many_words_still_matches(index, monkeypatch):
+    if index.engine.dialect.name != "sqlite":
+        pytest.skip("prefix expansion is SQLite's")
+    import duijie.search.sqlite_index as sqlite_index
+
+    monkeypatch.setattr(sqlite_index, "MAX_EXPANSIONS", 0)  # every prefix keeps FTS5's own *
+    assert ids(index, text="hambur", semantic=False) == ["p1/item/roujiamo"]
+
+
+def test_prefix_that_no_word_starts_with_finds_nothing(index):
+    assert ids(index, text="zzqx", semantic=False) == []
+    # No document has every word, so any word will do.
+    assert set(ids(index, text="凉皮 zzqx", semantic=False)) == {"p1/item/liangpi", "p2/item/qinzhen"}
+
+
+def test_index_from_before_facets_is_rebuilt(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    open_index(engine, semantic=False).add(DOCS)
+    with engine.begin() as conn:  # the layout without the facet column
+        conn.exec_driver_sql("DROP TABLE search_fts")
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE search_fts USING fts5(title, body, detail = column)")
+    index = open_index(engine, semantic=False)
+    assert set(ids(index, text="凉皮", category="noodles")) == {"p1/item/liangpi", "p2/item/qinzhen"}
+    assert ids(index, text="hambur") == ["p1/item/roujiamo"]
+    engine.dispose()

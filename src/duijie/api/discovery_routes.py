@@ -97,7 +97,9 @@ async def peer_records(request: Request) -> Response:
         return error_response(400, "bad_request", "limit must be an integer", field="limit")
     since = params.get("since")
     store = _services(request).discovery.store
-    page = await anyio.to_thread.run_sync(store.records_page, None if since is None else str(since), limit)
+    caller = params.get("from")
+    page = await anyio.to_thread.run_sync(store.records_page, None if since is None else str(since), limit,
+                                          caller if isinstance(caller, str) else None)
     return json_response(page)
 
 

@@ -32,7 +32,8 @@ def list_peers(data_dir: Path, node: str | None, as_json: bool) -> None:
         click.echo(f"  {p['url']:<32} {p['subscriber_id'] or '?':<28} failures={p['failures']}")
     click.echo("records:")
     for r in data["records"]:
-        click.echo(f"  {r['subscriber_id']:<28} {','.join(r['roles']):<12} #{r['sequence']}  {' '.join(r['providers'])}")
+        roles = ",".join(r["roles"])
+        click.echo(f"  {r['subscriber_id']:<28} {roles:<12} #{r['sequence']}  {' '.join(r['providers'])}")
     click.echo(f"catalogs held: {len(data['catalogs'])}")
 
 

@@ -1,8 +1,16 @@
 """The backend-neutral query path of a :class:`~duijie.search.query.SearchIndex`.
 
-A backend supplies a few SQL hooks (lexical candidates, rows by id, browse, write,
-delete, vectors); this class resolves the query, builds the shared SQL filters,
-over-fetches when Python-side filters can reject rows, merges semantic hits and ranks.
+A backend supplies a few SQL hooks (exact-title rows, rows matching terms newest first,
+rows by id, browse, write, delete, vectors); this class resolves the query, builds the
+shared SQL filters and facets, over-fetches when Python-side filters can reject rows,
+merges semantic hits and ranks.
+
+Lexical ranking is the same at any scale and never needs every match: exact titles
+(indexed key) first, then documents whose title has every term (scored by how much of
+the title the query covers), then any other match; each pass is a bounded, newest-first
+scan, so a word in half a million listings costs no more than a rare one. (Relevance
+functions such as bm25 or ts_rank score every match before sorting: about 10-20 us per
+matching row, far over budget for common words at a million listings.)
 """
 
 from __future__ import annotations
@@ -10,16 +18,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine
 
-from duijie.search.documents import SearchDocument, category_key
+from duijie.search.documents import SearchDocument, category_key, diet_tags
+from duijie.search.facets import Facets, query_facets
 from duijie.search.filters import bounding_box, capacity_from_text
 from duijie.search.query import SearchHit, SearchQuery
 from duijie.search.ranking import Criteria, Ranked, evaluate, order
 from duijie.search.semantic import Encoder, Matrix, SemanticMatcher, semantic_available, to_bytes
-from duijie.search.tokenize import QueryTerm, query_pieces
+from duijie.search.tokenize import QueryTerm, normalize, query_pieces
 
 #: Columns every candidate query selects (as ``d.<name>``).
 ROW_COLUMNS = (
@@ -41,7 +50,17 @@ ROW_COLUMNS = (
 SELECT_COLUMNS = ", ".join(f"d.{c}" for c in ROW_COLUMNS)
 
 Row = Mapping[str, Any]
-Filters = tuple[list[str], dict[str, Any]]
+
+#: Lexical scores of the three passes (before the coverage of the title is added).
+EXACT_SCORE, TITLE_SCORE, TEXT_SCORE = 3.0, 1.0, 0.0
+
+
+class Filters(NamedTuple):
+    """SQL conditions over alias ``d`` with their parameters, and the query's facets."""
+
+    where: list[str]
+    params: dict[str, Any]
+    facets: Facets
 
 
 def batched(items: Iterable[SearchDocument], size: int) -> Iterator[list[SearchDocument]]:
@@ -51,8 +70,21 @@ def batched(items: Iterable[SearchDocument], size: int) -> Iterator[list[SearchD
         yield list({d.doc_id: d for d in chunk}.values())
 
 
+def title_key(title: str | None) -> str | None:
+    """A title normalised for exact-match lookup (case, width, spaces ignored)."""
+    return "".join(normalize(title).split()) or None if title else None
+
+
+def coverage(key: str | None, row: Row) -> float:
+    """How much of the shortest title of ``row`` the query key covers (0..1]."""
+    if not key:
+        return 0.0
+    lengths = [len(k) for t in (row["title_zh"], row["title_en"]) if (k := title_key(t))]
+    return min(1.0, len(key) / min(lengths)) if lengths else 0.0
+
+
 def sql_filters(q: SearchQuery, crit: Criteria) -> Filters:
-    """WHERE clauses over alias ``d`` and their parameters (coarse; Python is exact)."""
+    """WHERE clauses over alias ``d``, their parameters (coarse; Python is exact), and facets."""
     where: list[str] = []
     params: dict[str, Any] = {}
     if q.kinds:
@@ -83,7 +115,8 @@ def sql_filters(q: SearchQuery, crit: Criteria) -> Filters:
         clause = "d.capacity >= :cap"
         where.append(clause if crit.capacity_strict else f"(d.capacity IS NULL OR {clause})")
         params["cap"] = crit.capacity
-    return where, params
+    facets = query_facets(q.kinds, category_key(q.category), diet_tags(q.diet), q.near, q.within_km)
+    return Filters(where, params, facets)
 
 
 def and_where(where: Sequence[str]) -> str:
@@ -120,9 +153,14 @@ class BaseSearchIndex(ABC):
     def _delete_provider(self, conn: Connection, provider_id: str) -> int: ...
 
     @abstractmethod
-    def _lexical(
-        self, conn: Connection, terms: list[QueryTerm], any_term: bool, f: Filters, n: int, text: str | None
-    ) -> list[tuple[Row, float]]: ...
+    def _exact_titles(self, conn: Connection, key: str, f: Filters, n: int) -> list[Row]:
+        """Rows whose zh or en title key equals ``key``."""
+
+    @abstractmethod
+    def _matches(
+        self, conn: Connection, terms: list[QueryTerm], any_term: bool, title_only: bool, f: Filters, n: int
+    ) -> list[Row]:
+        """Up to ``n`` rows matching every term (any term), in the title only or anywhere, newest first."""
 
     @abstractmethod
     def _by_doc_ids(self, conn: Connection, doc_ids: list[str], f: Filters) -> list[Row]: ...
@@ -133,9 +171,31 @@ class BaseSearchIndex(ABC):
     @abstractmethod
     def _load_vectors(self) -> tuple[list[str], Matrix]: ...
 
+    def optimize(self) -> None:
+        """Compact the index and refresh planner statistics (after a bulk load); optional."""
+        return None
+
     def _fuzzy(self, conn: Connection, text: str, f: Filters, n: int) -> list[tuple[Row, float]]:
         """Spelling-tolerant fallback when nothing matched; none by default."""
         return []
+
+    def _lexical(
+        self, conn: Connection, terms: list[QueryTerm], any_term: bool, f: Filters, n: int, text: str | None
+    ) -> list[tuple[Row, float]]:
+        """Exact titles, then title matches, then other matches (see the module docstring)."""
+        out: dict[str, tuple[Row, float]] = {}
+        key = title_key(text)
+        if key:
+            for row in self._exact_titles(conn, key, f, n):
+                out[row["doc_id"]] = (row, EXACT_SCORE)
+        for title_only in (True, False):
+            if len(out) >= n:
+                break
+            for row in self._matches(conn, terms, any_term, title_only, f, n):
+                if row["doc_id"] not in out:
+                    score = TITLE_SCORE + coverage(key, row) if title_only else TEXT_SCORE
+                    out[row["doc_id"]] = (row, score)
+        return list(out.values())[:n]
 
     # ---- writes ------------------------------------------------------------------------
     def add(self, docs: Iterable[SearchDocument]) -> int:

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from duijie.search.facets import doc_facets
 from duijie.search.tokenize import token_string
 
 DocKind = Literal["provider", "item", "resource", "job", "offer"]
@@ -71,14 +72,24 @@ class SearchDocument:
         """Token string of the body, category and diet tags."""
         return token_string(self.body, self.category, " ".join(self.diet))
 
+    def facet_tokens(self) -> str:
+        """Token string of the filter facets (kind, category, diet, grid cells); see ``facets``."""
+        tags = diet_tags(self.diet)
+        return " ".join(doc_facets(self.kind, category_key(self.category), tags, self.lat, self.lon))
+
     def semantic_text(self) -> str:
         """Text embedded for cross-language matching: the titles, short on purpose."""
         return " ".join(t for t in (self.title_zh, self.title_en) if t) or self.body[:200]
 
 
+def diet_tags(tags: tuple[str, ...] | list[str]) -> list[str]:
+    """Diet tags normalised (stripped, case-folded), de-duplicated and sorted."""
+    return sorted({t.strip().casefold() for t in tags if t.strip()})
+
+
 def diet_key(tags: tuple[str, ...] | list[str]) -> str:
     """Diet tags as a ``|tag|tag|`` string so SQL can test membership with LIKE."""
-    norm = sorted({t.strip().casefold() for t in tags if t.strip()})
+    norm = diet_tags(tags)
     return "|" + "|".join(norm) + "|" if norm else ""
 
 

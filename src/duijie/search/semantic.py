@@ -76,7 +76,8 @@ class Encoder:
             return np.zeros((0, DIM), dtype=np.float32)
         out = np.asarray(self._get().encode(list(texts)), dtype=np.float32)  # type: ignore[attr-defined]
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        unit: Matrix = (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        return unit
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,31 +2,32 @@
 
 The FTS5 table uses ``unicode61`` over the Python token string (see ``tokenize``), which
 works on the stdlib SQLite 3.40.1 without extensions and matches two-character CJK words.
-Two columns (title, body) let bm25 weight titles ten to one.
+Its columns are the title tokens, the body tokens and the facet tokens (see ``facets``):
+a query's text is restricted to ``{title body}`` and ANDed with the facets its filters
+imply, so FTS5's own doclist intersection narrows by category and place.
 
-bm25 costs about 9 us per matching row here, so ranking every match of a common word
-(凉皮 in 5% of a million listings) would take hundreds of milliseconds. The index therefore
-estimates the match count from an ``fts5vocab`` table first: small sets are ranked by
-bm25; large ones take exact-title rows (indexed key), then the newest title matches, then
-the newest other matches, each a cheap rowid-ordered scan, scored by how much of the
-title the query covers.
+FTS5 answers a prefix query (``beef*``) by merging the doclists of every token with that
+prefix into memory before it returns a row (40-60 ms for a common English word at a
+million listings). Prefix terms are therefore expanded from a small table of the indexed
+words (``search_term``) into an OR of whole tokens, which FTS5 iterates lazily, newest
+first, stopping at the LIMIT; only a prefix with very many words keeps ``*``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
-from duijie.search.base import SELECT_COLUMNS, BaseSearchIndex, Filters, Row, and_where
+from duijie.search.base import SELECT_COLUMNS, BaseSearchIndex, Filters, Row, and_where, title_key
 from duijie.search.documents import SearchDocument, category_key, diet_key
+from duijie.search.facets import Facets
 from duijie.search.semantic import Matrix, from_bytes
-from duijie.search.tokenize import QueryTerm, normalize
+from duijie.search.tokenize import PREFIX_MIN_LEN, QueryTerm
 
-TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
-#: Above this estimated match count, skip bm25 and use the bounded, rowid-ordered path.
-BM25_MAX_MATCHES = 1500
+#: A prefix with more indexed words than this is left to FTS5's own ``*`` (rare, slow).
+MAX_EXPANSIONS = 32
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS search_doc (
@@ -44,12 +45,11 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS search_doc_title_zh ON search_doc (title_key_zh)",
     "CREATE INDEX IF NOT EXISTS search_doc_title_en ON search_doc (title_key_en)",
     "CREATE INDEX IF NOT EXISTS search_doc_provider ON search_doc (provider_id)",
-    "CREATE INDEX IF NOT EXISTS search_doc_lat ON search_doc (lat, lon)",
-    "CREATE INDEX IF NOT EXISTS search_doc_category ON search_doc (category_key)",
+    # No category or lat/lon index: the facet tokens narrow by category and place (see facets).
     # detail=column: no positions (we never run phrase queries), a smaller, faster index.
     """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-        title, body, tokenize = 'unicode61 remove_diacritics 0', detail = column)""",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_vocab USING fts5vocab(search_fts, 'row')",
+        title, body, facets, tokenize = 'unicode61 remove_diacritics 0', detail = column)""",
+    "CREATE TABLE IF NOT EXISTS search_term (term TEXT PRIMARY KEY) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS search_vec (doc_id TEXT PRIMARY KEY, vec BLOB NOT NULL)",
 )
 
@@ -59,6 +59,7 @@ _INSERT_DOC = (
     " capacity, node_url, subscriber_id, catalog_version, fetched_at, title_key_zh, title_key_en)"
     " VALUES (" + ", ".join("?" * 25) + ")"
 )
+_INSERT_FTS = "INSERT INTO search_fts (rowid, title, body, facets) VALUES (?, ?, ?, ?)"
 
 
 def doc_row(row_id: int, d: SearchDocument) -> tuple[Any, ...]:
@@ -92,26 +93,63 @@ def doc_row(row_id: int, d: SearchDocument) -> tuple[Any, ...]:
     )
 
 
-def title_key(title: str | None) -> str | None:
-    """A title normalised for exact-match lookup (case, width, spaces ignored)."""
-    return "".join(normalize(title).split()) or None if title else None
-
-
 def fts_match(terms: list[QueryTerm], any_term: bool = False) -> str:
-    """An FTS5 MATCH expression: quoted tokens, ``*`` for prefixes, AND (or OR)."""
+    """A plain FTS5 MATCH expression: quoted tokens, ``*`` for prefixes, AND (or OR)."""
     parts = [f'"{t.token}"' + ("*" if t.prefix else "") for t in terms]
     return (" OR " if any_term else " AND ").join(parts)
 
 
-class SqliteSearchIndex(BaseSearchIndex):
-    """:class:`~duijie.search.query.SearchIndex` on SQLite (FTS5 + bm25)."""
+def facet_match(facets: Facets) -> str:
+    """The facet-column part of a MATCH expression (every group, one token of each)."""
+    groups = ["(" + " OR ".join(f'"{t}"' for t in g) + ")" for g in facets.groups]
+    return "facets : (" + " AND ".join(groups) + ")"
 
-    bm25_max_matches = BM25_MAX_MATCHES
+
+def prefix_words(token_strings: list[str]) -> set[str]:
+    """Indexed words a prefix query can expand to (Latin words of prefix length or more)."""
+    return {
+        w for s in token_strings for w in s.split() if len(w) >= PREFIX_MIN_LEN and w.isalpha() and w.isascii()
+    }
+
+
+class SqliteSearchIndex(BaseSearchIndex):
+    """:class:`~duijie.search.query.SearchIndex` on SQLite (FTS5)."""
 
     def ensure_schema(self) -> None:
         with self.engine.begin() as conn:
+            cols = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(search_fts)")]
+            if cols and "facets" not in cols:  # an index from before facets: rebuild it
+                conn.exec_driver_sql("DROP TABLE IF EXISTS search_vocab")
+                conn.exec_driver_sql("DROP TABLE search_fts")
             for stmt in _SCHEMA:
                 conn.exec_driver_sql(stmt)
+            if cols and "facets" not in cols:
+                self._reindex(conn)
+
+    def optimize(self) -> None:
+        """Merge the FTS5 segments into one (after a bulk load; queries read fewer b-trees)."""
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+            conn.exec_driver_sql("ANALYZE")
+
+    def _reindex(self, conn: Connection) -> None:
+        rows = conn.exec_driver_sql(
+            "SELECT id, doc_id, provider_id, kind, title_zh, title_en, body, category, diet, lat, lon"
+            " FROM search_doc"
+        ).all()
+        docs = [
+            (r[0], SearchDocument(r[1], r[2], r[3], r[4], r[5], r[6], r[7], tuple(filter(None, r[8].split("|"))),
+                                  lat=r[9], lon=r[10]))
+            for r in rows
+        ]
+        self._write_fts(conn, docs)
+
+    def _write_fts(self, conn: Connection, docs: list[tuple[int, SearchDocument]]) -> None:
+        fts = [(i, d.title_tokens(), d.body_tokens(), d.facet_tokens()) for i, d in docs]
+        if fts:
+            conn.exec_driver_sql(_INSERT_FTS, fts)
+            words = prefix_words([f[1] for f in fts] + [f[2] for f in fts])
+            conn.exec_driver_sql("INSERT OR IGNORE INTO search_term (term) VALUES (?)", [(w,) for w in words])
 
     def _write(self, conn: Connection, docs: list[SearchDocument]) -> None:
         ids = [d.doc_id for d in docs]
@@ -126,13 +164,11 @@ class SqliteSearchIndex(BaseSearchIndex):
             conn.exec_driver_sql(f"DELETE FROM search_doc WHERE id IN ({old_marks})", tuple(old))
             conn.exec_driver_sql(f"DELETE FROM search_vec WHERE doc_id IN ({marks})", tuple(ids))
         # Explicit rowids so the FTS rows can be written with executemany too; we hold the
-        # write lock from the DELETE/INSERT in this transaction onwards.
+        # write lock from the DELETE/INSERT in this transaction onwards. New rowids are
+        # higher, so "newest first" is "highest rowid first".
         start = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM search_doc").scalar_one() + 1
         conn.exec_driver_sql(_INSERT_DOC, [doc_row(start + i, d) for i, d in enumerate(docs)])
-        conn.exec_driver_sql(
-            "INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)",
-            [(start + i, d.title_tokens(), d.body_tokens()) for i, d in enumerate(docs)],
-        )
+        self._write_fts(conn, [(start + i, d) for i, d in enumerate(docs)])
 
     def _write_vectors(self, conn: Connection, rows: list[tuple[str, bytes]]) -> None:
         conn.exec_driver_sql("INSERT OR REPLACE INTO search_vec (doc_id, vec) VALUES (?, ?)", rows)
@@ -150,84 +186,69 @@ class SqliteSearchIndex(BaseSearchIndex):
             conn.exec_driver_sql("DELETE FROM search_doc WHERE provider_id = ?", (provider_id,)).rowcount
         )
 
-    def _lexical(
-        self, conn: Connection, terms: list[QueryTerm], any_term: bool, f: Filters, n: int, text: str | None
-    ) -> list[tuple[Row, float]]:
-        match = fts_match(terms, any_term)
-        if self._estimate(conn, terms, any_term) <= self.bm25_max_matches:
-            return self._bm25(conn, match, f, n)
-        return self._bounded(conn, match, f, n, text)
+    def _expand(self, conn: Connection, term: QueryTerm) -> str | None:
+        """The MATCH sub-expression of one term; None when no indexed word can match it."""
+        if not term.prefix:
+            return f'"{term.token}"'
+        words = [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT term FROM search_term WHERE term >= ? AND term < ? LIMIT ?",
+                (term.token, term.token + "\U0010ffff", MAX_EXPANSIONS + 1),
+            )
+        ]
+        if len(words) > MAX_EXPANSIONS:
+            return f'"{term.token}"*'
+        return "(" + " OR ".join(f'"{w}"' for w in words) + ")" if words else None
 
-    def _estimate(self, conn: Connection, terms: list[QueryTerm], any_term: bool) -> int:
-        """An upper bound of the match count from document frequencies (fts5vocab)."""
-        counts = []
-        for t in terms:
-            if t.prefix:
-                sql, args = (
-                    "SELECT sum(doc) FROM search_vocab WHERE term >= ? AND term < ?",
-                    (t.token, t.token + "\U0010ffff"),
-                )
-            else:
-                sql, args = "SELECT doc FROM search_vocab WHERE term = ?", (t.token,)
-            counts.append(int(conn.exec_driver_sql(sql, args).scalar() or 0))
-        return (sum(counts) if any_term else min(counts)) if counts else 0
-
-    def _bm25(self, conn: Connection, match: str, f: Filters, n: int) -> list[tuple[Row, float]]:
-        where, params = f
+    def _exact_titles(self, conn: Connection, key: str, f: Filters, n: int) -> list[Row]:
+        # INDEXED BY: otherwise the planner may walk a filter index (category, lat) instead.
         sql = (
-            f"SELECT {SELECT_COLUMNS}, bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS rank"
-            " FROM search_fts CROSS JOIN search_doc AS d ON d.id = search_fts.rowid"
-            f" WHERE search_fts MATCH :match{and_where(where)} ORDER BY rank LIMIT :n"
+            " UNION ".join(
+                f"SELECT {SELECT_COLUMNS} FROM search_doc AS d INDEXED BY search_doc_title_{lang}"
+                f" WHERE d.title_key_{lang} = :tk{and_where(f.where)}"
+                for lang in ("zh", "en")
+            )
+            + " LIMIT :n"
         )
-        rows = _execute(conn, sql, {**params, "match": match, "n": n})
-        return [(r, -float(r["rank"])) for r in rows]
+        return _execute(conn, sql, {**f.params, "tk": key, "n": n})
 
-    def _bounded(
-        self, conn: Connection, match: str, f: Filters, n: int, text: str | None
-    ) -> list[tuple[Row, float]]:
-        """Exact titles, then newest title matches, then newest other matches (no bm25)."""
-        where, params = f
-        out: dict[str, tuple[Row, float]] = {}
-        key = title_key(text)
-        if key:
-            # INDEXED BY: otherwise the planner may walk a filter index (category, lat) instead.
-            sql = (
-                " UNION ".join(
-                    f"SELECT {SELECT_COLUMNS} FROM search_doc AS d INDEXED BY search_doc_title_{lang}"
-                    f" WHERE d.title_key_{lang} = :tk{and_where(where)}"
-                    for lang in ("zh", "en")
-                )
-                + " LIMIT :n"
-            )
-            for r in _execute(conn, sql, {**params, "tk": key, "n": n}):
-                out[r["doc_id"]] = (r, 3.0)
-        for expr, base in ((f"{{title}} : ({match})", 1.0), (match, 0.0)):
-            if len(out) >= n:
-                break
-            sql = (
-                f"SELECT {SELECT_COLUMNS} FROM search_fts"
-                " CROSS JOIN search_doc AS d ON d.id = search_fts.rowid"
-                f" WHERE search_fts MATCH :match{and_where(where)} ORDER BY search_fts.rowid DESC LIMIT :n"
-            )
-            for r in _execute(conn, sql, {**params, "match": expr, "n": n}):
-                if r["doc_id"] not in out:
-                    out[r["doc_id"]] = (r, base + _coverage(key, r) if base else base)
-        return list(out.values())[:n]
+    def _matches(
+        self, conn: Connection, terms: list[QueryTerm], any_term: bool, title_only: bool, f: Filters, n: int
+    ) -> list[Row]:
+        parts = [self._expand(conn, t) for t in terms]
+        if any_term:
+            parts = [p for p in parts if p]
+        if not parts or None in parts:
+            return []
+        expr = ("title" if title_only else "{title body}") + " : (" + (" OR " if any_term else " AND ").join(
+            p for p in parts if p
+        ) + ")"
+        if f.facets:
+            expr += " AND " + facet_match(f.facets)
+        return self._fts_rows(conn, expr, f, n)
+
+    def _fts_rows(self, conn: Connection, expr: str, f: Filters, n: int) -> list[Row]:
+        sql = (
+            f"SELECT {SELECT_COLUMNS} FROM search_fts CROSS JOIN search_doc AS d ON d.id = search_fts.rowid"
+            f" WHERE search_fts MATCH :match{and_where(f.where)} ORDER BY search_fts.rowid DESC LIMIT :n"
+        )
+        return _execute(conn, sql, {**f.params, "match": expr, "n": n})
 
     def _by_doc_ids(self, conn: Connection, doc_ids: list[str], f: Filters) -> list[Row]:
-        where, params = f
         names = {f"id{i}": v for i, v in enumerate(doc_ids)}
         sql = (
             f"SELECT {SELECT_COLUMNS} FROM search_doc AS d"
-            f" WHERE d.doc_id IN ({', '.join(':' + k for k in names)}){and_where(where)}"
+            f" WHERE d.doc_id IN ({', '.join(':' + k for k in names)}){and_where(f.where)}"
         )
-        return _execute(conn, sql, {**params, **names})
+        return _execute(conn, sql, {**f.params, **names})
 
     def _browse(self, conn: Connection, f: Filters, n: int) -> list[Row]:
-        where, params = f
-        cond = " AND ".join(where) or "1"
+        if f.facets:  # the facet index narrows first; SQL then applies the exact filters
+            return self._fts_rows(conn, facet_match(f.facets), f, n)
+        cond = " AND ".join(f.where) or "1"
         return _execute(
-            conn, f"SELECT {SELECT_COLUMNS} FROM search_doc AS d WHERE {cond} LIMIT :n", {**params, "n": n}
+            conn, f"SELECT {SELECT_COLUMNS} FROM search_doc AS d WHERE {cond} LIMIT :n", {**f.params, "n": n}
         )
 
     def _load_vectors(self) -> tuple[list[str], Matrix]:
@@ -236,15 +257,5 @@ class SqliteSearchIndex(BaseSearchIndex):
         return [r[0] for r in rows], from_bytes([r[1] for r in rows])
 
 
-def _coverage(key: str | None, row: Row) -> float:
-    """How much of the shortest matching title the query covers (0..1]."""
-    if not key:
-        return 0.0
-    lengths = [len(k) for t in (row["title_zh"], row["title_en"]) if (k := title_key(t))]
-    return min(1.0, len(key) / min(lengths)) if lengths else 0.0
-
-
 def _execute(conn: Connection, sql: str, params: dict[str, Any]) -> list[Row]:
-    from sqlalchemy import text
-
-    return [r._mapping for r in conn.execute(text(sql), params)]
+    return cast(list[Row], [r._mapping for r in conn.execute(text(sql), params)])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Han (incl. extensions and compatibility), kana and Hangul are written without spaces.
 _CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
@@ -53,12 +54,25 @@ class QueryPiece:
     terms: tuple[QueryTerm, ...]
 
 
+class _CombiningMarks(dict[int, int | None]):
+    """A ``str.translate`` table deleting combining marks, filled on first sight of a character."""
+
+    def __missing__(self, codepoint: int) -> int | None:
+        value = None if unicodedata.combining(chr(codepoint)) else codepoint
+        self[codepoint] = value
+        return value
+
+
+_STRIP_COMBINING = _CombiningMarks()
+
+
 def normalize(text: str) -> str:
     """NFKC (full-width -> ASCII), case-fold and strip combining diacritics."""
+    if text.isascii():  # the common case for English: nothing to fold but case
+        return text.lower()
     folded = unicodedata.normalize("NFKC", text).casefold()
     decomposed = unicodedata.normalize("NFD", folded)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped)
+    return unicodedata.normalize("NFC", decomposed.translate(_STRIP_COMBINING))
 
 
 def stem(word: str) -> str:
@@ -99,6 +113,16 @@ def tokenize(text: str | None) -> list[str]:
     """Index tokens of ``text``: words, digits, CJK unigrams and bigrams (in order, with repeats)."""
     if not text:
         return []
+    if len(text) <= _CACHED_LEN:  # titles, categories and tags repeat across catalogs
+        return list(_short_tokens(text))
+    return _tokens(text)
+
+
+#: Texts up to this long are tokenized through an LRU cache.
+_CACHED_LEN = 80
+
+
+def _tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for seg in segments(text):
         if seg.kind == "cjk":
@@ -106,6 +130,11 @@ def tokenize(text: str | None) -> list[str]:
         else:
             tokens.append(seg.text)
     return tokens
+
+
+@lru_cache(maxsize=65536)
+def _short_tokens(text: str) -> tuple[str, ...]:
+    return tuple(_tokens(text))
 
 
 def token_string(*texts: str | None) -> str:

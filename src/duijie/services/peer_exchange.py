@@ -62,9 +62,10 @@ class PeerClient(Protocol):
 class HttpPeerClient:
     """The ``/peers/...`` endpoints over the node's :class:`Transport` (POST with a JSON body)."""
 
-    def __init__(self, transport: Transport, limits: ExchangeLimits) -> None:
+    def __init__(self, transport: Transport, limits: ExchangeLimits, own_url: str | None = None) -> None:
         self._transport = transport
         self._limits = limits
+        self._own_url = own_url
         self.bytes_received = 0
 
     async def _call(self, url: str, query: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,7 +92,9 @@ class HttpPeerClient:
         return data
 
     async def records(self, peer_url: str, since: str | None, limit: int) -> dict[str, Any]:
-        return await self._call(f"{peer_url}/peers/records", {"since": since, "limit": limit})
+        # "from" lets a node that only pulls still be found: the peer will poll us back.
+        query = {"since": since, "limit": limit, "from": self._own_url}
+        return await self._call(f"{peer_url}/peers/records", query)
 
     async def catalog(self, peer_url: str, subscriber_id: str, provider_id: str) -> dict[str, Any]:
         url = f"{peer_url}/peers/catalogs/{quote(provider_id, safe='')}"
@@ -151,11 +154,12 @@ class PeerExchange:
         due = [p for p in peers if p.url != own and (p.next_attempt_at is None or p.next_attempt_at <= now)]
         if len(due) <= self.limits.fanout:
             return due
-        # Mostly peers already synced (their pages hold only news), plus one never asked, so the
-        # first full page from a new peer is paid once, not every round.
+        # Peers already synced (their pages hold only news); a never-asked one only while fewer
+        # than ``fanout`` are synced, so full first pages are not paid again every round.
         synced = [p for p in due if p.cursor is not None]
         fresh = [p for p in due if p.cursor is None]
-        chosen = self._rng.sample(synced, min(len(synced), self.limits.fanout - (1 if fresh else 0)))
+        want_fresh = 1 if fresh and len(synced) < self.limits.fanout else 0
+        chosen = self._rng.sample(synced, min(len(synced), self.limits.fanout - want_fresh))
         rest = [p for p in fresh if p not in chosen]
         return chosen + self._rng.sample(rest, min(len(rest), self.limits.fanout - len(chosen)))
 

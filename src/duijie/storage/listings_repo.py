@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
@@ -12,6 +13,23 @@ from duijie.interchange.listing_json import listing_from_document
 from duijie.services.ports import ListingSummary, StoredListing
 from duijie.storage.tables import listings
 from duijie.storage.timestamps import as_utc
+
+
+_PARSED: OrderedDict[str, Listing] = OrderedDict()
+_PARSED_MAX = 64
+
+
+def _parsed(digest: str, document: str) -> Listing:
+    """Parsed listings by digest: a listing is immutable, and parsing a menu costs milliseconds."""
+    found = _PARSED.get(digest)
+    if found is None:
+        found = listing_from_document(json.loads(document))
+        _PARSED[digest] = found
+        if len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
+    else:
+        _PARSED.move_to_end(digest)
+    return found
 
 
 class SqlListingRepository:
@@ -24,7 +42,7 @@ class SqlListingRepository:
         row = self._conn.execute(select(listings).where(listings.c.provider_id == provider_id)).first()
         if row is None:
             return None
-        listing = listing_from_document(json.loads(row.document))
+        listing = _parsed(row.digest, row.document)
         return StoredListing(listing, row.version, row.digest, row.document, as_utc(row.updated_at))
 
     def version_of(self, provider_id: str) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine, Transaction
@@ -15,6 +16,20 @@ from duijie.storage.outbox_repo import SqlOutboxRepository
 from duijie.storage.records_repo import SqlNodeRecordRepository, SqlPeerCatalogRepository, SqlPeerRepository
 
 
+_WRITE_LOCKS: dict[int, threading.Lock] = {}
+
+
+def _write_lock(engine: Engine) -> threading.Lock | None:
+    """One writer at a time per SQLite engine, queued in Python.
+
+    SQLite admits one writer; a second one waits in SQLite's busy handler, which sleeps in steps
+    of up to 100 ms. Queuing writers on a lock here hands the database over without those sleeps.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    return _WRITE_LOCKS.setdefault(id(engine), threading.Lock())
+
+
 class SqlUnitOfWork:
     """Commits only when asked; anything not committed is rolled back on exit."""
 
@@ -23,8 +38,19 @@ class SqlUnitOfWork:
         self._read_only = read_only
         self._conn: Connection | None = None
         self._tx: Transaction | None = None
+        self._lock = None if read_only else _write_lock(engine)
 
     def __enter__(self) -> SqlUnitOfWork:
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            return self._open()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+
+    def _open(self) -> SqlUnitOfWork:
         conn = self._engine.connect()
         if self._read_only:
             conn = conn.execution_options(read_only=True)
@@ -61,6 +87,8 @@ class SqlUnitOfWork:
         finally:
             self._conn.close()
             self._conn = None
+            if self._lock is not None:
+                self._lock.release()
 
     def commit(self) -> None:
         assert self._tx is not None

@@ -1,10 +1,15 @@
-"""HTTP transport over httpx: exact bytes out, status and bytes back."""
+"""HTTP transport over aiohttp: exact bytes out, status and bytes back.
+
+aiohttp's client is an order of magnitude faster than httpx's async client on this machine
+(see notes/dependencies.md), and every Beckn message and callback goes through here.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
-import httpx
+import aiohttp
 
 from duijie.services.ports import TransportResponse
 
@@ -14,20 +19,27 @@ class TransportError(Exception):
 
 
 class HttpTransport:
-    """One pooled async client per node; a peer that hangs is cut off by the timeout."""
+    """One pooled client session per node, opened on first use inside the running loop."""
 
     def __init__(self, timeout: float = 5.0, max_connections: int = 100) -> None:
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-        )
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=self._max_connections)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout, auto_decompress=True)
+        return self._session
 
     async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> TransportResponse:
         try:
-            resp = await self._client.post(url, content=body, headers=dict(headers))
-        except httpx.HTTPError as exc:
+            async with self._client().post(url, data=body, headers=dict(headers)) as resp:
+                return TransportResponse(resp.status, await resp.read())
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise TransportError(f"{url}: {type(exc).__name__}: {exc}") from exc
-        return TransportResponse(resp.status_code, resp.content)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -11,8 +11,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-
 from tests.support.mock_network import DEMO_DATA, MockNet, url
+
 from duijie.protocol.keys import SigningKey
 from duijie.protocol.records import record_from_dict, sign_record
 from duijie.transport.mock import MockTransport

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.support.mock_network import DEMO_DATA, MockNet, url
 
-from tests.support.mock_network import MockNet, url
 from duijie.protocol.context import Action, Context, format_timestamp
 from duijie.protocol.outbound import wire_bytes
 from duijie.protocol.pipeline import Verified
@@ -42,6 +43,7 @@ async def test_gateway_forwards_the_bap_search_with_both_signatures_verified(net
     peers = (url("shop"), url("gw"), url("buyer"))
     for name, extra in (("shop", {}), ("gw", {"gateway": True}), ("buyer", {})):
         net.add(name, peers=tuple(p for p in peers if p != url(name)), **extra)  # type: ignore[arg-type]
+    net.nodes["shop"].services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
     for _ in range(2):
         for name in ("shop", "gw", "buyer"):
             await net.nodes[name].services.discovery.run_round()
