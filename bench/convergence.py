@@ -27,7 +27,7 @@ from duijie.interchange.listing_json import dump_document, listing_from_document
 from duijie.protocol.keys import EncryptionKey, NodeKeys, SigningKey  # noqa: E402
 from duijie.protocol.records import catalog_digest  # noqa: E402
 from duijie.services.discovery import OwnNode, RecordStore  # noqa: E402
-from duijie.services.peer_exchange import PeerError, PeerExchange  # noqa: E402
+from duijie.services.peer_exchange import ExchangeLimits, PeerError, PeerExchange  # noqa: E402
 from duijie.services.ports import ListingSummary, StoredListing, SystemClock  # noqa: E402
 from duijie.storage.engine import make_engine  # noqa: E402
 from duijie.storage.tables import metadata  # noqa: E402
@@ -102,7 +102,10 @@ def build(n: int, tmp: Path, merchant: Merchant, rng: random.Random) -> tuple[li
         store = RecordStore(uow, SystemClock(), own, lambda k=keys: [k],
                             merchant.summaries if hosts else list, merchant.stored)
         client = DirectClient(net, own.peer_url)
-        ex = PeerExchange(store, uow, SystemClock(), client, rng=random.Random(rng.random()))
+        # All nodes share one event loop and thread pool here, so network-style timeouts would
+        # measure the simulator's queueing, not the protocol: give them ample room.
+        limits = ExchangeLimits(timeout=600)
+        ex = PeerExchange(store, uow, SystemClock(), client, limits, rng=random.Random(rng.random()))
         net[own.peer_url] = ex
         nodes.append(ex)
         clients.append(client)
@@ -137,6 +140,13 @@ async def main(n: int) -> dict[str, Any]:
         while holders(nodes, digest) < n and warmup < 40:
             await run_round(nodes, clients)
             warmup += 1
+        settle = 0
+        while settle < 10:  # let every record spread (peers met, first full pages paid) before measuring
+            before = sum(len(ex.store.records()) for ex in nodes)
+            await run_round(nodes, clients)
+            settle += 1
+            if sum(len(ex.store.records()) for ex in nodes) == before == n * n:
+                break
         quiet = await run_round(nodes, clients)
         merchant.change()
         digest = catalog_digest(merchant.doc)
@@ -149,6 +159,7 @@ async def main(n: int) -> dict[str, Any]:
             "bench": "convergence",
             "nodes": n,
             "warmup_rounds_first_catalog": warmup,
+            "settle_rounds": settle,
             "rounds_to_converge": rounds,
             "target_rounds": round(2 * math.log2(n), 1),
             "bytes_per_node_quiet_round": round(quiet),

@@ -11,7 +11,8 @@ from starlette.applications import Starlette
 
 from duijie.api.app import create_app
 from duijie.protocol.pipeline import InboundPipeline, PipelineConfig
-from duijie.services.beckn_inbox import BecknInbox, SqlReplayGuard
+from duijie.services.beckn_inbox import BecknInbox, JournalingReplayGuard, SqlReplayGuard
+from duijie.services.inbound_journal import InboundJournal
 from duijie.services.catalog import CatalogService
 from duijie.services.container import NodeIdentity, Services
 from duijie.services.key_lookup import NodeKeyResolver
@@ -178,8 +179,10 @@ def build_node(
     http = transport or HttpTransport()
     registries = tuple(dict.fromkeys((*config.registries, *options.registries)))
     resolver = NodeKeyResolver(signer.all_keys, uow, clock, http, registries)
-    pipeline = InboundPipeline(PipelineConfig(config.subscriber_id), resolver, SqlReplayGuard(uow, clock))
-    inbox = BecknInbox(pipeline, clock)
+    journal = InboundJournal(uow, clock)
+    guard = JournalingReplayGuard(SqlReplayGuard(uow, clock), journal)
+    pipeline = InboundPipeline(PipelineConfig(config.subscriber_id), resolver, guard)
+    inbox = BecknInbox(pipeline, clock, journal)
     outbox = OutboxSender(uow, http, signer, clock)
     inbox.after_handling.append(outbox.wake)
     roles = ("BG", *options.roles) if options.gateway else options.roles
@@ -196,6 +199,12 @@ def build_node(
     wire_buyer(wiring)
     wire_discovery(wiring)
     services.background.append(outbox.run)
+    services.background.append(journal.run_writer)
+
+    async def handle_journaled() -> None:
+        await journal.run_workers(inbox.dispatch)
+
+    services.background.append(handle_journaled)
     if isinstance(http, HttpTransport):
         services.shutdown.append(http.aclose)
     app = create_app(services)

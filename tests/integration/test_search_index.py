@@ -300,6 +300,15 @@ def test_title_matches_rank_before_matches_in_the_text(index):
     assert hits[2].why == ["text matched noodle"]
 
 
+def test_with_more_matches_than_the_limit_exact_and_title_matches_still_come_first(index):
+    # limit 1 < 2 matches: the newest-first scan is not the whole set, so the exact-title
+    # and title passes run.
+    hits = index.query(SearchQuery(text="凉皮", limit=1, semantic=False))
+    assert [h.doc_id for h in hits] == ["p1/item/liangpi"] and "exact title 凉皮" in hits[0].why
+    found = ids(index, text="noodles", limit=2, semantic=False)
+    assert set(found) == {"p1/item/liangpi", "p2/item/biangbiang"}
+
+
 def test_filters_narrow_by_category_kind_and_place_at_every_radius(index):
     noodles_in_xian = {"p2/item/biangbiang", "p2/item/qinzhen"}
     for km in (0.5, 3, 30, 300):  # one grid level each

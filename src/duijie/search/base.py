@@ -26,9 +26,9 @@ from duijie.search.documents import SearchDocument, category_key, diet_tags
 from duijie.search.facets import Facets, query_facets
 from duijie.search.filters import bounding_box, capacity_from_text
 from duijie.search.query import SearchHit, SearchQuery
-from duijie.search.ranking import Criteria, Ranked, evaluate, order
+from duijie.search.ranking import Criteria, Ranked, coverage, evaluate, order, title_key
 from duijie.search.semantic import Encoder, Matrix, SemanticMatcher, semantic_available, to_bytes
-from duijie.search.tokenize import QueryTerm, normalize, query_pieces
+from duijie.search.tokenize import QueryTerm, query_pieces, term_matches, tokenize
 
 #: Columns every candidate query selects (as ``d.<name>``).
 ROW_COLUMNS = (
@@ -68,19 +68,6 @@ def batched(items: Iterable[SearchDocument], size: int) -> Iterator[list[SearchD
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield list({d.doc_id: d for d in chunk}.values())
-
-
-def title_key(title: str | None) -> str | None:
-    """A title normalised for exact-match lookup (case, width, spaces ignored)."""
-    return "".join(normalize(title).split()) or None if title else None
-
-
-def coverage(key: str | None, row: Row) -> float:
-    """How much of the shortest title of ``row`` the query key covers (0..1]."""
-    if not key:
-        return 0.0
-    lengths = [len(k) for t in (row["title_zh"], row["title_en"]) if (k := title_key(t))]
-    return min(1.0, len(key) / min(lengths)) if lengths else 0.0
 
 
 def sql_filters(q: SearchQuery, crit: Criteria) -> Filters:
@@ -182,20 +169,36 @@ class BaseSearchIndex(ABC):
     def _lexical(
         self, conn: Connection, terms: list[QueryTerm], any_term: bool, f: Filters, n: int, text: str | None
     ) -> list[tuple[Row, float]]:
-        """Exact titles, then title matches, then other matches (see the module docstring)."""
-        out: dict[str, tuple[Row, float]] = {}
+        """Exact titles, then title matches, then other matches (see the module docstring).
+
+        The match scan runs first: when it returns fewer than ``n`` rows it holds every
+        match, so titles are told apart in Python and the title scan is skipped (one index
+        scan instead of two for rare words and for filters that leave little).
+        """
         key = title_key(text)
+        anywhere = self._matches(conn, terms, any_term, False, f, n)
+        if len(anywhere) < n:
+            return [(row, self._score(row, key, terms, any_term)) for row in anywhere]
+        out: dict[str, tuple[Row, float]] = {}
         if key:
             for row in self._exact_titles(conn, key, f, n):
                 out[row["doc_id"]] = (row, EXACT_SCORE)
-        for title_only in (True, False):
-            if len(out) >= n:
-                break
-            for row in self._matches(conn, terms, any_term, title_only, f, n):
-                if row["doc_id"] not in out:
-                    score = TITLE_SCORE + coverage(key, row) if title_only else TEXT_SCORE
-                    out[row["doc_id"]] = (row, score)
+        if len(out) < n:
+            for row in self._matches(conn, terms, any_term, True, f, n):
+                out.setdefault(row["doc_id"], (row, TITLE_SCORE + coverage(key, row)))
+        for row in anywhere:
+            out.setdefault(row["doc_id"], (row, TEXT_SCORE))
         return list(out.values())[:n]
+
+    @staticmethod
+    def _score(row: Row, key: str | None, terms: list[QueryTerm], any_term: bool) -> float:
+        """The score the passes would give ``row``: exact title, title match or other match."""
+        titles = [title_key(row["title_zh"]), title_key(row["title_en"])]
+        if key and key in titles:
+            return EXACT_SCORE
+        tokens = set(tokenize(row["title_zh"])) | set(tokenize(row["title_en"]))
+        found = (term_matches(t, tokens) for t in terms)
+        return TITLE_SCORE + coverage(key, row) if (any(found) if any_term else all(found)) else TEXT_SCORE
 
     # ---- writes ------------------------------------------------------------------------
     def add(self, docs: Iterable[SearchDocument]) -> int:

@@ -15,9 +15,10 @@ from typing import Any, cast
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from duijie.search.base import SELECT_COLUMNS, BaseSearchIndex, Filters, Row, and_where, title_key
+from duijie.search.base import SELECT_COLUMNS, BaseSearchIndex, Filters, Row, and_where
 from duijie.search.documents import SearchDocument, category_key, diet_key
 from duijie.search.facets import Facets
+from duijie.search.ranking import title_key
 from duijie.search.semantic import Matrix, from_bytes
 from duijie.search.tokenize import QueryTerm
 

@@ -68,6 +68,19 @@ def _lexical_reasons(row: Mapping[str, Any], pieces: tuple[QueryPiece, ...]) -> 
     return why
 
 
+def title_key(title: str | None) -> str | None:
+    """A title normalised for exact-match lookup (case, width, spaces ignored)."""
+    return "".join(normalize(title).split()) or None if title else None
+
+
+def coverage(key: str | None, row: Mapping[str, Any]) -> float:
+    """How much of the shortest title of ``row`` the query key covers (0..1]."""
+    if not key:
+        return 0.0
+    lengths = [len(k) for t in (row["title_zh"], row["title_en"]) if (k := title_key(t))]
+    return min(1.0, len(key) / min(lengths)) if lengths else 0.0
+
+
 def _is_exact_title(row: Mapping[str, Any], text: str | None) -> bool:
     if not text:
         return False

@@ -15,7 +15,8 @@ import anyio.to_thread
 
 from duijie.protocol.context import Action
 from duijie.protocol.errors import BecknErrorCode, ack_body, nack_body
-from duijie.protocol.pipeline import Inbound, InboundPipeline, Rejection, Verified
+from duijie.protocol.pipeline import REPLAY_STATUS, Inbound, InboundPipeline, Rejection, Verified
+from duijie.services.inbound_journal import InboundJournal
 from duijie.services.ports import Clock, UnitOfWorkFactory
 
 log = logging.getLogger("duijie.beckn")
@@ -57,12 +58,39 @@ class SqlReplayGuard:
         return await anyio.to_thread.run_sync(self._record, message_id, action)
 
 
-class BecknInbox:
-    """Where ``POST /beckn/{action}`` lands; handlers are registered per action by role."""
+INLINE_ACTIONS = frozenset({Action.SEARCH})
+"""Handled before the ACK even with a journal: discovery is best-effort and needs the raw request."""
 
-    def __init__(self, pipeline: InboundPipeline, clock: Clock) -> None:
+
+class JournalingReplayGuard:
+    """Replay guard for a node with an inbound journal.
+
+    Journaled actions are recorded by the journal itself, in the transaction that stores the
+    message (so a message is never "seen" without being kept); the others (``search``, handled
+    inline) are recorded here.
+    """
+
+    def __init__(self, inline: SqlReplayGuard, journal: InboundJournal) -> None:
+        self._inline = inline
+        self._journal = journal
+
+    async def seen_before(self, message_id: str, action: str) -> bool:
+        if Action(action) in INLINE_ACTIONS or not self._journal.running:
+            return await self._inline.seen_before(message_id, action)
+        return False
+
+
+class BecknInbox:
+    """Where ``POST /beckn/{action}`` lands; handlers are registered per action by role.
+
+    With a journal, a message is ACKed once it is durably journaled and handled right after
+    (see :mod:`duijie.services.inbound_journal`); without one, it is handled before the ACK.
+    """
+
+    def __init__(self, pipeline: InboundPipeline, clock: Clock, journal: InboundJournal | None = None) -> None:
         self._pipeline = pipeline
         self._clock = clock
+        self._journal = journal
         self._handlers: dict[Action, Handler] = {}
         self.after_handling: list[Callable[[], None]] = []
 
@@ -86,6 +114,13 @@ class BecknInbox:
         if handler is None:
             return Reply(400, nack_body(BecknErrorCode.ACTION_NOT_APPLICABLE,
                                         f"this node does not handle {path_action}"), {})
+        journal = self._journal
+        if journal is not None and journal.running and result.context.action not in INLINE_ACTIONS:
+            if not await journal.append(result, raw_body):
+                return Reply(REPLAY_STATUS, nack_body(
+                    BecknErrorCode.INVALID_REQUEST,
+                    f"message_id {result.context.message_id!r} already received for {path_action}"), {})
+            return Reply(200, ack_body(), {})
         try:
             refusal = await handler(result)
         except Exception:
@@ -96,4 +131,17 @@ class BecknInbox:
         if refusal is not None:
             return Reply(refusal.status, nack_body(refusal.code, refusal.message), {})
         return Reply(200, ack_body(), {})
+
+    async def dispatch(self, verified: Verified) -> None:
+        """Handle a journaled message (after its ACK); a refusal can only be logged now."""
+        handler = self._handlers.get(verified.context.action)
+        if handler is None:
+            log.warning("no handler for journaled %s", verified.context.action.value)
+            return
+        refusal = await handler(verified)
+        for hook in self.after_handling:
+            hook()
+        if refusal is not None:
+            log.warning("%s %s refused after ACK: %s", verified.context.action.value,
+                        verified.context.message_id, refusal.message)
 

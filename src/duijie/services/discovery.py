@@ -220,18 +220,40 @@ class RecordStore:
 
     # ---- intake ------------------------------------------------------------------------------
     async def accept(self, data: Any) -> tuple[Check, SignedRecord | None]:
-        """Verify a record from a peer and store it when it is sound and newer."""
-        try:
-            signed = record_from_dict(data)
-        except RecordFormatError as exc:
-            return Check(RecordVerdict.BAD_FORMAT, str(exc)), None
+        """Verify one record from a peer and store it when it is sound and newer."""
+        return (await self.accept_page([data]))[0]
+
+    async def accept_page(self, items: list[Any]) -> list[tuple[Check, SignedRecord | None]]:
+        """Verify a page of records; one read and one write transaction for the whole page.
+
+        Each result is the check and the record when it was stored (None when refused, ours,
+        or not newer than the one held).
+        """
+        results: list[tuple[Check, SignedRecord | None]] = [(Check(RecordVerdict.BAD_FORMAT, ""), None)] * len(items)
+        parsed: list[tuple[int, SignedRecord]] = []
+        for i, item in enumerate(items):
+            try:
+                parsed.append((i, record_from_dict(item)))
+            except RecordFormatError as exc:
+                results[i] = (Check(RecordVerdict.BAD_FORMAT, str(exc)), None)
+        known = await anyio.to_thread.run_sync(lambda: [self._known_keys(s) for _, s in parsed])
+        accepted: list[SignedRecord] = []
+        for (i, signed), (keys, seq) in zip(parsed, known, strict=True):
+            check, fresh = await self._decide(signed, keys, seq)
+            results[i] = (check, signed if fresh else None)
+            if fresh:
+                accepted.append(signed)
+        if accepted:
+            await anyio.to_thread.run_sync(self._store_all, accepted)
+        return results
+
+    async def _decide(self, signed: SignedRecord, known: list[str], current_seq: int | None) -> tuple[Check, bool]:
         sid = signed.record.subscriber_id
         if sid == self.own.subscriber_id:
             # Our own record coming back through a peer: nothing to learn (and never replaced).
-            return Check(RecordVerdict.ACCEPTED, "own record"), None
-        known, current_seq = await anyio.to_thread.run_sync(self._known_keys, signed)
+            return Check(RecordVerdict.ACCEPTED, "own record"), False
         if current_seq is not None and signed.record.sequence <= current_seq:
-            return Check(RecordVerdict.ACCEPTED, "not newer"), None
+            return Check(RecordVerdict.ACCEPTED, "not newer"), False
         check = check_record(signed, self._clock.now(), known)
         if check.verdict is RecordVerdict.KEY_NOT_TRUSTED and check.key_changed and self._registry_check:
             vouched = await self._registry_check(sid, signed.signature.unique_key_id)
@@ -244,9 +266,7 @@ class RecordStore:
                 check = Check(RecordVerdict.KEY_NOT_TRUSTED, "a trusted registry knows another key")
         if not check.accepted:
             log.warning("refused record for %s: %s", sid, check.reason)
-            return check, None
-        await anyio.to_thread.run_sync(self._store, signed)
-        return check, signed
+        return check, check.accepted
 
     def _known_keys(self, signed: SignedRecord) -> tuple[list[str], int | None]:
         """Signing keys already trusted for the record's subscriber, and its stored sequence."""
@@ -272,20 +292,28 @@ class RecordStore:
             cached = self._parsed[document] = record_from_dict(json.loads(document))
         return cached
 
-    def _store(self, signed: SignedRecord) -> None:
-        r, now = signed.record, self._clock.now()
+    def _store_all(self, records: list[SignedRecord]) -> None:
+        now = self._clock.now()
         with self._uow() as uow:
-            uow.node_records.put(r.subscriber_id, r.sequence, _utc(r.expires_at),
-                                 json.dumps(signed.to_dict(), ensure_ascii=False), now)
-            for k in r.keys:
-                uow.known_keys.put(
-                    KnownKey(r.subscriber_id, k.unique_key_id, k.signing_public_key, k.encr_public_key, r.url,
-                             k.valid_from, k.valid_until, PEER_KEY_SOURCE),
-                    now,
-                )
-            if r.peer_url != self.own.peer_url:
-                uow.peers.add(r.peer_url, r.subscriber_id)
+            for signed in records:
+                self._store(uow, signed, now)
             uow.commit()
+
+    def _store(self, uow: DiscoveryUnitOfWork, signed: SignedRecord, now: datetime) -> None:
+        r = signed.record
+        held = uow.node_records.get(r.subscriber_id)
+        if held is not None and held.sequence >= r.sequence:
+            return  # a page carried two versions: keep the newest
+        uow.node_records.put(r.subscriber_id, r.sequence, _utc(r.expires_at),
+                             json.dumps(signed.to_dict(), ensure_ascii=False), now)
+        for k in r.keys:
+            uow.known_keys.put(
+                KnownKey(r.subscriber_id, k.unique_key_id, k.signing_public_key, k.encr_public_key, r.url,
+                         k.valid_from, k.valid_until, PEER_KEY_SOURCE),
+                now,
+            )
+        if r.peer_url != self.own.peer_url:
+            uow.peers.add(r.peer_url, r.subscriber_id)
 
 
 

@@ -203,8 +203,7 @@ class PeerExchange:
             items = page.get("records")
             if not isinstance(items, list) or len(items) > limit:
                 raise PeerError(f"{peer.url}: page is not a list of at most {limit} records")
-            for item in items:
-                check, signed = await self.store.accept(item)
+            for check, signed in await self.store.accept_page(items):
                 if not check.accepted:
                     stats.records_refused += 1
                     stats.refusals.append(f"{check.verdict.value}: {check.reason}")

@@ -89,6 +89,7 @@ class UnitOfWork(Protocol):
     known_keys: KnownKeyRepository
     messages: ReplayRepository
     outbox: OutboxRepository
+    inbound: InboundRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -188,6 +189,29 @@ class DetachedSignature:
     unique_key_id: str
     signing_public_key: str
     signature: str
+
+
+@dataclass(frozen=True, slots=True)
+class JournaledMessage:
+    """A verified inbound message kept until it has been handled."""
+
+    id: int
+    message_id: str
+    action: str
+    body: bytes
+    signer_subscriber_id: str
+    gateway_subscriber_id: str | None
+
+
+class InboundRepository(Protocol):
+    """The inbound journal."""
+
+    def add(self, message_id: str, action: str, body: bytes, signer: str, gateway: str | None,
+            now: datetime) -> int: ...
+
+    def pending(self, limit: int = 10_000) -> list[JournaledMessage]: ...
+
+    def mark_done(self, ids: list[int]) -> None: ...
 
 
 class Signer(Protocol):

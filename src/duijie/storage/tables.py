@@ -182,3 +182,19 @@ peers = Table(
     Column("last_ok_at", DateTime(timezone=True), nullable=True),
     Column("next_attempt_at", DateTime(timezone=True), nullable=True),
 )
+
+# Inbound journal: verified messages, written with their replay record before the ACK and
+# marked done once handled, so an ACKed message survives a crash.
+inbound_messages = Table(
+    "inbound_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("signer_subscriber_id", String(200), nullable=False),
+    Column("gateway_subscriber_id", String(200), nullable=True),
+    Column("state", String(20), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_inbound_messages_state", inbound_messages.c.state, inbound_messages.c.id)

@@ -8,6 +8,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine, Transaction
 
 from duijie.storage.buyer_repo import SqlCallbackRepository, SqlPurchaseRepository, SqlReceiptRepository
+from duijie.storage.inbound_repo import SqlInboundRepository
 from duijie.storage.keys_repo import SqlKnownKeyRepository
 from duijie.storage.listings_repo import SqlListingRepository
 from duijie.storage.messages_repo import SqlReplayRepository
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
         self.known_keys = SqlKnownKeyRepository(conn)
         self.messages = SqlReplayRepository(conn)
         self.outbox = SqlOutboxRepository(conn)
+        self.inbound = SqlInboundRepository(conn)
         self.orders = SqlOrderRepository(conn)
         self.drafts = SqlDraftRepository(conn)
         self.node_records = SqlNodeRecordRepository(conn)

@@ -1,0 +1,42 @@
+"""SQL journal of verified inbound messages, kept until they are handled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from duijie.services.ports import JournaledMessage
+from duijie.storage.tables import inbound_messages
+
+
+class SqlInboundRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, message_id: str, action: str, body: bytes, signer: str, gateway: str | None,
+            now: datetime) -> int:
+        result = self._conn.execute(
+            insert(inbound_messages)
+            .values(message_id=message_id, action=action, body=body, signer_subscriber_id=signer,
+                    gateway_subscriber_id=gateway, state="pending", received_at=now)
+            .returning(inbound_messages.c.id)
+        )
+        return int(result.scalar_one())
+
+    def pending(self, limit: int = 10_000) -> list[JournaledMessage]:
+        rows = self._conn.execute(
+            select(inbound_messages)
+            .where(inbound_messages.c.state == "pending")
+            .order_by(inbound_messages.c.id)
+            .limit(limit)
+        ).all()
+        return [
+            JournaledMessage(r.id, r.message_id, r.action, bytes(r.body), r.signer_subscriber_id,
+                             r.gateway_subscriber_id)
+            for r in rows
+        ]
+
+    def mark_done(self, ids: list[int]) -> None:
+        if ids:
+            self._conn.execute(update(inbound_messages).where(inbound_messages.c.id.in_(ids)).values(state="done"))
