@@ -15,6 +15,8 @@ log = logging.getLogger("duijie.outbox")
 
 MAX_BACKOFF = timedelta(seconds=60)
 
+_Outcome = tuple[int, OutboxState, int, datetime, str | None]
+
 
 def backoff(attempts: int) -> timedelta:
     """0.5 s, 1 s, 2 s, ... capped at a minute, so a returning peer is reached soon."""
@@ -42,75 +44,93 @@ class OutboxSender:
         self._signer = signer
         self._clock = clock
         self._wake = asyncio.Event()
-        self._concurrency = concurrency
+        self._sem = asyncio.Semaphore(concurrency)
+        self._inflight: set[int] = set()
+        self._outcomes: list[_Outcome] = []
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         """Called after a commit that added messages, so they go out at once, not on the next poll."""
         self._wake.set()
 
     async def run(self, poll_seconds: float = 0.5) -> None:
+        """Deliver forever; a slow peer holds up only its own messages, never the others."""
         while True:
-            sent = await self.deliver_due()
-            if sent == 0:
+            started = await self.start_due()
+            await self.flush_outcomes()
+            if started == 0:
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
                 except TimeoutError:
                     pass
                 self._wake.clear()
 
-    async def deliver_due(self, limit: int = 64) -> int:
-        """Try every due message once; returns how many were attempted."""
+    async def start_due(self, limit: int = 64) -> int:
+        """Start delivering every due message that is not already in flight."""
         now = self._clock.now()
-        due = await anyio.to_thread.run_sync(self._due, now, limit)
-        if not due:
-            return 0
-        sem = asyncio.Semaphore(self._concurrency)
-
-        async def one(msg: OutboxMessage) -> None:
-            async with sem:
-                await self._deliver(msg)
-
-        await asyncio.gather(*(one(m) for m in due))
+        rows = await anyio.to_thread.run_sync(self._due, now, limit + len(self._inflight))
+        due = [m for m in rows if m.id not in self._inflight][:limit]
+        for msg in due:
+            self._inflight.add(msg.id)
+            task = asyncio.create_task(self._deliver_one(msg))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return len(due)
+
+    async def _deliver_one(self, msg: OutboxMessage) -> None:
+        async with self._sem:
+            outcome = await self._deliver(msg)
+        self._outcomes.append(outcome)
+        self._wake.set()
+
+    async def flush_outcomes(self) -> None:
+        """Record finished deliveries, all in one transaction."""
+        if not self._outcomes:
+            return
+        outcomes, self._outcomes = self._outcomes, []
+        await anyio.to_thread.run_sync(self._mark_all, outcomes)
+        for outcome in outcomes:
+            self._inflight.discard(outcome[0])
+
+    async def deliver_due(self, limit: int = 64) -> int:
+        """Try every due message once and record the outcomes (tests; a one-shot drain)."""
+        started = await self.start_due(limit)
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks))
+        await self.flush_outcomes()
+        return started
 
     def _due(self, now: datetime, limit: int) -> list[OutboxMessage]:
         with self._uow(read_only=True) as uow:
             return uow.outbox.due(now, limit)
 
-    async def _deliver(self, msg: OutboxMessage) -> None:
+    async def _deliver(self, msg: OutboxMessage) -> _Outcome:
         now = self._clock.now()
         attempts = msg.attempts + 1
         if now > msg.expires_at:
-            await anyio.to_thread.run_sync(self._mark, msg.id, OutboxState.EXPIRED, attempts, now, "expired")
             log.warning("outbox %s %s to %s expired after %d attempts", msg.id, msg.action, msg.url, msg.attempts)
-            return
+            return (msg.id, OutboxState.EXPIRED, attempts, now, "expired")
         try:
             headers = self._signer.headers_for(msg.body, now)
             resp = await asyncio.wait_for(self._transport.send(msg.url, msg.body, headers), timeout=10)
         except Exception as exc:  # noqa: BLE001 - any failure is retried later
             error = f"{type(exc).__name__}: {exc}"
-            await anyio.to_thread.run_sync(
-                self._mark, msg.id, OutboxState.PENDING, attempts, now + backoff(attempts), error
-            )
             log.info("outbox %s %s to %s failed (%s); retrying", msg.id, msg.action, msg.url, error)
-            return
+            return (msg.id, OutboxState.PENDING, attempts, now + backoff(attempts), error)
         if is_ack(resp.status, resp.body):
-            await anyio.to_thread.run_sync(self._mark, msg.id, OutboxState.SENT, attempts, now, None)
-            return
+            return (msg.id, OutboxState.SENT, attempts, now, None)
         error = f"HTTP {resp.status}: {resp.body[:200].decode(errors='replace')}"
         if resp.status == 409:
             # The peer already has this message_id: an earlier attempt got through.
-            await anyio.to_thread.run_sync(self._mark, msg.id, OutboxState.SENT, attempts, now, error)
-            return
+            return (msg.id, OutboxState.SENT, attempts, now, error)
         if 400 <= resp.status < 500 and resp.status not in (401, 408, 429):
-            await anyio.to_thread.run_sync(self._mark, msg.id, OutboxState.REFUSED, attempts, now, error)
             log.warning("outbox %s %s refused by %s: %s", msg.id, msg.action, msg.url, error)
-            return
-        await anyio.to_thread.run_sync(
-            self._mark, msg.id, OutboxState.PENDING, attempts, now + backoff(attempts), error
-        )
+            return (msg.id, OutboxState.REFUSED, attempts, now, error)
+        return (msg.id, OutboxState.PENDING, attempts, now + backoff(attempts), error)
 
-    def _mark(self, message_id: int, state: OutboxState, attempts: int, next_at: datetime, error: str | None) -> None:
+    def _mark_all(self, outcomes: list[_Outcome]) -> None:
         with self._uow() as uow:
-            uow.outbox.mark(message_id, state, attempts=attempts, next_attempt_at=next_at, error=error)
+            for message_id, state, attempts, next_at, error in outcomes:
+                uow.outbox.mark(message_id, state, attempts=attempts, next_attempt_at=next_at, error=error)
             uow.commit()
+
