@@ -120,10 +120,11 @@ def part_a(root: Path, seconds: int, connections: int) -> dict[str, float]:
 async def _orders(buyer: str, token: str, bpp_uri: str, seconds: float, concurrency: int) -> tuple[list[str], int]:
     done: list[str] = []
     failures = 0
+    reasons: dict[str, int] = {}
     deadline = time.monotonic() + seconds
     body = {
         "bpp_uri": bpp_uri, "provider_id": "chuanshan", "location_id": "rockville",
-        "items": [{"id": "roujiamo", "quantity": 2}, {"id": "paomo", "quantity": 1}],
+        "items": [{"id": "roujiamo", "quantity": 2}, {"id": "yangrou-paomo", "quantity": 1}],
         "billing": {"name": "Bench Buyer", "phone": "+1-202-555-0100"},
         "fulfillment": {"type": "pickup", "location_id": "rockville", "time": _pickup_time()},
     }
@@ -136,7 +137,11 @@ async def _orders(buyer: str, token: str, bpp_uri: str, seconds: float, concurre
                     done.append(resp.json()["order_id"])
                 else:
                     failures += 1
+                    reason = f"{resp.status_code} {resp.text[:160]}"
+                    reasons[reason] = reasons.get(reason, 0) + 1
         await asyncio.gather(*(worker() for _ in range(concurrency)))
+    for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])[:3]:
+        print(f"order failures: {count} x {reason}", file=sys.stderr)
     return done, failures
 
 

@@ -10,8 +10,9 @@ same filters as SQL conditions for the filtered class; ratios are query-path / b
 ``target_met`` says whether every class is at or under ``--target-p95`` ms. The semantic part
 is off unless ``--semantic-n`` is given (measured on a separate, smaller index).
 
-PostgreSQL (``--pg URL``) drops and rebuilds the search tables in that database: give it a
-database of its own (``PG_DB=duijie_bench bash scripts/pg-test-setup.sh`` prints one).
+PostgreSQL (``--pg URL`` or ``DUIJIE_BENCH_PG_URL``; never the test database) drops and
+rebuilds the search tables there: give it a database of its own
+(``PG_DB=duijie_bench bash scripts/pg-test-setup.sh`` prints one).
 """
 
 from __future__ import annotations
@@ -340,7 +341,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=20, help="repetitions of each 10-query set")
-    ap.add_argument("--pg", default=os.environ.get("DUIJIE_TEST_PG_URL"))
+    ap.add_argument("--pg", default=os.environ.get("DUIJIE_BENCH_PG_URL"), help="PostgreSQL URL (dropped and rebuilt)")
     ap.add_argument("--pg-n", type=int, default=None, help="documents for PostgreSQL (default: --n)")
     ap.add_argument("--semantic-n", type=int, default=0, help="also time semantic search at this N")
     ap.add_argument("--db", default=None, help="SQLite file (default: a temporary file)")
@@ -351,6 +352,7 @@ def main() -> None:
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             out["sqlite"] = sqlite_run(args.n, args.rounds, args.db or f"{tmp}/bench.db", args.target_p95)
+        print(json.dumps(out["sqlite"], ensure_ascii=False), file=sys.stderr, flush=True)  # early, in case PG is slow
     if args.pg:
         out["postgres"] = pg_run(args.pg, args.pg_n or args.n, args.rounds, args.target_p95)
     if args.semantic_n:

@@ -79,3 +79,19 @@ def test_query_mixed_terms_are_deduplicated_in_order():
 def test_query_pieces_keep_the_visible_text():
     pieces = query_pieces("陕西 Shaanxi")
     assert [p.text for p in pieces] == ["陕西", "shaanxi"]
+
+
+def test_normalize_folds_case_width_and_diacritics_on_ascii_and_other_text_alike():
+    from duijie.search.tokenize import normalize
+
+    assert normalize("Beef NOODLES") == "beef noodles"
+    assert normalize("Ｂｅｅｆ　Crème Brûlée 凉皮") == "beef creme brulee 凉皮"
+    assert normalize("e\u0301") == "e"
+
+
+def test_tokenize_results_are_fresh_lists_even_when_cached():
+    first = tokenize("凉皮 noodles")
+    first.append("mutated")
+    assert tokenize("凉皮 noodles") == ["凉", "皮", "凉皮", "noodle"]
+    long_text = "凉皮 " * 40  # longer than the cached length
+    assert tokenize(long_text) == ["凉", "皮", "凉皮"] * 40
