@@ -12,9 +12,9 @@ from starlette.applications import Starlette
 from duijie.api.app import create_app
 from duijie.protocol.pipeline import InboundPipeline, PipelineConfig
 from duijie.services.beckn_inbox import BecknInbox, JournalingReplayGuard, SqlReplayGuard
-from duijie.services.inbound_journal import InboundJournal
 from duijie.services.catalog import CatalogService
 from duijie.services.container import NodeIdentity, Services
+from duijie.services.inbound_journal import InboundJournal
 from duijie.services.key_lookup import NodeKeyResolver
 from duijie.services.outbox import OutboxSender
 from duijie.services.ports import Clock, SystemClock, Transport
@@ -129,8 +129,8 @@ def wire_discovery(w: Wiring) -> None:
     exchange = PeerExchange(store, w.uow, w.clock, HttpPeerClient(w.transport, limits, store.own.peer_url), limits)
     exchange.add_peers(w.options.peers)
     store.publish_self()
-    if catalog._on_change is None:  # re-issue our record as soon as a listing changes
-        catalog._on_change = lambda _listing: store.publish_self()
+    # Re-issue our record as soon as a listing changes.
+    catalog.change_listeners.append(lambda _listing: store.publish_self())
     w.services.discovery = exchange
     interval = float(os.environ.get("DUIJIE_PEER_INTERVAL", "3"))
 

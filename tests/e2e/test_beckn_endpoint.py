@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime
 
 import httpx
-
 from tests.support.processes import ServerProcess, duijie
 
 

@@ -11,7 +11,6 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-
 from tests.e2e.conftest import DEMO_DATA
 from tests.support.processes import ServerProcess, duijie, free_port
 

@@ -6,7 +6,6 @@ import json
 
 import httpx
 from pyld import jsonld
-
 from tests.support.processes import ServerProcess
 
 

@@ -148,7 +148,8 @@ def test_outbox_retries_until_ack_and_keeps_pending_across_restarts(engine: Engi
 def test_outbox_gives_up_after_expiry_and_on_refusal(engine: Engine) -> None:
     uow = SqlUnitOfWorkFactory(engine)
     with uow() as u:
-        late = u.outbox.add("http://p/on_status", "on_status", b"{}", NOW - timedelta(hours=2), NOW - timedelta(hours=1))
+        late = u.outbox.add("http://p/on_status", "on_status", b"{}", NOW - timedelta(hours=2),
+                            NOW - timedelta(hours=1))
         refused = u.outbox.add("http://p/on_status", "on_status", b"{}", NOW, NOW + timedelta(hours=1))
         u.commit()
     nack = FakeTransport(TransportResponse(400, b'{"message":{"ack":{"status":"NACK"}}}'))

@@ -22,7 +22,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def duijie(*args: str, check: bool = False, timeout: float = 60, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def duijie(
+    *args: str, check: bool = False, timeout: float = 60, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a subprocess, as a user would."""
     proc = subprocess.run(
         [sys.executable, "-m", "duijie", *args],

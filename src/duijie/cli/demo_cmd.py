@@ -46,7 +46,9 @@ def _prepare(node: DemoNode, root: Path, port: int, registries: tuple[str, ...])
     }
 
 
-def _spawn(info: dict[str, object], node: DemoNode, peers: list[str], registries: tuple[str, ...]) -> subprocess.Popen[bytes]:
+def _spawn(
+    info: dict[str, object], node: DemoNode, peers: list[str], registries: tuple[str, ...]
+) -> subprocess.Popen[bytes]:
     cmd = [
         sys.executable, "-m", "duijie", "serve",
         "--data-dir", str(info["data_dir"]), "--port", str(info["port"]), "--log-level", "warning",
@@ -141,7 +143,8 @@ def demo(port_base: int, registries: tuple[str, ...], as_json: bool, keep: bool,
         else:
             click.echo(f"duijie demo running ({root}); Ctrl-C stops it")
             for i in public:
-                click.echo(f"  {i['name']:<10} {i['url']:<24} {','.join(i['roles'])}  {' '.join(i['providers'])}")  # type: ignore[arg-type]
+                roles, providers = ",".join(i["roles"]), " ".join(i["providers"])  # type: ignore[arg-type]
+                click.echo(f"  {i['name']:<10} {i['url']:<24} {roles}  {providers}")
         sys.stdout.flush()
         reported: set[int] = set()
         while not stopping:

@@ -42,4 +42,5 @@ def rotate(data_dir: Path, overlap_hours: float) -> None:
 def list_keys(data_dir: Path) -> None:
     """Every key set with its validity window."""
     for entry in keyfiles.read_keyring(data_dir):
-        click.echo(f"{entry['unique_key_id']}\t{entry['signing_public_key']}\t{entry['valid_from']} → {entry['valid_until']}")
+        window = f"{entry['valid_from']} → {entry['valid_until']}"
+        click.echo(f"{entry['unique_key_id']}\t{entry['signing_public_key']}\t{window}")

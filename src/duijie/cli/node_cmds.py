@@ -44,7 +44,8 @@ def init(data_dir: Path, subscriber_id: str | None, url: str, db_url: str | None
     click.echo(f"  subscriber_url      {created.url}")
     click.echo(f"  unique_key_id       {created.unique_key_id}")
     click.echo(f"  signing_public_key  {created.signing_public_key}")
-    click.echo(f"  admin token         {created.admin_token_path} (owner-only; send as 'Authorization: Bearer <token>')")
+    click.echo(f"  admin token         {created.admin_token_path}")
+    click.echo("                      (owner-only; send it as 'Authorization: Bearer <token>')")
 
 
 @click.command()
@@ -81,10 +82,12 @@ def info(data_dir: Path, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @db_option
-@click.option("--registry", "registries", multiple=True, help="A Beckn registry to trust for unknown senders (repeatable).")
+@click.option("--registry", "registries", multiple=True,
+              help="A Beckn registry to trust for unknown senders (repeatable).")
 @click.option("--peer", "peers", multiple=True, help="Bootstrap peer node URL for discovery (repeatable).")
 @click.option("--gateway", is_flag=True, help="Also act as a Beckn gateway (BG): multicast search.")
-@click.option("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]))
 @user_errors
 def serve(
     data_dir: Path,

@@ -47,11 +47,11 @@ class CatalogService:
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        on_change: Callable[[Listing], None] | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
-        self._on_change = on_change
+        # Called after a listing changed (e.g. discovery re-issues the node record).
+        self.change_listeners: list[Callable[[Listing], None]] = []
         self._view_cache: dict[str, tuple[int, bytes, float]] = {}
         self._lock = threading.Lock()
 
@@ -68,8 +68,8 @@ class CatalogService:
                 return ImportResult(listing.provider.id, current[0], digest, changed=False)
             version = uow.listings.put(listing, compact_document(document), digest, self._clock.now())
             uow.commit()
-        if self._on_change is not None:
-            self._on_change(listing)
+        for listener in self.change_listeners:
+            listener(listing)
         return ImportResult(listing.provider.id, version, digest, changed=True)
 
     def import_document(self, document: object) -> ImportResult:

@@ -15,6 +15,7 @@ from typing import Any
 
 from duijie.protocol.canonical import canonical_bytes
 from duijie.protocol.receipts import (
+    FORMAT,
     ReceiptError,
     Role,
     StaticKeySource,
@@ -56,10 +57,18 @@ class ReceiptIssuer:
         self._clock = clock
         self._own_id = own_id
 
-    def _signed(self, receipt: Mapping[str, Any], role: Role) -> dict[str, Any]:
+    def _signed(self, receipt: Mapping[str, Any], role: Role, *, own_agreement: bool = False) -> dict[str, Any]:
+        """``receipt`` plus this node's signature as ``role``.
+
+        ``own_agreement``: the agreement was built here for this receipt alone, so the signed copy
+        may share it instead of deep-copying it once more (signing never changes it).
+        """
         now = self._clock.now()
-        sig = self._signer.sign_detached(canonical_bytes(receipt["agreement"]), now)
-        return add_signature(
+        agreement = receipt["agreement"]
+        sig = self._signer.sign_detached(canonical_bytes(agreement), now)
+        if own_agreement:
+            receipt = {**receipt, "agreement": None}
+        signed = add_signature(
             receipt,
             role=role,
             subscriber_id=sig.subscriber_id,
@@ -68,6 +77,9 @@ class ReceiptIssuer:
             signature=sig.signature,
             signed_at=now,
         )
+        if own_agreement:
+            signed["agreement"] = agreement
+        return signed
 
     def seller_receipt(self, order_doc: Mapping[str, Any], uow: BuyerUnitOfWork) -> dict[str, Any]:
         """Sign the agreement of a confirmed order as the seller, store it, return the receipt.
@@ -80,7 +92,9 @@ class ReceiptIssuer:
         stored = uow.receipts.get(str(order["id"]))
         if stored is not None and stored.get("agreement") == agreement:
             return stored
-        receipt = self._signed(new_receipt(agreement), Role.SELLER)
+        # The agreement is a fresh deep copy (build_agreement), so the receipt can own it as is.
+        receipt = self._signed({"format": FORMAT, "agreement": agreement, "signatures": []}, Role.SELLER,
+                               own_agreement=True)
         uow.receipts.put(str(order["id"]), receipt, self._clock.now())
         return receipt
 

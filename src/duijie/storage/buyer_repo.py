@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from duijie.services.ports import Purchase, StoredCallback
 from duijie.storage.tables import callbacks, purchases, receipts
@@ -82,19 +82,19 @@ class SqlPurchaseRepository:
         self._conn = conn
 
     def put(self, purchase: Purchase) -> None:
-        self._conn.execute(delete(purchases).where(purchases.c.order_id == purchase.order_id))
-        self._conn.execute(
-            insert(purchases).values(
-                order_id=purchase.order_id,
-                transaction_id=purchase.transaction_id,
-                bpp_id=purchase.bpp_id,
-                bpp_uri=purchase.bpp_uri,
-                provider_id=purchase.provider_id,
-                status=purchase.status,
-                document=_dump(purchase.document),
-                updated_at=purchase.updated_at,
-            )
-        )
+        values = {
+            "transaction_id": purchase.transaction_id,
+            "bpp_id": purchase.bpp_id,
+            "bpp_uri": purchase.bpp_uri,
+            "provider_id": purchase.provider_id,
+            "status": purchase.status,
+            "document": _dump(purchase.document),
+            "updated_at": purchase.updated_at,
+        }
+        # UPDATE first, INSERT only when there was no row: one statement for a known order.
+        done = self._conn.execute(update(purchases).where(purchases.c.order_id == purchase.order_id).values(**values))
+        if done.rowcount == 0:
+            self._conn.execute(insert(purchases).values(order_id=purchase.order_id, **values))
 
     def get(self, order_id: str) -> Purchase | None:
         row = self._conn.execute(select(purchases).where(purchases.c.order_id == order_id)).first()
@@ -125,10 +125,11 @@ class SqlReceiptRepository:
         self._conn = conn
 
     def put(self, order_id: str, receipt: dict[str, Any], now: datetime) -> None:
-        existing = self._conn.execute(select(receipts.c.created_at).where(receipts.c.order_id == order_id)).first()
-        created = existing.created_at if existing is not None else now
-        self._conn.execute(delete(receipts).where(receipts.c.order_id == order_id))
-        self._conn.execute(insert(receipts).values(order_id=order_id, document=_dump(receipt), created_at=created))
+        document = _dump(receipt)
+        # A replaced receipt keeps its created_at; UPDATE first, INSERT only for a new order.
+        done = self._conn.execute(update(receipts).where(receipts.c.order_id == order_id).values(document=document))
+        if done.rowcount == 0:
+            self._conn.execute(insert(receipts).values(order_id=order_id, document=document, created_at=now))
 
     def get(self, order_id: str) -> dict[str, Any] | None:
         row = self._conn.execute(select(receipts.c.document).where(receipts.c.order_id == order_id)).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
@@ -23,6 +24,20 @@ class SqlInboundRepository:
             .returning(inbound_messages.c.id)
         )
         return int(result.scalar_one())
+
+    def add_many(self, entries: Sequence[tuple[str, str, bytes, str, str | None]], now: datetime) -> list[int]:
+        """Journal many (message_id, action, body, signer, gateway) in one multi-row INSERT; ids in order."""
+        if not entries:
+            return []
+        rows = [
+            {"message_id": mid, "action": action, "body": body, "signer_subscriber_id": signer,
+             "gateway_subscriber_id": gateway, "state": "pending", "received_at": now}
+            for mid, action, body, signer, gateway in entries
+        ]
+        result = self._conn.execute(
+            insert(inbound_messages).returning(inbound_messages.c.id, sort_by_parameter_order=True), rows
+        )
+        return [int(r[0]) for r in result.all()]
 
     def pending(self, limit: int = 10_000) -> list[JournaledMessage]:
         rows = self._conn.execute(

@@ -24,13 +24,15 @@ class SqlOrderRepository:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        # Orders added in this unit of work, so reading one back (the receipts hook does, right
+        # after the confirm stored it) costs no query and no JSON parse.
+        self._added: dict[str, StoredOrder] = {}
 
     def add(self, order: Order, bap_uri: str, context: dict[str, Any]) -> bool:
         """Insert a new order; False (and nothing written) when the transaction already has one."""
-        if self.for_transaction(order.bap_id, order.transaction_id) is not None:
-            return False
-        # A savepoint, so a concurrent twin losing the unique-constraint race leaves the outer
-        # transaction usable (PostgreSQL aborts the whole transaction on an error otherwise).
+        # No SELECT first: the unique (bap_id, transaction_id) constraint decides, inside a
+        # savepoint, so a twin (a retried confirm or a concurrent one) leaves the outer transaction
+        # usable (PostgreSQL aborts the whole transaction on an error otherwise).
         try:
             with self._conn.begin_nested():
                 self._conn.execute(
@@ -48,6 +50,7 @@ class SqlOrderRepository:
                 )
         except IntegrityError:
             return False
+        self._added[order.id] = StoredOrder(order, bap_uri, context)
         return True
 
     def save(self, order: Order) -> None:
@@ -55,6 +58,7 @@ class SqlOrderRepository:
         current = self.get(order.id)
         if current is None:
             raise KeyError(order.id)
+        self._added.pop(order.id, None)
         self._conn.execute(
             update(orders)
             .where(orders.c.id == order.id)
@@ -64,6 +68,9 @@ class SqlOrderRepository:
         )
 
     def get(self, order_id: str) -> StoredOrder | None:
+        added = self._added.get(order_id)
+        if added is not None:
+            return StoredOrder(added.order, added.bap_uri, dict(added.context))
         row = self._conn.execute(select(orders).where(orders.c.id == order_id)).first()
         return _stored(row) if row is not None else None
 

@@ -6,7 +6,6 @@ aiohttp's client is an order of magnitude faster than httpx's async client on th
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 
 import aiohttp
@@ -36,7 +35,7 @@ class HttpTransport:
         try:
             async with self._client().post(url, data=body, headers=dict(headers)) as resp:
                 return TransportResponse(resp.status, await resp.read())
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise TransportError(f"{url}: {type(exc).__name__}: {exc}") from exc
 
     async def aclose(self) -> None:
