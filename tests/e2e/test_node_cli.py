@@ -100,3 +100,22 @@ def test_every_command_has_help() -> None:
                  ["provider", "import", "--help"], ["menu", "export", "--help"], ["demo", "--help"]):
         res = duijie(*args, check=True)
         assert "Usage:" in res.stdout
+
+
+def test_a_bad_menu_csv_is_rejected_whole_with_line_numbers(node_dir: Path, tmp_path: Path) -> None:
+    duijie("provider", "import", str(DEMO_DATA / "chuanshan.json"), "--data-dir", str(node_dir), check=True)
+    before = duijie("menu", "export", "chuanshan", "--data-dir", str(node_dir), check=True).stdout
+    lines = before.splitlines()
+    header = lines[0].split(",")
+    broken = [lines[0]]
+    for i, line in enumerate(lines[1:3]):
+        cells = next(__import__("csv").reader([line]))
+        cells[header.index("price")] = "-1" if i == 0 else "cheap"
+        broken.append(",".join(f'"{c}"' for c in cells))
+    bad = tmp_path / "menu.csv"
+    bad.write_text("\n".join(broken) + "\n", encoding="utf-8")
+    res = duijie("menu", "import", "chuanshan", str(bad), "--data-dir", str(node_dir))
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert f"{bad}:2" in res.stderr and f"{bad}:3" in res.stderr and "price" in res.stderr
+    after = duijie("menu", "export", "chuanshan", "--data-dir", str(node_dir), check=True).stdout
+    assert after == before

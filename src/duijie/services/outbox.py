@@ -44,6 +44,7 @@ class OutboxSender:
         self._signer = signer
         self._clock = clock
         self._wake = asyncio.Event()
+        self._finished = asyncio.Event()
         self._sem = asyncio.Semaphore(concurrency)
         self._inflight: set[int] = set()
         self._outcomes: list[_Outcome] = []
@@ -54,16 +55,34 @@ class OutboxSender:
         self._wake.set()
 
     async def run(self, poll_seconds: float = 0.5) -> None:
-        """Deliver forever; a slow peer holds up only its own messages, never the others."""
+        """Deliver forever; a slow peer holds up only its own messages, never the others.
+
+        Outcomes are recorded by a separate task: recording waits for the database's write lock,
+        and new callbacks must not wait behind it to start going out.
+        """
+        recorder = asyncio.create_task(self._record_forever())
+        try:
+            while True:
+                started = await self.start_due()
+                if started == 0:
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+                    except TimeoutError:
+                        pass
+                    self._wake.clear()
+        finally:
+            recorder.cancel()
+
+    async def _record_forever(self) -> None:
         while True:
-            started = await self.start_due()
-            await self.flush_outcomes()
-            if started == 0:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
-                except TimeoutError:
-                    pass
-                self._wake.clear()
+            await self._finished.wait()
+            self._finished.clear()
+            try:
+                await self.flush_outcomes()
+            except Exception:  # noqa: BLE001 - the outcomes were put back; try again on the next one
+                log.exception("recording outbox outcomes failed")
+                await asyncio.sleep(0.5)
+                self._finished.set()
 
     async def start_due(self, limit: int = 64) -> int:
         """Start delivering every due message that is not already in flight."""
@@ -81,14 +100,18 @@ class OutboxSender:
         async with self._sem:
             outcome = await self._deliver(msg)
         self._outcomes.append(outcome)
-        self._wake.set()
+        self._finished.set()
 
     async def flush_outcomes(self) -> None:
         """Record finished deliveries, all in one transaction."""
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
-        await anyio.to_thread.run_sync(self._mark_all, outcomes)
+        try:
+            await anyio.to_thread.run_sync(self._mark_all, outcomes)
+        except BaseException:
+            self._outcomes = outcomes + self._outcomes  # still in flight: recorded on the next try
+            raise
         for outcome in outcomes:
             self._inflight.discard(outcome[0])
 
@@ -130,7 +153,11 @@ class OutboxSender:
 
     def _mark_all(self, outcomes: list[_Outcome]) -> None:
         with self._uow() as uow:
-            for message_id, state, attempts, next_at, error in outcomes:
-                uow.outbox.mark(message_id, state, attempts=attempts, next_attempt_at=next_at, error=error)
+            mark_many = getattr(uow.outbox, "mark_many", None)
+            if mark_many is not None:  # the SQL outbox: one executemany for the whole batch
+                mark_many(outcomes)
+            else:
+                for message_id, state, attempts, next_at, error in outcomes:
+                    uow.outbox.mark(message_id, state, attempts=attempts, next_attempt_at=next_at, error=error)
             uow.commit()
 

@@ -21,7 +21,6 @@ from duijie.protocol.receipts import (
     StaticKeySource,
     add_signature,
     build_agreement,
-    new_receipt,
     receipt_from_tags,
     verify_receipt,
     with_receipt_tag,

@@ -14,7 +14,6 @@ from duijie.services.ports import ListingSummary, StoredListing
 from duijie.storage.tables import listings
 from duijie.storage.timestamps import as_utc
 
-
 _PARSED: OrderedDict[str, Listing] = OrderedDict()
 _PARSED_MAX = 64
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from duijie.services.ports import OutboxMessage, OutboxState
 from duijie.storage.tables import outbox
@@ -55,6 +56,21 @@ class SqlOutboxRepository:
             update(outbox)
             .where(outbox.c.id == message_id)
             .values(state=state.value, attempts=attempts, next_attempt_at=next_attempt_at, last_error=error)
+        )
+
+    def mark_many(self, outcomes: Sequence[tuple[int, OutboxState, int, datetime, str | None]]) -> None:
+        """Record many delivery outcomes (id, state, attempts, next_attempt_at, error) in one executemany."""
+        if not outcomes:
+            return
+        self._conn.execute(
+            update(outbox)
+            .where(outbox.c.id == bindparam("b_id"))
+            .values(state=bindparam("b_state"), attempts=bindparam("b_attempts"),
+                    next_attempt_at=bindparam("b_next"), last_error=bindparam("b_error")),
+            [
+                {"b_id": i, "b_state": state.value, "b_attempts": attempts, "b_next": next_at, "b_error": error}
+                for i, state, attempts, next_at, error in outcomes
+            ],
         )
 
     def get(self, message_id: int) -> OutboxMessage | None:

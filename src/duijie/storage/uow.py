@@ -16,7 +16,6 @@ from duijie.storage.orders_repo import SqlDraftRepository, SqlOrderRepository
 from duijie.storage.outbox_repo import SqlOutboxRepository
 from duijie.storage.records_repo import SqlNodeRecordRepository, SqlPeerCatalogRepository, SqlPeerRepository
 
-
 _WRITE_LOCKS: dict[int, threading.Lock] = {}
 
 
