@@ -28,7 +28,9 @@ def create_app(services: Services) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in services.background]
+        tasks: list[asyncio.Task[None]] = [
+            asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in services.background
+        ]
         try:
             yield
         finally:
@@ -49,6 +51,6 @@ def create_app(services: Services) -> Starlette:
         *buyer_routes.routes,
         *discovery_routes.routes,
     ]
-    app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.services = services
     return app

@@ -74,7 +74,7 @@ class CatalogService:
 
     def import_document(self, document: object) -> ImportResult:
         """Import a whole listing document; every problem is reported, nothing half-stored."""
-        listing = listing_from_document(document)  # type: ignore[arg-type]
+        listing = listing_from_document(document)
         return self.save_listing(listing)
 
     def export_document(self, provider_id: str) -> str:
