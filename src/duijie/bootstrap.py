@@ -161,6 +161,17 @@ def open_database(data_dir: Path, db_url: str | None) -> Engine:
     return engine
 
 
+def open_catalog(data_dir: Path, *, db_url: str | None = None) -> CatalogService:
+    """Just the listing use cases over the node's database, for command-line edits.
+
+    A running server notices the change itself (its cached views re-check the stored version,
+    and the next peer-exchange round re-publishes the node record).
+    """
+    config = load_config(data_dir)
+    engine = open_database(data_dir, db_url or config.db_url)
+    return CatalogService(SqlUnitOfWorkFactory(engine), SystemClock())
+
+
 def build_node(
     data_dir: Path,
     *,

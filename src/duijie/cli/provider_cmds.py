@@ -9,12 +9,13 @@ import click
 
 from duijie.cli.common import Failure, data_dir_option, db_option, user_errors
 from duijie.domain.errors import Issue, ValidationFailed
+from duijie.services.catalog import CatalogService
 
 
-def _catalog(data_dir: Path, db_url: str | None):  # type: ignore[no-untyped-def]
-    from duijie.bootstrap import build_node
+def _catalog(data_dir: Path, db_url: str | None) -> CatalogService:
+    from duijie.bootstrap import open_catalog
 
-    return build_node(data_dir, db_url=db_url).services.catalog
+    return open_catalog(data_dir, db_url=db_url)
 
 
 def _read_text(path: Path) -> str:

@@ -6,11 +6,27 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from duijie.services.ports import Purchase, StoredCallback
 from duijie.storage.tables import callbacks, purchases, receipts
 from duijie.storage.timestamps import as_utc
+
+# Statements built once: building and cache-keying a statement per call cost more than running it.
+_CALLBACK_INSERT = insert(callbacks).returning(callbacks.c.id)
+_CALLBACKS_BY_MESSAGE = (
+    select(callbacks)
+    .where(callbacks.c.message_id == bindparam("p_mid"), callbacks.c.action == bindparam("p_action"))
+    .order_by(callbacks.c.id)
+)
+_PURCHASE_GET = select(purchases).where(purchases.c.order_id == bindparam("p_id"))
+_PURCHASE_UPDATE = update(purchases).where(purchases.c.order_id == bindparam("p_id"))
+_PURCHASE_INSERT = insert(purchases)
+_RECEIPT_GET = select(receipts.c.document).where(receipts.c.order_id == bindparam("p_id"))
+_RECEIPT_UPDATE = update(receipts).where(receipts.c.order_id == bindparam("p_id")).values(
+    document=bindparam("p_doc")
+)
+_RECEIPT_INSERT = insert(receipts)
 
 
 def _dump(doc: dict[str, Any]) -> str:
@@ -45,16 +61,15 @@ class SqlCallbackRepository:
         now: datetime,
     ) -> int:
         result = self._conn.execute(
-            insert(callbacks)
-            .values(
-                transaction_id=transaction_id,
-                message_id=message_id,
-                action=action,
-                bpp_id=bpp_id,
-                document=_dump(document),
-                received_at=now,
-            )
-            .returning(callbacks.c.id)
+            _CALLBACK_INSERT,
+            {
+                "transaction_id": transaction_id,
+                "message_id": message_id,
+                "action": action,
+                "bpp_id": bpp_id,
+                "document": _dump(document),
+                "received_at": now,
+            },
         )
         return int(result.scalar_one())
 
@@ -67,11 +82,7 @@ class SqlCallbackRepository:
         return [_to_callback(r) for r in rows]
 
     def by_message(self, message_id: str, action: str) -> list[StoredCallback]:
-        rows = self._conn.execute(
-            select(callbacks)
-            .where(callbacks.c.message_id == message_id, callbacks.c.action == action)
-            .order_by(callbacks.c.id)
-        ).all()
+        rows = self._conn.execute(_CALLBACKS_BY_MESSAGE, {"p_mid": message_id, "p_action": action}).all()
         return [_to_callback(r) for r in rows]
 
 
@@ -92,12 +103,12 @@ class SqlPurchaseRepository:
             "updated_at": purchase.updated_at,
         }
         # UPDATE first, INSERT only when there was no row: one statement for a known order.
-        done = self._conn.execute(update(purchases).where(purchases.c.order_id == purchase.order_id).values(**values))
+        done = self._conn.execute(_PURCHASE_UPDATE, {"p_id": purchase.order_id, **values})
         if done.rowcount == 0:
-            self._conn.execute(insert(purchases).values(order_id=purchase.order_id, **values))
+            self._conn.execute(_PURCHASE_INSERT, {"order_id": purchase.order_id, **values})
 
     def get(self, order_id: str) -> Purchase | None:
-        row = self._conn.execute(select(purchases).where(purchases.c.order_id == order_id)).first()
+        row = self._conn.execute(_PURCHASE_GET, {"p_id": order_id}).first()
         return _to_purchase(row) if row is not None else None
 
     def all(self) -> list[Purchase]:
@@ -127,10 +138,10 @@ class SqlReceiptRepository:
     def put(self, order_id: str, receipt: dict[str, Any], now: datetime) -> None:
         document = _dump(receipt)
         # A replaced receipt keeps its created_at; UPDATE first, INSERT only for a new order.
-        done = self._conn.execute(update(receipts).where(receipts.c.order_id == order_id).values(document=document))
+        done = self._conn.execute(_RECEIPT_UPDATE, {"p_id": order_id, "p_doc": document})
         if done.rowcount == 0:
-            self._conn.execute(insert(receipts).values(order_id=order_id, document=document, created_at=now))
+            self._conn.execute(_RECEIPT_INSERT, {"order_id": order_id, "document": document, "created_at": now})
 
     def get(self, order_id: str) -> dict[str, Any] | None:
-        row = self._conn.execute(select(receipts.c.document).where(receipts.c.order_id == order_id)).first()
+        row = self._conn.execute(_RECEIPT_GET, {"p_id": order_id}).first()
         return json.loads(row.document) if row is not None else None

@@ -6,13 +6,15 @@ import json
 from collections import OrderedDict
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from duijie.domain.listing import Listing
 from duijie.interchange.listing_json import listing_from_document
 from duijie.services.ports import ListingSummary, StoredListing
 from duijie.storage.tables import listings
 from duijie.storage.timestamps import as_utc
+
+_GET = select(listings).where(listings.c.provider_id == bindparam("p_id"))  # built once, run per message
 
 _PARSED: OrderedDict[str, Listing] = OrderedDict()
 _PARSED_MAX = 64
@@ -38,7 +40,7 @@ class SqlListingRepository:
         self._conn = conn
 
     def get(self, provider_id: str) -> StoredListing | None:
-        row = self._conn.execute(select(listings).where(listings.c.provider_id == provider_id)).first()
+        row = self._conn.execute(_GET, {"p_id": provider_id}).first()
         if row is None:
             return None
         listing = _parsed(row.digest, row.document)

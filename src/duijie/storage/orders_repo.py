@@ -5,13 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from duijie.domain.orders import Draft, Order, OrderState
 from duijie.services.ports import StoredOrder
 from duijie.storage.order_document import draft_from_json, draft_to_json, order_from_json, order_to_json
 from duijie.storage.tables import drafts, orders
+
+# Statements built once: building and cache-keying a statement per call cost more than running it.
+_INSERT_ORDER = insert(orders)
+_ORDER_BY_ID = select(orders).where(orders.c.id == bindparam("p_id"))
+_ORDER_BY_TRANSACTION = select(orders).where(
+    orders.c.bap_id == bindparam("p_bap"), orders.c.transaction_id == bindparam("p_tx")
+)
+_DRAFT_WHERE = (drafts.c.bap_id == bindparam("p_bap"), drafts.c.transaction_id == bindparam("p_tx"))
+_DRAFT_GET = select(drafts.c.document).where(*_DRAFT_WHERE)
+_DRAFT_UPDATE = update(drafts).where(*_DRAFT_WHERE).values(
+    document=bindparam("p_doc"), updated_at=bindparam("p_now")
+)
+_DRAFT_INSERT = insert(drafts)
+_DRAFT_DELETE = delete(drafts).where(*_DRAFT_WHERE)
 
 
 def _stored(row: Any) -> StoredOrder:
@@ -36,17 +50,18 @@ class SqlOrderRepository:
         try:
             with self._conn.begin_nested():
                 self._conn.execute(
-                    insert(orders).values(
-                        id=order.id,
-                        provider_id=order.provider_id,
-                        bap_id=order.bap_id,
-                        bap_uri=bap_uri,
-                        transaction_id=order.transaction_id,
-                        status=order.state.value,
-                        document=order_to_json(order, context),
-                        created_at=order.created_at,
-                        updated_at=order.updated_at,
-                    )
+                    _INSERT_ORDER,
+                    {
+                        "id": order.id,
+                        "provider_id": order.provider_id,
+                        "bap_id": order.bap_id,
+                        "bap_uri": bap_uri,
+                        "transaction_id": order.transaction_id,
+                        "status": order.state.value,
+                        "document": order_to_json(order, context),
+                        "created_at": order.created_at,
+                        "updated_at": order.updated_at,
+                    },
                 )
         except IntegrityError:
             return False
@@ -71,13 +86,11 @@ class SqlOrderRepository:
         added = self._added.get(order_id)
         if added is not None:
             return StoredOrder(added.order, added.bap_uri, dict(added.context))
-        row = self._conn.execute(select(orders).where(orders.c.id == order_id)).first()
+        row = self._conn.execute(_ORDER_BY_ID, {"p_id": order_id}).first()
         return _stored(row) if row is not None else None
 
     def for_transaction(self, bap_id: str, transaction_id: str) -> StoredOrder | None:
-        row = self._conn.execute(
-            select(orders).where(orders.c.bap_id == bap_id, orders.c.transaction_id == transaction_id)
-        ).first()
+        row = self._conn.execute(_ORDER_BY_TRANSACTION, {"p_bap": bap_id, "p_tx": transaction_id}).first()
         return _stored(row) if row is not None else None
 
     def list(self, state: OrderState | None = None, limit: int = 500) -> list[StoredOrder]:
@@ -95,19 +108,19 @@ class SqlDraftRepository:
         self._conn = conn
 
     def get(self, bap_id: str, transaction_id: str) -> Draft | None:
-        text = self._conn.execute(
-            select(drafts.c.document).where(drafts.c.bap_id == bap_id, drafts.c.transaction_id == transaction_id)
-        ).scalar_one_or_none()
+        text = self._conn.execute(_DRAFT_GET, {"p_bap": bap_id, "p_tx": transaction_id}).scalar_one_or_none()
         return draft_from_json(text) if text is not None else None
 
     def put(self, bap_id: str, transaction_id: str, draft: Draft, now: datetime) -> None:
-        where = (drafts.c.bap_id == bap_id, drafts.c.transaction_id == transaction_id)
         document = draft_to_json(draft)
-        done = self._conn.execute(update(drafts).where(*where).values(document=document, updated_at=now))
+        done = self._conn.execute(
+            _DRAFT_UPDATE, {"p_bap": bap_id, "p_tx": transaction_id, "p_doc": document, "p_now": now}
+        )
         if done.rowcount == 0:
             self._conn.execute(
-                insert(drafts).values(bap_id=bap_id, transaction_id=transaction_id, document=document, updated_at=now)
+                _DRAFT_INSERT,
+                {"bap_id": bap_id, "transaction_id": transaction_id, "document": document, "updated_at": now},
             )
 
     def delete(self, bap_id: str, transaction_id: str) -> None:
-        self._conn.execute(delete(drafts).where(drafts.c.bap_id == bap_id, drafts.c.transaction_id == transaction_id))
+        self._conn.execute(_DRAFT_DELETE, {"p_bap": bap_id, "p_tx": transaction_id})

@@ -11,6 +11,14 @@ from duijie.services.ports import OutboxMessage, OutboxState
 from duijie.storage.tables import outbox
 from duijie.storage.timestamps import as_utc
 
+_INSERT = insert(outbox).returning(outbox.c.id)  # built once: see orders_repo
+_MARK = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("b_id"))
+    .values(state=bindparam("b_state"), attempts=bindparam("b_attempts"),
+            next_attempt_at=bindparam("b_next"), last_error=bindparam("b_error"))
+)
+
 
 def _to_message(r: object) -> OutboxMessage:
     return OutboxMessage(
@@ -32,12 +40,11 @@ class SqlOutboxRepository:
 
     def add(self, url: str, action: str, body: bytes, now: datetime, expires_at: datetime) -> int:
         result = self._conn.execute(
-            insert(outbox)
-            .values(
-                url=url, action=action, body=body, state=OutboxState.PENDING.value, attempts=0,
-                next_attempt_at=now, expires_at=expires_at, created_at=now,
-            )
-            .returning(outbox.c.id)
+            _INSERT,
+            {
+                "url": url, "action": action, "body": body, "state": OutboxState.PENDING.value, "attempts": 0,
+                "next_attempt_at": now, "expires_at": expires_at, "created_at": now,
+            },
         )
         return int(result.scalar_one())
 
@@ -63,10 +70,7 @@ class SqlOutboxRepository:
         if not outcomes:
             return
         self._conn.execute(
-            update(outbox)
-            .where(outbox.c.id == bindparam("b_id"))
-            .values(state=bindparam("b_state"), attempts=bindparam("b_attempts"),
-                    next_attempt_at=bindparam("b_next"), last_error=bindparam("b_error")),
+            _MARK,
             [
                 {"b_id": i, "b_state": state.value, "b_attempts": attempts, "b_next": next_at, "b_error": error}
                 for i, state, attempts, next_at, error in outcomes
