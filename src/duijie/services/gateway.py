@@ -3,9 +3,10 @@
 A ``search`` without ``bpp_id`` reaching a gateway is forwarded, byte for byte with the BAP's
 own ``Authorization``, to every known BPP whose record matches the domain (and area, when the
 search names a city or gives a point), with the gateway's ``X-Gateway-Authorization`` added;
-each BPP verifies both signatures. BPPs answer ``on_search`` straight to the BAP's
-``bap_uri`` (the Beckn-allowed direct path), so the gateway never holds or re-signs a catalog:
-it cannot alter one unnoticed, and catalogs in the local index are merchant-signed anyway.
+each BPP verifies both signatures. A BPP answers a search that came through a gateway back
+through that gateway, which relays the ``on_search`` to the BAP's ``bap_uri`` unchanged, with
+its own signature added (BECKN-006 steps 6-9). The gateway never signs a catalog in the BPP's
+name, so it cannot alter one unnoticed; catalogs in the local index are merchant-signed anyway.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def _search_point(message: dict[str, Any]) -> tuple[tuple[float, float] | None, 
 @dataclass
 class GatewayStats:
     forwarded: int = 0
+    relayed: int = 0
     failed: int = 0
 
 
@@ -86,6 +88,7 @@ class GatewayService:
         clock: Clock,
         local: Handler | None = None,
         timeout: float = 5.0,
+        local_on_search: Handler | None = None,
     ) -> None:
         self._own = own_subscriber_id
         self._records = records
@@ -93,6 +96,7 @@ class GatewayService:
         self._transport = transport
         self._clock = clock
         self._local = local
+        self._local_on_search = local_on_search
         self._timeout = timeout
         self.stats = GatewayStats()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -144,6 +148,36 @@ class GatewayService:
             self.stats.failed += 1
 
         await asyncio.gather(*(one(r) for r in targets))
+
+    async def handle_on_search(self, verified: Verified) -> Nack | None:
+        """The inbox handler for ``on_search``: relay a BPP's answer to the BAP that searched.
+
+        The BPP's body and ``Authorization`` travel unchanged, with this gateway's
+        ``X-Gateway-Authorization`` added (BECKN-006 steps 6-9); the BAP verifies both, so a
+        gateway can drop an answer but cannot alter one. Answers to this node's own searches go
+        to its own buyer inbox.
+        """
+        raw = RAW_REQUEST.get()
+        if verified.context.bap_id == self._own or raw is None:
+            return await self._local_on_search(verified) if self._local_on_search else None
+        url = verified.context.bap_uri.rstrip("/") + "/on_search"
+        task = asyncio.create_task(self._relay(raw[0], raw[1], url, verified.context.bpp_id or "?"))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return None
+
+    async def _relay(self, body: bytes, headers: Mapping[str, str], url: str, bpp_id: str) -> None:
+        forward = {k: v for k, v in headers.items() if k.lower() in ("authorization", "content-type")}
+        signed = add_gateway_signature(body, forward, self._keys(), self._clock.now())
+        try:
+            resp = await asyncio.wait_for(self._transport.send(url, body, signed), self._timeout)
+            if resp.status == 200:
+                self.stats.relayed += 1
+                return
+            log.info("BAP at %s refused the on_search from %s: %s", url, bpp_id, resp.status)
+        except Exception as exc:  # noqa: BLE001 - a BAP that is gone just misses this answer
+            log.info("BAP at %s unreachable for on_search from %s: %s", url, bpp_id, exc)
+        self.stats.failed += 1
 
     async def drain(self) -> None:
         """Wait for multicasts in flight (tests, shutdown)."""

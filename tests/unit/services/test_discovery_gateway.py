@@ -81,3 +81,36 @@ async def test_a_peer_calling_too_fast_is_rate_limited(net: MockNet, monkeypatch
     net.add("shop")
     statuses = [(await net.transport.send(url("shop") + "/peers/self", b"{}", {})).status for _ in range(40)]
     assert statuses[0] == 200 and 429 in statuses
+
+
+async def test_on_search_comes_back_through_the_gateway_and_the_buyer_verifies_both(net: MockNet) -> None:
+    peers = (url("shop"), url("gw"), url("buyer"))
+    for name, extra in (("shop", {}), ("gw", {"gateway": True}), ("buyer", {})):
+        net.add(name, peers=tuple(p for p in peers if p != url(name)), **extra)  # type: ignore[arg-type]
+    net.nodes["shop"].services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    for _ in range(2):
+        for name in ("shop", "gw", "buyer"):
+            await net.nodes[name].services.discovery.run_round()
+    got: list[Verified] = []
+    buyer_inbox = net.nodes["buyer"].services.beckn
+    stored = buyer_inbox.handler_for(Action.ON_SEARCH)
+
+    async def record(verified: Verified) -> Nack | None:
+        got.append(verified)
+        return await stored(verified) if stored else None
+
+    buyer_inbox.register(Action.ON_SEARCH, record)
+    body = _search()
+    headers = net.nodes["buyer"].signer.headers_for(body, datetime.now(UTC))
+    assert (await net.transport.send(url("gw") + "/beckn/search", body, headers)).status == 200
+    await net.nodes["gw"].services.discovery.gateway.drain()
+    await net.nodes["shop"].outbox.deliver_due()  # the shop's on_search goes to the gateway
+    gateway = net.nodes["gw"].services.discovery.gateway
+    await gateway.drain()
+    assert gateway.stats.relayed == 1
+    relayed = [v for v in got if v.gateway_subscriber_id == "gw.test"]
+    assert len(relayed) == 1
+    assert relayed[0].signer_subscriber_id == "shop.test"  # the shop's own signature, unchanged
+    assert "川陕名吃" in json.dumps(relayed[0].message, ensure_ascii=False)
+    sent_to_gateway = [u for u, _ in net.transport.sent if u == url("gw") + "/beckn/on_search"]
+    assert sent_to_gateway, "the shop answered the BAP directly instead of through the gateway"
