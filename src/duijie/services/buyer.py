@@ -155,9 +155,12 @@ class BuyerService:
                     await asyncio.wait_for(event.wait(), timeout=window)
             except TimeoutError:
                 pass
+            # Handed over on wake-up; read back only when none arrived here (collect, or a timeout).
+            found = [] if collect else self.inbox.waiters.arrived(ctx.message_id, reply)
         finally:
             self.inbox.waiters.done(ctx.message_id, reply)
-        found = await anyio.to_thread.run_sync(self._callbacks, ctx.message_id, reply.value)
+        if not found:
+            found = await anyio.to_thread.run_sync(self._callbacks, ctx.message_id, reply.value)
         if not found and not collect:
             raise PeerError(f"no {reply.value} from {peer.bpp_uri} within {window:g} s", status=504)
         for cb in found:
@@ -287,14 +290,19 @@ class BuyerService:
         return dict(cb.document.get("message", {}))
 
     async def update(self, order_id: str, update_target: str, order: dict[str, Any]) -> dict[str, Any]:
+        return await self._update(self._peer_of(order_id), order_id, update_target, order)
+
+    async def _update(self, peer: Peer, order_id: str, update_target: str, order: dict[str, Any]) -> dict[str, Any]:
         message = {"update_target": update_target, "order": {"id": order_id, **order}}
-        cb = (await self._request(Action.UPDATE, self._peer_of(order_id), message))[0]
+        cb = (await self._request(Action.UPDATE, peer, message))[0]
         return dict(cb.document.get("message", {}))
 
     async def _return_receipt(self, purchase: Purchase, receipt: dict[str, Any]) -> None:
         """Send the countersigned receipt to the seller (update, target "tags"); note how it went."""
+        # The purchase was just stored: its seller is known without reading it back.
+        peer = Peer(purchase.transaction_id, purchase.bpp_uri, purchase.bpp_id)
         try:
-            await self.update(purchase.order_id, "tags", {"tags": [receipt_tag_group(receipt)]})
+            await self._update(peer, purchase.order_id, "tags", {"tags": [receipt_tag_group(receipt)]})
             outcome: dict[str, Any] = {"delivered": True}
         except ServiceError as exc:
             outcome = {"delivered": False, "reason": exc.message}
@@ -304,9 +312,11 @@ class BuyerService:
 
     def purchase(self, order_id: str) -> dict[str, Any]:
         """One order as the API shows it: status, fulfillment state, the order and its receipt."""
-        p = self._purchase(order_id)
-        with self._uow(read_only=True) as uow:
-            receipt = uow.receipts.get(order_id)
+        with self._uow(read_only=True) as uow:  # one snapshot for the order and its receipt
+            p = uow.purchases.get(order_id)
+            receipt = uow.receipts.get(order_id) if p is not None else None
+        if p is None:
+            raise NotFound(f"no order {order_id!r} placed from this node", field="order_id")
         return {
             "order_id": p.order_id,
             "status": p.status,

@@ -25,7 +25,7 @@ from duijie.protocol.receipts import (
     verify_receipt,
 )
 from duijie.services.beckn_inbox import Nack
-from duijie.services.ports import BuyerUnitOfWork, BuyerUnitOfWorkFactory, Clock, Purchase
+from duijie.services.ports import BuyerUnitOfWork, BuyerUnitOfWorkFactory, Clock, Purchase, StoredCallback
 from duijie.services.receipts import ReceiptIssuer
 
 log = logging.getLogger("duijie.buyer")
@@ -67,20 +67,32 @@ def fulfillment_state(order: dict[str, Any]) -> str | None:
 
 
 class Waiters:
-    """asyncio events keyed by (message_id, callback action), set when the callback is stored."""
+    """asyncio events keyed by (message_id, callback action), set when the callback is stored.
+
+    The stored callbacks are handed over with the wake-up, so the waiter need not read back
+    what was just committed.
+    """
 
     def __init__(self) -> None:
         self._events: dict[tuple[str, str], asyncio.Event] = {}
+        self._arrived: dict[tuple[str, str], list[StoredCallback]] = {}
 
     def expect(self, message_id: str, action: Action) -> asyncio.Event:
         return self._events.setdefault((message_id, action.value), asyncio.Event())
 
     def done(self, message_id: str, action: Action) -> None:
         self._events.pop((message_id, action.value), None)
+        self._arrived.pop((message_id, action.value), None)
 
-    def wake(self, message_id: str, action: str) -> None:
+    def arrived(self, message_id: str, action: Action) -> list[StoredCallback]:
+        """The callbacks stored for an expected (message_id, action) so far (committed ones)."""
+        return list(self._arrived.get((message_id, action.value), ()))
+
+    def wake(self, message_id: str, action: str, stored: StoredCallback | None = None) -> None:
         event = self._events.get((message_id, action))
         if event is not None:
+            if stored is not None:
+                self._arrived.setdefault((message_id, action), []).append(stored)
             event.set()
 
 
@@ -115,8 +127,8 @@ class BuyerInbox:
         order = msg.message.get("order") if isinstance(msg.message.get("order"), dict) else None
         if msg.context.action == Action.ON_CONFIRM and order is not None and "error" not in msg.doc:
             receipt = await self._countersign(msg, order)
-        stored = await anyio.to_thread.run_sync(self._store, msg, receipt)
-        self.waiters.wake(msg.context.message_id, msg.context.action.value)
+        stored, callback = await anyio.to_thread.run_sync(self._store, msg, receipt)
+        self.waiters.wake(msg.context.message_id, msg.context.action.value, callback)
         if stored is not None and receipt is not None and receipt.get("countersigned") and self.on_countersigned:
             task = asyncio.create_task(self.on_countersigned(stored, receipt["receipt"]))
             self._tasks.add(task)
@@ -156,20 +168,25 @@ class BuyerInbox:
         return {
             "state": ReceiptState.COUNTERSIGNED,
             "countersigned": True,
-            "receipt": self.issuer.countersign(carried),
+            # ``carried`` was parsed from the tags just now and is not used again: no copy needed.
+            "receipt": self.issuer.countersign(carried, owned=True),
         }
 
-    def _store(self, msg: Verified, receipt: dict[str, Any] | None) -> Purchase | None:
+    def _store(self, msg: Verified, receipt: dict[str, Any] | None) -> tuple[Purchase | None, StoredCallback]:
         ctx = msg.context
         now = self._clock.now()
         with self._uow() as uow:
-            uow.callbacks.add(ctx.transaction_id, ctx.message_id, ctx.action.value, ctx.bpp_id, msg.doc, now)
+            callback_id = uow.callbacks.add(
+                ctx.transaction_id, ctx.message_id, ctx.action.value, ctx.bpp_id, msg.doc, now
+            )
             purchase = None
             order = msg.message.get("order")
             if ctx.action in ORDER_CALLBACKS and isinstance(order, dict) and order.get("id") and "error" not in msg.doc:
                 purchase = self._update_purchase(uow, msg, order, receipt)
             uow.commit()
-        return purchase
+        return purchase, StoredCallback(
+            callback_id, ctx.transaction_id, ctx.message_id, ctx.action.value, ctx.bpp_id, msg.doc, now
+        )
 
     def _update_purchase(
         self, uow: BuyerUnitOfWork, msg: Verified, order: dict[str, Any], receipt: dict[str, Any] | None

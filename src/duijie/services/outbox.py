@@ -87,7 +87,8 @@ class OutboxSender:
     async def start_due(self, limit: int = 64) -> int:
         """Start delivering every due message that is not already in flight."""
         now = self._clock.now()
-        rows = await anyio.to_thread.run_sync(self._due, now, limit + len(self._inflight))
+        inflight = frozenset(self._inflight)
+        rows = await anyio.to_thread.run_sync(self._due, now, limit, inflight)
         due = [m for m in rows if m.id not in self._inflight][:limit]
         for msg in due:
             self._inflight.add(msg.id)
@@ -123,9 +124,12 @@ class OutboxSender:
         await self.flush_outcomes()
         return started
 
-    def _due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+    def _due(self, now: datetime, limit: int, inflight: frozenset[int]) -> list[OutboxMessage]:
         with self._uow(read_only=True) as uow:
-            return uow.outbox.due(now, limit)
+            excluding = getattr(uow.outbox, "due_excluding", None)
+            if excluding is not None:  # the SQL outbox: skips reading in-flight bodies again
+                return list(excluding(now, limit, inflight))
+            return uow.outbox.due(now, limit + len(inflight))
 
     async def _deliver(self, msg: OutboxMessage) -> _Outcome:
         now = self._clock.now()

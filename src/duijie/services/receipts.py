@@ -111,9 +111,13 @@ class ReceiptIssuer:
         if receipt is not None:
             order_doc["tags"] = with_receipt_tag(order_doc, receipt)["tags"]
 
-    def countersign(self, receipt: Mapping[str, Any]) -> dict[str, Any]:
-        """The receipt with this node's buyer signature added (the caller has checked the seller's)."""
-        return self._signed(receipt, Role.BUYER)
+    def countersign(self, receipt: Mapping[str, Any], *, owned: bool = False) -> dict[str, Any]:
+        """The receipt with this node's buyer signature added (the caller has checked the seller's).
+
+        ``owned``: the caller parsed ``receipt`` for this alone and will not change it, so the
+        countersigned copy may share its agreement rather than deep-copy it.
+        """
+        return self._signed(receipt, Role.BUYER, own_agreement=owned)
 
     def accept_countersigned(self, order_tags: Any, uow: BuyerUnitOfWork) -> str | None:
         """Seller side: store the buyer's countersigned copy carried in ``order.tags``.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -55,6 +55,23 @@ class SqlOutboxRepository:
             .order_by(outbox.c.id)
             .limit(limit)
         ).all()
+        return [_to_message(r) for r in rows]
+
+    def due_excluding(self, now: datetime, limit: int, exclude: Collection[int]) -> list[OutboxMessage]:
+        """Like :meth:`due` but without the messages in ``exclude`` (those already in flight).
+
+        Only ids are read first, so a wake-up that finds nothing new reads no bodies.
+        """
+        ids = self._conn.execute(
+            select(outbox.c.id)
+            .where(outbox.c.state == OutboxState.PENDING.value, outbox.c.next_attempt_at <= now)
+            .order_by(outbox.c.id)
+            .limit(limit + len(exclude))
+        ).scalars().all()
+        wanted = [i for i in ids if i not in exclude][:limit]
+        if not wanted:
+            return []
+        rows = self._conn.execute(select(outbox).where(outbox.c.id.in_(wanted)).order_by(outbox.c.id)).all()
         return [_to_message(r) for r in rows]
 
     def mark(self, message_id: int, state: OutboxState, *, attempts: int, next_attempt_at: datetime,
