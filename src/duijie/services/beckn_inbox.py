@@ -58,8 +58,9 @@ class SqlReplayGuard:
         return await anyio.to_thread.run_sync(self._record, message_id, action)
 
 
-INLINE_ACTIONS = frozenset({Action.SEARCH})
-"""Handled before the ACK even with a journal: discovery is best-effort and needs the raw request."""
+INLINE_ACTIONS = frozenset({Action.SEARCH, Action.ON_SEARCH})
+"""Handled before the ACK even with a journal: discovery is best-effort, and a gateway forwards
+these with the sender's raw bytes and signature, which only the live request carries."""
 
 
 class JournalingReplayGuard:

@@ -41,8 +41,12 @@ def queue_callback(
     message: dict[str, Any] | None = None,
     error: dict[str, str] | None = None,
     message_id: str | None = None,
+    via: str | None = None,
 ) -> dict[str, Any]:
     """Add the callback ``action`` answering ``request`` (or unsolicited, with a new ``message_id``).
+
+    It goes to the BAP's ``bap_uri``, or to ``via`` (a gateway's subscriber URL) when the request
+    came through a gateway that relays the answer.
 
     Returns the body that was queued. A business error goes in the top-level ``error`` and the
     message is left out, except where the schema requires one (``on_rating``).
@@ -62,5 +66,6 @@ def queue_callback(
         body["message"] = {}
     if error is not None:
         body["error"] = error
-    uow.outbox.add(callback_url(request.bap_uri, action), action.value, wire_bytes(body), now, now + CALLBACK_LIFETIME)
+    target = callback_url(via or request.bap_uri, action)
+    uow.outbox.add(target, action.value, wire_bytes(body), now, now + CALLBACK_LIFETIME)
     return body

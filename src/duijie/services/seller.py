@@ -116,7 +116,8 @@ class SellerService:
         try:
             with self._uow() as uow:
                 message = step(uow, verified, now)
-                body = queue_callback(uow, verified.context, self.node, now, action=action, message=message)
+                via = self._gateway_url(uow, verified)
+                body = queue_callback(uow, verified.context, self.node, now, action=action, message=message, via=via)
                 uow.commit()
                 return body
         except OrderError as exc:
@@ -129,9 +130,21 @@ class SellerService:
             error = error_body(BecknErrorCode.BUSINESS_ERROR, exc.message)
         log.info("%s %s refused: %s", verified.context.action.value, verified.context.transaction_id, error)
         with self._uow() as uow:  # the failed step's writes were rolled back; only the answer is stored
-            body = queue_callback(uow, verified.context, self.node, now, action=action, error=error)
+            via = self._gateway_url(uow, verified)
+            body = queue_callback(uow, verified.context, self.node, now, action=action, error=error, via=via)
             uow.commit()
         return body
+
+    @staticmethod
+    def _gateway_url(uow: SellerUnitOfWork, verified: Verified) -> str | None:
+        """A search multicast by a gateway is answered through that gateway, which relays it.
+
+        Falls back to the BAP's own ``bap_uri`` when the gateway's URL is not known here.
+        """
+        gateway = verified.gateway_subscriber_id
+        if gateway is None or verified.context.action is not Action.SEARCH:
+            return None
+        return uow.known_keys.url_of(gateway)
 
     # ---- lookups ---------------------------------------------------------------------------------
 

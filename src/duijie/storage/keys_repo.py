@@ -58,6 +58,15 @@ class SqlKnownKeyRepository:
             )
         )
 
+    def url_of(self, subscriber_id: str) -> str | None:
+        """The subscriber URL recorded with any of the subscriber's keys."""
+        return self._conn.execute(
+            select(known_keys.c.url)
+            .where(known_keys.c.subscriber_id == subscriber_id, known_keys.c.url.is_not(None))
+            .order_by(known_keys.c.valid_until.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
     def all(self) -> list[KnownKey]:
         rows = self._conn.execute(select(known_keys).order_by(known_keys.c.subscriber_id)).all()
         return [_row_to_key(r) for r in rows]
