@@ -130,7 +130,10 @@ def wire_discovery(w: Wiring) -> None:
     exchange.add_peers(w.options.peers)
     store.publish_self()
     # Re-issue our record as soon as a listing changes.
-    catalog.change_listeners.append(lambda _listing: store.publish_self())
+    def republish(_listing: object) -> None:
+        store.publish_self()
+
+    catalog.change_listeners.append(republish)
     w.services.discovery = exchange
     interval = float(os.environ.get("DUIJIE_PEER_INTERVAL", "3"))
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from duijie.services.ports import Purchase
+from duijie.services.buyer_ports import Purchase
 from duijie.storage.uow import SqlUnitOfWorkFactory
 
 NOW = datetime(2025, 6, 6, 16, 0, tzinfo=UTC)

@@ -20,8 +20,9 @@ from duijie.protocol.context import Action, Context, callback_action, format_tim
 from duijie.protocol.outbound import wire_bytes
 from duijie.protocol.receipts import receipt_tag_group
 from duijie.services.buyer_inbox import BuyerInbox
+from duijie.services.buyer_ports import BuyerUnitOfWorkFactory, Purchase, StoredCallback
 from duijie.services.errors import NotFound, ServiceError
-from duijie.services.ports import BuyerUnitOfWorkFactory, Clock, Purchase, Signer, StoredCallback, Transport
+from duijie.services.ports import Clock, Signer, Transport
 
 DOMAIN = "nic2004:55204"
 """The one Beckn domain this node's buyer uses: NIC 2004 55204, restaurants and food service."""

@@ -25,7 +25,8 @@ from duijie.protocol.receipts import (
     verify_receipt,
 )
 from duijie.services.beckn_inbox import Nack
-from duijie.services.ports import BuyerUnitOfWork, BuyerUnitOfWorkFactory, Clock, Purchase, StoredCallback
+from duijie.services.buyer_ports import BuyerUnitOfWork, BuyerUnitOfWorkFactory, Purchase, StoredCallback
+from duijie.services.ports import Clock
 from duijie.services.receipts import ReceiptIssuer
 
 log = logging.getLogger("duijie.buyer")

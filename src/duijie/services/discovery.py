@@ -35,16 +35,8 @@ from duijie.protocol.records import (
     record_from_dict,
     sign_record,
 )
-from duijie.services.ports import (
-    Clock,
-    KnownKey,
-    ListingSummary,
-    NodeRecordRepository,
-    PeerCatalogRepository,
-    PeerRepository,
-    StoredListing,
-    UnitOfWork,
-)
+from duijie.services.discovery_ports import NodeRecordRepository, PeerCatalogRepository, PeerRepository
+from duijie.services.ports import Clock, KnownKey, ListingSummary, StoredListing, UnitOfWork
 
 log = logging.getLogger("duijie.discovery")
 

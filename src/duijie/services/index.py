@@ -23,7 +23,8 @@ from duijie.domain.provider import Location
 from duijie.domain.text import LocalText
 from duijie.interchange.listing_json import listing_from_document
 from duijie.services.discovery import DiscoveryUowFactory
-from duijie.services.ports import Clock, StoredCatalog
+from duijie.services.discovery_ports import StoredCatalog
+from duijie.services.ports import Clock
 
 log = logging.getLogger("duijie.index")
 KEY_SEP = "|"

@@ -18,7 +18,8 @@ from duijie.protocol import mapping as m
 from duijie.protocol.context import Action, Context
 from duijie.services.errors import Conflict, NotFound, ServiceError
 from duijie.services.order_callbacks import SellerNode, queue_callback
-from duijie.services.ports import Clock, SellerUnitOfWorkFactory
+from duijie.services.ports import Clock
+from duijie.services.seller_ports import SellerUnitOfWorkFactory
 
 Transition = Callable[[Order, Any], Order]
 

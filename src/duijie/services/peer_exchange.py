@@ -29,7 +29,8 @@ from duijie.protocol.records import (
     catalog_problem,
 )
 from duijie.services.discovery import MAX_PAGE, DiscoveryUowFactory, RecordStore
-from duijie.services.ports import Clock, PeerState, StoredCatalog, Transport
+from duijie.services.discovery_ports import PeerState, StoredCatalog
+from duijie.services.ports import Clock, Transport
 
 log = logging.getLogger("duijie.peers")
 

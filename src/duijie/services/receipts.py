@@ -25,7 +25,8 @@ from duijie.protocol.receipts import (
     verify_receipt,
     with_receipt_tag,
 )
-from duijie.services.ports import BuyerUnitOfWork, Clock, Signer
+from duijie.services.buyer_ports import BuyerUnitOfWork
+from duijie.services.ports import Clock, Signer
 
 log = logging.getLogger("duijie.receipts")
 

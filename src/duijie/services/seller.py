@@ -28,7 +28,8 @@ from duijie.protocol.pipeline import Verified
 from duijie.services.beckn_inbox import BecknInbox, Nack
 from duijie.services.local_search import search_listings
 from duijie.services.order_callbacks import SellerNode, queue_callback
-from duijie.services.ports import Clock, SellerUnitOfWork, SellerUnitOfWorkFactory, StoredOrder
+from duijie.services.ports import Clock
+from duijie.services.seller_ports import SellerUnitOfWork, SellerUnitOfWorkFactory, StoredOrder
 
 log = logging.getLogger("duijie.seller")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from duijie.services.ports import Purchase, StoredCallback
+from duijie.services.buyer_ports import Purchase, StoredCallback
 from duijie.storage.tables import callbacks, purchases, receipts
 from duijie.storage.timestamps import as_utc
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from duijie.services.ports import PeerState, StoredCatalog, StoredRecord
+from duijie.services.discovery_ports import PeerState, StoredCatalog, StoredRecord
 from duijie.storage.tables import node_records, peer_catalogs, peers
 from duijie.storage.timestamps import as_utc
 

@@ -7,6 +7,16 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, Transaction
 
+from duijie.services.buyer_ports import CallbackRepository, PurchaseRepository, ReceiptRepository
+from duijie.services.discovery_ports import NodeRecordRepository, PeerCatalogRepository, PeerRepository
+from duijie.services.ports import (
+    InboundRepository,
+    KnownKeyRepository,
+    ListingRepository,
+    OutboxRepository,
+    ReplayRepository,
+)
+from duijie.services.seller_ports import DraftRepository, OrderRepository
 from duijie.storage.buyer_repo import SqlCallbackRepository, SqlPurchaseRepository, SqlReceiptRepository
 from duijie.storage.inbound_repo import SqlInboundRepository
 from duijie.storage.keys_repo import SqlKnownKeyRepository
@@ -32,6 +42,21 @@ def _write_lock(engine: Engine) -> threading.Lock | None:
 
 class SqlUnitOfWork:
     """Commits only when asked; anything not committed is rolled back on exit."""
+
+    # Typed as the ports they implement, so this one class satisfies every feature's protocol.
+    listings: ListingRepository
+    known_keys: KnownKeyRepository
+    messages: ReplayRepository
+    outbox: OutboxRepository
+    inbound: InboundRepository
+    orders: OrderRepository
+    drafts: DraftRepository
+    node_records: NodeRecordRepository
+    peer_catalogs: PeerCatalogRepository
+    peers: PeerRepository
+    callbacks: CallbackRepository
+    purchases: PurchaseRepository
+    receipts: ReceiptRepository
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
