@@ -83,6 +83,14 @@ class ReceiptError(ValueError):
     """The document is not a receipt this code understands."""
 
 
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON data; the C JSON codec does it several times faster than deepcopy."""
+    try:
+        return json.loads(json.dumps(value, ensure_ascii=False, allow_nan=False))
+    except (TypeError, ValueError):  # not plain JSON (e.g. a Decimal): copy it the general way
+        return copy.deepcopy(value)
+
+
 def build_agreement(order: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
     """The agreement of a confirmed order: its agreed fields plus who and which transaction.
 
@@ -94,7 +102,7 @@ def build_agreement(order: Mapping[str, Any], context: Mapping[str, Any]) -> dic
     agreement: dict[str, Any] = {}
     for name in AGREEMENT_ORDER_FIELDS:
         if order.get(name) is not None:
-            agreement[name] = copy.deepcopy(order[name])
+            agreement[name] = _copy(order[name])
     for fulfillment in agreement.get("fulfillments", []):
         if isinstance(fulfillment, dict):
             fulfillment.pop("state", None)
@@ -109,7 +117,7 @@ def build_agreement(order: Mapping[str, Any], context: Mapping[str, Any]) -> dic
 
 def new_receipt(agreement: Mapping[str, Any]) -> dict[str, Any]:
     """An unsigned receipt around ``agreement``."""
-    return {"format": FORMAT, "agreement": copy.deepcopy(dict(agreement)), "signatures": []}
+    return {"format": FORMAT, "agreement": _copy(dict(agreement)), "signatures": []}
 
 
 def add_signature(
@@ -123,7 +131,7 @@ def add_signature(
     signed_at: datetime,
 ) -> dict[str, Any]:
     """A copy of ``receipt`` with one more signature entry (made elsewhere, e.g. by a Signer)."""
-    out = copy.deepcopy(dict(receipt))
+    out = _copy(dict(receipt))
     out["signatures"] = [s for s in out.get("signatures", []) if s.get("role") != role.value]
     out["signatures"].append(
         {

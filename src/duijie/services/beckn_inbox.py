@@ -93,6 +93,7 @@ class BecknInbox:
         self._clock = clock
         self._journal = journal
         self._handlers: dict[Action, Handler] = {}
+        # Run after a request (not a callback) was handled: requests are what queue answers.
         self.after_handling: list[Callable[[], None]] = []
 
     def register(self, action: Action, handler: Handler) -> None:
@@ -127,11 +128,15 @@ class BecknInbox:
         except Exception:
             log.exception("handler for %s failed", path_action)
             return Reply(500, nack_body(BecknErrorCode.INVALID_REQUEST, "internal error"), {})
-        for hook in self.after_handling:
-            hook()
+        self._after(result)
         if refusal is not None:
             return Reply(refusal.status, nack_body(refusal.code, refusal.message), {})
         return Reply(200, ack_body(), {})
+
+    def _after(self, verified: Verified) -> None:
+        if not verified.context.action.is_callback:
+            for hook in self.after_handling:
+                hook()
 
     async def dispatch(self, verified: Verified) -> None:
         """Handle a journaled message (after its ACK); a refusal can only be logged now."""
@@ -140,8 +145,7 @@ class BecknInbox:
             log.warning("no handler for journaled %s", verified.context.action.value)
             return
         refusal = await handler(verified)
-        for hook in self.after_handling:
-            hook()
+        self._after(verified)
         if refusal is not None:
             log.warning("%s %s refused after ACK: %s", verified.context.action.value,
                         verified.context.message_id, refusal.message)
