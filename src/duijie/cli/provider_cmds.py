@@ -27,6 +27,14 @@ def _read_text(path: Path) -> str:
         raise Failure(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
 
 
+def _emit(text: str, output: Path | None) -> None:
+    """Write an export to ``output``, or to stdout, exactly as produced (no newline translation)."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+
+
 def _in_file(path: Path, exc: ValidationFailed) -> ValidationFailed:
     """Prefix every issue with the file it came from, so a long report stays clear."""
     return ValidationFailed([Issue(f"{path}: {i.path}", i.reason) for i in exc.issues])
@@ -68,11 +76,7 @@ def import_listing(file: Path, data_dir: Path, db_url: str | None) -> None:
 @user_errors
 def export_listing(provider_id: str, data_dir: Path, db_url: str | None, output: Path | None) -> None:
     """Export a listing in its stable form (export → import → export is byte-identical)."""
-    text = _catalog(data_dir, db_url).export_document(provider_id)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+    _emit(_catalog(data_dir, db_url).export_document(provider_id), output)
 
 
 @provider.command("list")
@@ -112,8 +116,4 @@ def import_menu(provider_id: str, file: Path, data_dir: Path, db_url: str | None
 @user_errors
 def export_menu(provider_id: str, data_dir: Path, db_url: str | None, output: Path | None) -> None:
     """Export PROVIDER_ID's menu as CSV."""
-    text = _catalog(data_dir, db_url).export_menu_csv(provider_id)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8", newline="")
+    _emit(_catalog(data_dir, db_url).export_menu_csv(provider_id), output)
