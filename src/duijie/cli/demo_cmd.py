@@ -145,6 +145,13 @@ def demo(port_base: int, registries: tuple[str, ...], as_json: bool, keep: bool,
             for i in public:
                 roles, providers = ",".join(i["roles"]), " ".join(i["providers"])  # type: ignore[arg-type]
                 click.echo(f"  {i['name']:<10} {i['url']:<24} {roles}  {providers}")
+            buyer = next((i for i in public if i["name"] == "buyer"), None)
+            shop = next((i for i in public if i["name"] == "chuanshan"), None)
+            if buyer and shop:
+                click.echo("try:")
+                click.echo(f"  curl '{buyer['url']}/api/search?q=凉皮'   # the buyer's local index")
+                click.echo(f"  curl '{shop['url']}/api/providers/chuanshan/open?at=2026-11-27T22:30:00-05:00'")
+                click.echo(f"  curl '{shop['url']}/providers/chuanshan.jsonld'")
         sys.stdout.flush()
         reported: set[int] = set()
         while not stopping:

@@ -131,7 +131,7 @@ def add_signature(
     signed_at: datetime,
 ) -> dict[str, Any]:
     """A copy of ``receipt`` with one more signature entry (made elsewhere, e.g. by a Signer)."""
-    out = _copy(dict(receipt))
+    out: dict[str, Any] = _copy(dict(receipt))
     out["signatures"] = [s for s in out.get("signatures", []) if s.get("role") != role.value]
     out["signatures"].append(
         {
