@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import Engine, create_engine, event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -255,33 +255,14 @@ def sqlite_run(n: int, rounds: int, path: str, target: float) -> dict[str, objec
             cur.execute(f"PRAGMA {p}")
         cur.close()
 
-    index = open_index(engine, semantic=False)
-    t0 = time.perf_counter()
-    index.add(synthetic_docs(n))
-    add_s = time.perf_counter() - t0
-    index.optimize()
-    build_s = time.perf_counter() - t0
-    raw_conn = engine.raw_connection()
     fsql, fparams = filter_sql(lambda k: f":{k}")
-
-    def baseline(text: str, with_filters: bool) -> object:
-        cur = raw_conn.cursor()
-        cur.execute(
-            "SELECT d.id FROM search_fts JOIN search_doc AS d ON d.id = search_fts.rowid"
-            f" WHERE search_fts MATCH :m{fsql if with_filters else ''} ORDER BY rank LIMIT 20",
-            {"m": fts_match(query_terms(text)), **(fparams if with_filters else {})},
-        )
-        return cur.fetchall()
-
-    res = {
-        "n": n,
-        "build_s": round(build_s, 1),
-        "add_s": round(add_s, 1),
-        "docs_per_s": round(n / build_s),
-        "db_mb": round(os.path.getsize(path) / 2**20, 1),
-        **measure(index, baseline, rounds, target),
-    }
-    raw_conn.close()
+    sql = (
+        "SELECT d.id FROM search_fts JOIN search_doc AS d ON d.id = search_fts.rowid"
+        " WHERE search_fts MATCH :m{filters} ORDER BY rank LIMIT 20"
+    )
+    res = build_and_measure(engine, n, rounds, target, sql, fsql, fparams,
+                            lambda text: {"m": fts_match(query_terms(text))})
+    res["db_mb"] = round(os.path.getsize(path) / 2**20, 1)
     return res
 
 
@@ -289,6 +270,23 @@ def pg_run(url: str, n: int, rounds: int, target: float) -> dict[str, object]:
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS search_vec, search_doc")
+    fsql, fparams = filter_sql(lambda k: f"%({k})s")
+    sql = (
+        "SELECT d.id FROM search_doc AS d, to_tsquery('simple', %(q)s) q WHERE d.tsv @@ q"
+        "{filters} ORDER BY ts_rank(d.tsv, q) DESC LIMIT 20"
+    )
+    return build_and_measure(engine, n, rounds, target, sql, fsql, fparams,
+                             lambda text: {"q": tsquery(query_terms(text))})
+
+
+def build_and_measure(
+    engine: Engine, n: int, rounds: int, target: float, baseline_sql: str, fsql: str,
+    fparams: dict[str, object], text_params: Callable[[str], dict[str, object]],
+) -> dict[str, object]:
+    """Build the index of ``n`` listings, then time its queries against the raw baseline SQL.
+
+    ``baseline_sql`` has a ``{filters}`` slot that the filtered queries fill with ``fsql``.
+    """
     index = open_index(engine, semantic=False)
     t0 = time.perf_counter()
     index.add(synthetic_docs(n))
@@ -296,26 +294,23 @@ def pg_run(url: str, n: int, rounds: int, target: float) -> dict[str, object]:
     index.optimize()
     build_s = time.perf_counter() - t0
     raw_conn = engine.raw_connection()
-    fsql, fparams = filter_sql(lambda k: f"%({k})s")
 
     def baseline(text: str, with_filters: bool) -> object:
         cur = raw_conn.cursor()
-        cur.execute(
-            "SELECT d.id FROM search_doc AS d, to_tsquery('simple', %(q)s) q WHERE d.tsv @@ q"
-            f"{fsql if with_filters else ''} ORDER BY ts_rank(d.tsv, q) DESC LIMIT 20",
-            {"q": tsquery(query_terms(text)), **(fparams if with_filters else {})},
-        )
+        cur.execute(baseline_sql.format(filters=fsql if with_filters else ""),
+                    {**text_params(text), **(fparams if with_filters else {})})
         return cur.fetchall()
 
-    res = {
-        "n": n,
-        "build_s": round(build_s, 1),
-        "add_s": round(add_s, 1),
-        "docs_per_s": round(n / build_s),
-        **measure(index, baseline, rounds, target),
-    }
-    raw_conn.close()
-    return res
+    try:
+        return {
+            "n": n,
+            "build_s": round(build_s, 1),
+            "add_s": round(add_s, 1),
+            "docs_per_s": round(n / build_s),
+            **measure(index, baseline, rounds, target),
+        }
+    finally:
+        raw_conn.close()
 
 
 def semantic_run(n: int) -> dict[str, object]:

@@ -6,6 +6,7 @@ import json
 
 import httpx
 from pyld import jsonld
+from tests.support.json_tree import objects
 from tests.support.processes import ServerProcess
 
 
@@ -74,17 +75,6 @@ def test_jsonld_is_valid_schema_org_json_ld(restaurant: ServerProcess) -> None:
         assert f"https://schema.org/{term}" in flat, term
     assert "钓鱼台" in flat and "肉夹馍" in flat
     capacities = [n["https://schema.org/maximumAttendeeCapacity"][0]["@value"]
-                  for n in _nodes(expanded) if "https://schema.org/maximumAttendeeCapacity" in n]
+                  for n in objects(expanded) if "https://schema.org/maximumAttendeeCapacity" in n]
     assert 60 in capacities and max(capacities) >= 300
 
-
-def _nodes(value: object) -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
-    if isinstance(value, dict):
-        out.append(value)
-        for v in value.values():
-            out.extend(_nodes(v))
-    elif isinstance(value, list):
-        for v in value:
-            out.extend(_nodes(v))
-    return out

@@ -4,6 +4,8 @@ import json
 from importlib import resources
 from typing import Any
 
+from tests.support.json_tree import objects
+
 from duijie.interchange.jsonld import listing_to_jsonld
 from duijie.interchange.listing_json import listing_from_document
 
@@ -13,18 +15,6 @@ JSONLD_KEYWORDS = {"@context", "@graph", "@type", "@id", "@value", "@language"}
 def jsonld(name: str) -> dict[str, Any]:
     text = resources.files("duijie.demo").joinpath("data", name).read_text(encoding="utf-8")
     return listing_to_jsonld(listing_from_document(json.loads(text)))
-
-
-def walk(node: Any) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        out.append(node)
-        for v in node.values():
-            out.extend(walk(v))
-    elif isinstance(node, list):
-        for v in node:
-            out.extend(walk(v))
-    return out
 
 
 def test_restaurant_has_two_locations_with_address_and_hours() -> None:
@@ -74,7 +64,7 @@ def test_farm_is_a_local_business_with_tiered_offers() -> None:
 
 def test_only_known_jsonld_keywords_are_used() -> None:
     for name in ("chuanshan.json", "farm.json", "factory.json"):
-        for node in walk(jsonld(name)):
+        for node in objects(jsonld(name)):
             used = {k for k in node if k.startswith("@")}
             assert used <= JSONLD_KEYWORDS, used
             assert None not in node.values()
