@@ -23,8 +23,18 @@ fi
 
 status="$(pg_lsclusters -h | awk -v v="$PG_VERSION" -v c="$PG_CLUSTER" '$1==v && $2==c {print $4}')"
 if [ "$status" != "online" ]; then
-    pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start
+    # stdout is reserved for the URL: pg_ctlcluster may print notes such as
+    # "Removed stale pid file." which must not end up in DUIJIE_TEST_PG_URL.
+    pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start >&2
 fi
+for _ in $(seq 1 30); do
+    if command -v pg_isready >/dev/null 2>&1; then
+        pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break
+    else
+        break
+    fi
+    sleep 1
+done
 
 as_postgres() {
     if [ "$(id -u)" = "0" ]; then
@@ -36,10 +46,10 @@ as_postgres() {
 
 psql_cmd="psql -p ${PG_PORT} -v ON_ERROR_STOP=1 -qtA"
 if [ -z "$(as_postgres "${psql_cmd} -c \"SELECT 1 FROM pg_roles WHERE rolname='${PG_ROLE}'\"")" ]; then
-    as_postgres "${psql_cmd} -c \"CREATE ROLE ${PG_ROLE} LOGIN SUPERUSER PASSWORD '${PG_PASSWORD}'\""
+    as_postgres "${psql_cmd} -c \"CREATE ROLE ${PG_ROLE} LOGIN SUPERUSER PASSWORD '${PG_PASSWORD}'\"" >&2
 fi
 if [ -z "$(as_postgres "${psql_cmd} -c \"SELECT 1 FROM pg_database WHERE datname='${PG_DB}'\"")" ]; then
-    as_postgres "createdb -p ${PG_PORT} -O ${PG_ROLE} ${PG_DB}"
+    as_postgres "createdb -p ${PG_PORT} -O ${PG_ROLE} ${PG_DB}" >&2
 fi
 
 echo "postgresql+psycopg://${PG_ROLE}:${PG_PASSWORD}@127.0.0.1:${PG_PORT}/${PG_DB}"
