@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.processes import duijie, free_port
+from tests.support.processes import duijie, free_ports
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "src" / "duijie" / "demo" / "data"
 
@@ -45,8 +45,7 @@ def _until(check: Callable[[], Any], timeout: float = 40.0) -> Any:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     root = tmp_path_factory.mktemp("demo") / "net"
-    port = free_port()
-    base = port if port < 60000 else 40000
+    base = free_ports(5)  # one port per demo node
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "DUIJIE_PEER_INTERVAL": "0.5", "DUIJIE_PEER_TIMEOUT": "2"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "duijie", "demo", "--port-base", str(base), "--json", "--root", str(root)],
@@ -135,3 +134,16 @@ def test_a_forged_record_from_a_test_peer_is_refused(demo: Demo) -> None:
     after = json.loads(duijie("peers", "list", "--data-dir", str(demo.root / "buyer"), "--json", check=True).stdout)
     kept = next(r for r in after["records"] if r["subscriber_id"] == "chuanshan.demo.duijie")
     assert kept["url"] == genuine["url"] == demo.node("chuanshan")["subscriber_url"]
+
+
+def test_demo_refuses_to_start_when_a_port_is_taken(tmp_path: Path) -> None:
+    import socket
+
+    base = free_ports(5)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", base + 2))
+        taken.listen()
+        out = duijie("demo", "--port-base", str(base), "--root", str(tmp_path / "net"), timeout=30)
+    assert out.returncode != 0
+    assert f"port {base + 2}" in out.stderr and "--port-base" in out.stderr
+    assert not (tmp_path / "net" / "chuanshan").exists()

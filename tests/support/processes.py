@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -16,10 +17,35 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
+# Below Linux's ephemeral range (32768-60999): a port the kernel hands out for an outgoing
+# connection could otherwise be taken between our check and the server's bind.
+_PORT_RANGE = (20000, 32000)
+_handed_out: set[int] = set()
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive loopback ports that are all free now (none reused per run)."""
+    for _ in range(500):
+        base = random.randrange(_PORT_RANGE[0], _PORT_RANGE[1] - count)
+        block = range(base, base + count)
+        if not _handed_out.intersection(block) and all(_bindable(p) for p in block):
+            _handed_out.update(block)
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports in {_PORT_RANGE}")
+
+
+def free_port() -> int:
+    """A loopback port that is free now."""
+    return free_ports(1)
 
 
 def duijie(

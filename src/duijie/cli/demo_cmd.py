@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -97,6 +98,19 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
             proc.wait()
 
 
+def _check_ports_free(base: int, count: int) -> None:
+    """Fail before starting anything when a node's port is taken (else one node dies late)."""
+    for port in range(base, base + count):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError as exc:
+                raise Failure(
+                    f"port {port} on 127.0.0.1 is not available ({exc.strerror}); "
+                    f"the demo needs ports {base}-{base + count - 1}: choose another --port-base"
+                ) from exc
+
+
 @click.command()
 @click.option("--port-base", default=7700, show_default=True, type=click.IntRange(1024, 65000),
               help="First TCP port; node i listens on port-base + i.")
@@ -129,6 +143,7 @@ def demo(port_base: int, registries: tuple[str, ...], as_json: bool, keep: bool,
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    _check_ports_free(port_base, len(DEMO_NODES))
     try:
         infos = [_prepare(n, root, port_base + i, registries) for i, n in enumerate(DEMO_NODES)]
         urls = [str(i["url"]) for i in infos]
