@@ -194,10 +194,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--orders-seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--part", choices=["a", "b", "both"], default="both", help="Run only part (a) or (b).")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        a = part_a(Path(tmp), args.seconds, args.connections)
-        b = part_b(Path(tmp), args.orders_seconds, args.concurrency)
+        a = part_a(Path(tmp), args.seconds, args.connections) if args.part in ("a", "both") else {}
+        b = part_b(Path(tmp), args.orders_seconds, args.concurrency) if args.part in ("b", "both") else {}
     report("order_flow", {**a, **b})
 
 
