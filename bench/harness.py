@@ -54,8 +54,10 @@ def wrk(url: str, seconds: int = 10, connections: int = 32, script: Path | None 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
     return {
         "rps": rps,
+        "requests": float(total.group(1)) if total else 0.0,
         "p50_ms": _ms(lat["50"]),
         "p99_ms": _ms(lat["99"]),
         "non_2xx": float(non2xx.group(1)) if non2xx else 0.0,

@@ -200,7 +200,8 @@ def build_node(
     pipeline = InboundPipeline(PipelineConfig(config.subscriber_id), resolver, guard)
     inbox = BecknInbox(pipeline, clock, journal)
     outbox = OutboxSender(uow, http, signer, clock)
-    inbox.after_handling.append(outbox.wake)
+    # Every commit that queues messages hands them straight to the sender: no wake-up query.
+    uow.outbox_listeners.append(outbox.submit)
     roles = ("BG", *options.roles) if options.gateway else options.roles
     services = Services(
         identity=NodeIdentity(config.subscriber_id, config.subscriber_url),

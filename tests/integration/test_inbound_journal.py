@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 from duijie.protocol.context import Action, Context
 from duijie.protocol.outbound import wire_bytes
 from duijie.protocol.pipeline import Verified
-from duijie.services.inbound_journal import InboundJournal
+from duijie.services.beckn_inbox import BecknInbox, Reply
+from duijie.services.inbound_journal import InboundJournal, JournalFull
 from duijie.storage.uow import SqlUnitOfWorkFactory
 
 
@@ -95,3 +96,127 @@ def test_the_same_message_is_journaled_once(engine: Engine) -> None:
     asyncio.run(scenario())
     assert results == [True, False]
     assert handled == ["m-1"]
+
+
+def test_a_batch_gets_ids_in_order_and_repeats_within_it_are_refused(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    msgs = [_verified(f"b-{i}") for i in range(5)] + [_verified("b-2")]
+    results: list[bool] = []
+
+    async def scenario() -> None:
+        journal = InboundJournal(uow, Clock())
+        writer = asyncio.ensure_future(journal.run_writer())
+        await asyncio.sleep(0)
+        results.extend(await asyncio.gather(*(journal.append(v, b) for v, b in msgs)))
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+
+    asyncio.run(scenario())
+    assert results == [True] * 5 + [False]
+    with uow(read_only=True) as u:
+        pending = u.inbound.pending()
+    assert [p.message_id for p in pending] == [f"b-{i}" for i in range(5)]
+    assert [p.id for p in pending] == sorted(p.id for p in pending)
+
+
+def test_at_the_backlog_limit_a_message_is_refused_and_nothing_is_recorded(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    first, body1 = _verified("full-1")
+    second, body2 = _verified("full-2")
+
+    async def scenario() -> list[bool]:
+        journal = InboundJournal(uow, Clock(), max_backlog=1)
+        writer = asyncio.ensure_future(journal.run_writer())  # no workers: nothing drains
+        await asyncio.sleep(0)
+        accepted = [await journal.append(first, body1)]
+        try:
+            await journal.append(second, body2)
+        except JournalFull as full:
+            assert full.backlog == 1 and "retry later" in str(full)
+        else:
+            raise AssertionError("the second message should have been refused")
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+        # Nothing of the refused one was kept, so the sender's retry is not taken for a replay.
+        fresh = InboundJournal(uow, Clock())
+        writer = asyncio.ensure_future(fresh.run_writer())
+        await asyncio.sleep(0)
+        accepted.append(await fresh.append(second, body2))
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+        return accepted
+
+    assert asyncio.run(scenario()) == [True, True]
+
+
+def test_under_pressure_messages_are_handled_one_at_a_time_and_all_of_them_are(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    msgs = [_verified() for _ in range(12)]
+    running = 0
+    pressed: list[int] = []  # how many ran at once, for each start under pressure
+    handled: list[str] = []
+    journal = InboundJournal(uow, Clock(), calm_backlog=2, workers=4, yield_factor=1.0)
+
+    async def dispatch(v: Verified) -> None:
+        nonlocal running
+        running += 1
+        if journal.under_pressure:
+            pressed.append(running)
+        await asyncio.sleep(0.01)
+        running -= 1
+        handled.append(v.context.message_id)
+
+    async def scenario() -> None:
+        tasks = [asyncio.ensure_future(journal.run_writer()), asyncio.ensure_future(journal.run_workers(dispatch))]
+        await asyncio.sleep(0.05)
+        assert all(await asyncio.gather(*(journal.append(v, b) for v, b in msgs)))
+        for _ in range(200):
+            if journal.backlog == 0:
+                break
+            await asyncio.sleep(0.02)
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+
+    asyncio.run(scenario())
+    assert sorted(handled) == sorted(v.context.message_id for v, _ in msgs)
+    assert pressed and set(pressed) == {1}  # while more than calm_backlog waited and more kept coming
+
+
+def test_a_full_node_answers_503_with_retry_after_and_does_not_take_the_message(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    verified, body = _verified("busy-1")
+
+    class PassingPipeline:
+        async def run(self, inbound: object) -> Verified:
+            return verified
+
+    async def handler(v: Verified) -> None:
+        return None
+
+    async def scenario() -> Reply:
+        journal = InboundJournal(uow, Clock(), max_backlog=0)
+        inbox = BecknInbox(PassingPipeline(), Clock(), journal)  # type: ignore[arg-type]
+        inbox.register(Action.CONFIRM, handler)
+        tasks = [asyncio.ensure_future(journal.run_writer()), asyncio.ensure_future(journal.run_workers(handler))]
+        await asyncio.sleep(0.05)
+        assert journal.running
+        reply = await inbox.receive(body, {}, "confirm")
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        return reply
+
+    reply = asyncio.run(scenario())
+    assert reply.status == 503 and reply.headers["Retry-After"]
+    assert reply.body["message"]["ack"]["status"] == "NACK" and "busy" in reply.body["error"]["message"]
+    with uow(read_only=True) as u:
+        assert u.inbound.pending() == []
+        assert u.messages.record("busy-1", "confirm", Clock().now())  # not recorded as seen

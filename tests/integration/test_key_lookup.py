@@ -145,6 +145,38 @@ def test_outbox_retries_until_ack_and_keeps_pending_across_restarts(engine: Engi
     assert sent is not None and sent.state is OutboxState.SENT
 
 
+def test_a_committed_message_goes_out_at_once_and_a_rolled_back_one_never(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    up = FakeTransport(TransportResponse(200, b'{"message":{"ack":{"status":"ACK"}}}'))
+    sender = OutboxSender(uow, up, _Signer(), FixedClock())  # type: ignore[arg-type]
+    uow.outbox_listeners.append(sender.submit)
+
+    def queue(body: bytes, *, commit: bool) -> None:  # as a handler does, in a worker thread
+        with uow() as u:
+            u.outbox.add("http://peer/beckn/on_confirm", "on_confirm", body, NOW, NOW + timedelta(hours=1))
+            if commit:
+                u.commit()
+
+    async def scenario() -> None:
+        runner = asyncio.ensure_future(sender.run(poll_seconds=3600))  # only the hand-off can send now
+        await asyncio.sleep(0.1)
+        await asyncio.to_thread(queue, b'{"rolled":"back"}', commit=False)
+        await asyncio.to_thread(queue, b'{"n":1}', commit=True)
+        for _ in range(100):
+            if up.sent:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        runner.cancel()
+        try:
+            await runner
+        except asyncio.CancelledError:
+            pass
+
+    asyncio.run(scenario())
+    assert [body for _, body, _ in up.sent] == [b'{"n":1}']
+
+
 def test_outbox_gives_up_after_expiry_and_on_refusal(engine: Engine) -> None:
     uow = SqlUnitOfWorkFactory(engine)
     with uow() as u:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -107,7 +108,7 @@ class SigningKey:
 
     def verify_key(self) -> VerifyKey:
         """The matching public key."""
-        return VerifyKey(bytes(nacl.signing.SigningKey(self.seed).verify_key))
+        return VerifyKey(bytes(_nacl_signing_key(self.seed).verify_key))
 
     def public_key_base64(self) -> str:
         """The public key in base64."""
@@ -115,7 +116,13 @@ class SigningKey:
 
     def sign(self, message: bytes) -> bytes:
         """A detached 64-byte Ed25519 signature of ``message``."""
-        return bytes(nacl.signing.SigningKey(self.seed).sign(message).signature)
+        return bytes(_nacl_signing_key(self.seed).sign(message).signature)
+
+
+@functools.lru_cache(maxsize=64)
+def _nacl_signing_key(seed: bytes) -> nacl.signing.SigningKey:
+    """Deriving the key pair from the seed costs as much as a signature; a node signs with few keys."""
+    return nacl.signing.SigningKey(seed)
 
 
 @dataclass(frozen=True, slots=True, repr=False)

@@ -16,7 +16,7 @@ import anyio.to_thread
 from duijie.protocol.context import Action
 from duijie.protocol.errors import BecknErrorCode, ack_body, nack_body
 from duijie.protocol.pipeline import REPLAY_STATUS, Inbound, InboundPipeline, Rejection, Verified
-from duijie.services.inbound_journal import InboundJournal
+from duijie.services.inbound_journal import InboundJournal, JournalFull
 from duijie.services.ports import Clock, UnitOfWorkFactory
 
 log = logging.getLogger("duijie.beckn")
@@ -93,8 +93,6 @@ class BecknInbox:
         self._clock = clock
         self._journal = journal
         self._handlers: dict[Action, Handler] = {}
-        # Run after a request (not a callback) was handled: requests are what queue answers.
-        self.after_handling: list[Callable[[], None]] = []
 
     def register(self, action: Action, handler: Handler) -> None:
         self._handlers[action] = handler
@@ -118,7 +116,13 @@ class BecknInbox:
                                         f"this node does not handle {path_action}"), {})
         journal = self._journal
         if journal is not None and journal.running and result.context.action not in INLINE_ACTIONS:
-            if not await journal.append(result, raw_body):
+            try:
+                fresh = await journal.append(result, raw_body)
+            except JournalFull as full:
+                log.warning("refused %s: %s", path_action, full)
+                return Reply(503, nack_body(BecknErrorCode.INVALID_REQUEST, f"node busy: {full}"),
+                             {"Retry-After": "5"})
+            if not fresh:
                 return Reply(REPLAY_STATUS, nack_body(
                     BecknErrorCode.INVALID_REQUEST,
                     f"message_id {result.context.message_id!r} already received for {path_action}"), {})
@@ -128,15 +132,9 @@ class BecknInbox:
         except Exception:
             log.exception("handler for %s failed", path_action)
             return Reply(500, nack_body(BecknErrorCode.INVALID_REQUEST, "internal error"), {})
-        self._after(result)
         if refusal is not None:
             return Reply(refusal.status, nack_body(refusal.code, refusal.message), {})
         return Reply(200, ack_body(), {})
-
-    def _after(self, verified: Verified) -> None:
-        if not verified.context.action.is_callback:
-            for hook in self.after_handling:
-                hook()
 
     async def dispatch(self, verified: Verified) -> None:
         """Handle a journaled message (after its ACK); a refusal can only be logged now."""
@@ -145,7 +143,6 @@ class BecknInbox:
             log.warning("no handler for journaled %s", verified.context.action.value)
             return
         refusal = await handler(verified)
-        self._after(verified)
         if refusal is not None:
             log.warning("%s %s refused after ACK: %s", verified.context.action.value,
                         verified.context.message_id, refusal.message)

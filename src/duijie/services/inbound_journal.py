@@ -8,6 +8,13 @@ between the two leaves the message pending in the journal, and the next start ha
 Journal writes are batched: requests arriving together share one transaction (one SELECT for
 the pairs already seen, one multi-row INSERT of replay records, one of journal rows), so the ACK
 path costs one signature check and a fraction of a commit.
+
+Under overload intake comes first. Once more than ``calm_backlog`` messages wait while new ones
+keep arriving, handling narrows to one message at a time and, after each, yields the time it took
+times ``yield_factor``: handling keeps a fixed share of the CPU and drains the backlog, and the
+rest goes to accepting (and durably journaling) what senders keep sending. At ``max_backlog``
+waiting messages the node refuses new ones with :class:`JournalFull` (a 503 NACK, so a sender's
+outbox retries later) instead of queueing without bound.
 """
 
 from __future__ import annotations
@@ -44,6 +51,14 @@ class _BatchJournal(Protocol):
     def add_many(self, entries: Sequence[tuple[str, str, bytes, str, str | None]], now: datetime) -> list[int]: ...
 
 
+class JournalFull(Exception):
+    """The backlog of journaled, not yet handled messages is at its limit: refuse, retry later."""
+
+    def __init__(self, backlog: int) -> None:
+        super().__init__(f"{backlog} messages are waiting to be handled; retry later")
+        self.backlog = backlog
+
+
 @dataclass
 class _Pending:
     verified: Verified
@@ -69,11 +84,27 @@ def restore(entry: JournaledMessage) -> Verified:
 class InboundJournal:
     """Batching writer of verified messages, and the worker that hands them to their handlers."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, *, max_batch: int = 256, workers: int = 8) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        max_batch: int = 256,
+        workers: int = 8,
+        calm_backlog: int = 64,
+        max_backlog: int = 20_000,
+        yield_factor: float = 4.0,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._max_batch = max_batch
         self._workers = workers
+        self._calm_backlog = calm_backlog
+        self._max_backlog = max_backlog
+        self._yield_factor = yield_factor
+        self._backlog = 0  # journaled (or being journaled) and not yet handled
+        self._last_append = 0.0
+        self._narrow = asyncio.Lock()
         self._pending: list[_Pending] = []
         self._kick = asyncio.Event()
         self._work: asyncio.Queue[tuple[int, Verified]] = asyncio.Queue()
@@ -86,16 +117,41 @@ class InboundJournal:
         """True while the writer and the workers run (the server's lifespan); else handle inline."""
         return self._writer_up and self._workers_up
 
+    @property
+    def backlog(self) -> int:
+        """Messages accepted (or being journaled) and not yet handled."""
+        return self._backlog
+
     async def append(self, verified: Verified, raw_body: bytes) -> bool:
-        """Journal ``verified``; False when its (message_id, action) was already received."""
-        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        """Journal ``verified``; False when its (message_id, action) was already received.
+
+        Raises :class:`JournalFull` (nothing written) when ``max_backlog`` messages already wait.
+        """
+        if self._backlog >= self._max_backlog:
+            raise JournalFull(self._backlog)
+        loop = asyncio.get_running_loop()
+        self._last_append = loop.time()
+        future: asyncio.Future[int | None] = loop.create_future()
         self._pending.append(_Pending(verified, raw_body, future))
+        self._backlog += 1
         self._kick.set()
-        entry_id = await future
+        try:
+            entry_id = await future
+        except BaseException:
+            self._backlog -= 1
+            raise
         if entry_id is None:
+            self._backlog -= 1
             return False
+        self._last_append = loop.time()  # intake is active while appends start or finish
         await self._work.put((entry_id, verified))
         return True
+
+    @property
+    def under_pressure(self) -> bool:
+        """Many messages wait and more keep coming: intake first, handling narrows."""
+        recent = asyncio.get_running_loop().time() - self._last_append < 0.05
+        return recent and self._backlog > self._calm_backlog
 
     async def run_writer(self) -> None:
         """Background task: write queued messages in batches, one transaction per batch."""
@@ -168,6 +224,7 @@ class InboundJournal:
         """Background task: first the messages a previous run left pending, then new ones."""
         leftover = await anyio.to_thread.run_sync(self._leftover)
         for entry in leftover:
+            self._backlog += 1
             await self._work.put((entry.id, restore(entry)))
         if leftover:
             log.info("handling %d journaled message(s) left from the previous run", len(leftover))
@@ -182,13 +239,25 @@ class InboundJournal:
             return uow.inbound.pending()
 
     async def _worker(self, dispatch: Dispatch) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             entry_id, verified = await self._work.get()
-            try:
-                await dispatch(verified)
-            except Exception:  # noqa: BLE001 - one bad message must not stop the others
-                log.exception("handling %s %s failed", verified.context.action.value, verified.context.message_id)
-            self._done.append(entry_id)
+            if self.under_pressure:
+                async with self._narrow:  # one at a time, then step aside for intake
+                    started = loop.time()
+                    await self._handle(dispatch, entry_id, verified)
+                    await asyncio.sleep((loop.time() - started) * self._yield_factor)
+            else:
+                await self._handle(dispatch, entry_id, verified)
+
+    async def _handle(self, dispatch: Dispatch, entry_id: int, verified: Verified) -> None:
+        try:
+            await dispatch(verified)
+        except Exception:  # noqa: BLE001 - one bad message must not stop the others
+            log.exception("handling %s %s failed", verified.context.action.value, verified.context.message_id)
+        finally:
+            self._backlog -= 1
+        self._done.append(entry_id)
 
     async def _marker(self) -> None:
         """Mark handled entries done in batches (handlers are idempotent, so a crash before this is safe)."""

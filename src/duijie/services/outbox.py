@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import anyio.to_thread
@@ -49,6 +50,36 @@ class OutboxSender:
         self._inflight: set[int] = set()
         self._outcomes: list[_Outcome] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def submit(self, messages: Sequence[OutboxMessage]) -> None:
+        """Start sending just-committed messages now, without reading them back (any thread).
+
+        Before :meth:`run` has started they are left to its first poll, which finds them in the
+        database anyway.
+        """
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            if asyncio.get_running_loop() is loop:
+                self._start(messages)
+                return
+        except RuntimeError:  # not in any event loop: a worker thread
+            pass
+        loop.call_soon_threadsafe(self._start, messages)
+
+    def _start(self, messages: Sequence[OutboxMessage]) -> int:
+        started = 0
+        for msg in messages:
+            if msg.id in self._inflight:
+                continue
+            self._inflight.add(msg.id)
+            task = asyncio.create_task(self._deliver_one(msg))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        return started
 
     def wake(self) -> None:
         """Called after a commit that added messages, so they go out at once, not on the next poll."""
@@ -60,6 +91,7 @@ class OutboxSender:
         Outcomes are recorded by a separate task: recording waits for the database's write lock,
         and new callbacks must not wait behind it to start going out.
         """
+        self._loop = asyncio.get_running_loop()
         recorder = asyncio.create_task(self._record_forever())
         try:
             while True:
@@ -89,13 +121,7 @@ class OutboxSender:
         now = self._clock.now()
         inflight = frozenset(self._inflight)
         rows = await anyio.to_thread.run_sync(self._due, now, limit, inflight)
-        due = [m for m in rows if m.id not in self._inflight][:limit]
-        for msg in due:
-            self._inflight.add(msg.id)
-            task = asyncio.create_task(self._deliver_one(msg))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return len(due)
+        return self._start([m for m in rows if m.id not in self._inflight][:limit])
 
     async def _deliver_one(self, msg: OutboxMessage) -> None:
         async with self._sem:

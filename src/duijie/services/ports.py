@@ -5,7 +5,7 @@ Adapters live in ``duijie.storage`` and ``duijie.transport``; ``duijie.bootstrap
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -168,6 +168,10 @@ class OutboxMessage:
     next_attempt_at: datetime
     expires_at: datetime
     last_error: str | None
+
+
+OutboxListener = Callable[[Sequence[OutboxMessage]], None]
+"""Told, right after a commit, of the outbox messages that commit made durable (may run in any thread)."""
 
 
 class OutboxRepository(Protocol):

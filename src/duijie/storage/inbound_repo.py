@@ -29,6 +29,8 @@ class SqlInboundRepository:
         """Journal many (message_id, action, body, signer, gateway) in one multi-row INSERT; ids in order."""
         if not entries:
             return []
+        if self._conn.dialect.name == "sqlite":
+            return self._add_many_sqlite(entries, now)
         rows = [
             {"message_id": mid, "action": action, "body": body, "signer_subscriber_id": signer,
              "gateway_subscriber_id": gateway, "state": "pending", "received_at": now}
@@ -38,6 +40,30 @@ class SqlInboundRepository:
             insert(inbound_messages).returning(inbound_messages.c.id, sort_by_parameter_order=True), rows
         )
         return [int(r[0]) for r in result.all()]
+
+    def _add_many_sqlite(
+        self, entries: Sequence[tuple[str, str, bytes, str, str | None]], now: datetime
+    ) -> list[int]:
+        """The hot path of every ACK: straight DB-API executemany, no per-row statement building.
+
+        The unit of work holds SQLite's write lock (BEGIN IMMEDIATE), so the rows numbered above
+        the largest id seen before the insert are exactly this batch, in insertion order.
+        """
+        bind = inbound_messages.c.received_at.type.bind_processor(self._conn.dialect)
+        received_at = bind(now) if bind is not None else now
+        db = self._conn.connection.driver_connection
+        assert db is not None
+        (before,) = db.execute("SELECT coalesce(max(id), 0) FROM inbound_messages").fetchone()
+        db.executemany(
+            "INSERT INTO inbound_messages (message_id, action, body, signer_subscriber_id,"
+            " gateway_subscriber_id, state, received_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+            [(mid, action, body, signer, gateway, received_at) for mid, action, body, signer, gateway in entries],
+        )
+        ids = [int(row[0]) for row in db.execute(
+            "SELECT id FROM inbound_messages WHERE id > ? ORDER BY id", (before,))]
+        if len(ids) != len(entries):
+            raise RuntimeError(f"journal insert numbered {len(ids)} rows for {len(entries)} messages")
+        return ids
 
     def pending(self, limit: int = 10_000) -> list[JournaledMessage]:
         rows = self._conn.execute(

@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, exists, insert, select, tuple_
+from sqlalchemy import Connection, bindparam, exists, insert, select
 
 from duijie.storage.tables import seen_messages
+
+# Built once so SQLAlchemy's statement cache serves every batch (an IN over tuples would be
+# coerced and compiled anew each time); the action is matched in Python.
+_SEEN_AMONG = select(seen_messages.c.message_id, seen_messages.c.action).where(
+    seen_messages.c.message_id.in_(bindparam("ids", expanding=True))
+)
+_INSERT_SEEN = insert(seen_messages)
 
 
 class SqlReplayRepository:
@@ -31,33 +38,42 @@ class SqlReplayRepository:
         """Record many (message_id, action) pairs at once: one SELECT, one multi-row INSERT.
 
         Returns, per pair in order, True when it was new (a pair repeated within ``keys`` is new
-        only the first time). The write lock is held, as for :meth:`record`.
+        only the first time). The write lock is held, as for :meth:`record`. It runs before every
+        ACK, so on SQLite it goes straight to the DB-API connection.
         """
         if not keys:
             return []
         wanted = set(keys)
+        db = self._conn.connection.driver_connection if self._conn.dialect.name == "sqlite" else None
         seen: set[tuple[str, str]] = set()
-        for chunk in _chunks(sorted(wanted), 400):
-            rows = self._conn.execute(
-                select(seen_messages.c.message_id, seen_messages.c.action).where(
-                    tuple_(seen_messages.c.message_id, seen_messages.c.action).in_(chunk)
-                )
-            ).all()
-            seen.update((r.message_id, r.action) for r in rows)
+        for chunk in _chunks(sorted({message_id for message_id, _ in wanted}), 400):
+            if db is not None:
+                marks = ", ".join("?" * len(chunk))
+                rows = db.execute(f"SELECT message_id, action FROM seen_messages WHERE message_id IN ({marks})", chunk)
+            else:
+                rows = self._conn.execute(_SEEN_AMONG, {"ids": chunk})
+            seen.update(pair for pair in ((r[0], r[1]) for r in rows) if pair in wanted)
         fresh: list[bool] = []
-        new_rows: list[dict[str, object]] = []
-        for message_id, action in keys:
-            if (message_id, action) in seen:
-                fresh.append(False)
-                continue
-            seen.add((message_id, action))
-            fresh.append(True)
-            new_rows.append({"message_id": message_id, "action": action, "received_at": now})
-        if new_rows:
-            self._conn.execute(insert(seen_messages), new_rows)
+        new_pairs: list[tuple[str, str]] = []
+        for pair in keys:
+            new = pair not in seen
+            fresh.append(new)
+            if new:
+                seen.add(pair)
+                new_pairs.append(pair)
+        if not new_pairs:
+            return fresh
+        if db is not None:
+            bind = seen_messages.c.received_at.type.bind_processor(self._conn.dialect)
+            at = bind(now) if bind is not None else now
+            db.executemany("INSERT INTO seen_messages (message_id, action, received_at) VALUES (?, ?, ?)",
+                           [(mid, action, at) for mid, action in new_pairs])
+        else:
+            self._conn.execute(_INSERT_SEEN, [{"message_id": mid, "action": action, "received_at": now}
+                                              for mid, action in new_pairs])
         return fresh
 
 
-def _chunks(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
+def _chunks(items: list[str], size: int) -> list[list[str]]:
     """Keep IN lists well under the database's bound-parameter limit."""
     return [items[i : i + size] for i in range(0, len(items), size)]

@@ -37,6 +37,8 @@ def _to_message(r: object) -> OutboxMessage:
 class SqlOutboxRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        # What this unit of work added: handed to the sender once committed (see SqlUnitOfWork).
+        self.added: list[OutboxMessage] = []
 
     def add(self, url: str, action: str, body: bytes, now: datetime, expires_at: datetime) -> int:
         result = self._conn.execute(
@@ -46,7 +48,9 @@ class SqlOutboxRepository:
                 "next_attempt_at": now, "expires_at": expires_at, "created_at": now,
             },
         )
-        return int(result.scalar_one())
+        message_id = int(result.scalar_one())
+        self.added.append(OutboxMessage(message_id, url, action, body, OutboxState.PENDING, 0, now, expires_at, None))
+        return message_id
 
     def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
         rows = self._conn.execute(

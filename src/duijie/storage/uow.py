@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine, Transaction
@@ -13,6 +14,7 @@ from duijie.services.ports import (
     InboundRepository,
     KnownKeyRepository,
     ListingRepository,
+    OutboxListener,
     OutboxRepository,
     ReplayRepository,
 )
@@ -58,8 +60,11 @@ class SqlUnitOfWork:
     purchases: PurchaseRepository
     receipts: ReceiptRepository
 
-    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, *, read_only: bool = False, on_outbox: Sequence[OutboxListener] = ()
+    ) -> None:
         self._engine = engine
+        self._on_outbox = on_outbox
         self._read_only = read_only
         self._conn: Connection | None = None
         self._tx: Transaction | None = None
@@ -117,8 +122,17 @@ class SqlUnitOfWork:
                 self._lock.release()
 
     def commit(self) -> None:
+        """Commit, then hand the outbox messages this unit of work added to the listeners.
+
+        They are only handed over once durable, so a sender never sends what a rollback undid.
+        """
         assert self._tx is not None
         self._tx.commit()
+        outbox_repo = self.outbox
+        if isinstance(outbox_repo, SqlOutboxRepository) and outbox_repo.added:
+            added, outbox_repo.added = outbox_repo.added, []
+            for listener in self._on_outbox:
+                listener(added)
 
     def rollback(self) -> None:
         assert self._tx is not None
@@ -130,6 +144,8 @@ class SqlUnitOfWorkFactory:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Told of every committed batch of new outbox messages (the running sender starts them).
+        self.outbox_listeners: list[OutboxListener] = []
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, read_only=read_only)
+        return SqlUnitOfWork(self.engine, read_only=read_only, on_outbox=self.outbox_listeners)
