@@ -81,7 +81,7 @@ def wire_seller(w: Wiring) -> None:
     seller = SellerService(w.uow, w.clock, node)
     seller.register(w.inbox)
     w.services.seller = seller
-    w.services.merchant = MerchantService(w.uow, w.clock, node, wake=w.outbox.wake)
+    w.services.merchant = MerchantService(w.uow, w.clock, node)
 
 
 def wire_buyer(w: Wiring) -> None:

@@ -74,13 +74,10 @@ def parse_state(raw: str | None) -> OrderState | None:
 class MerchantService:
     """Use cases of the merchant's order inbox; the async methods run their SQL in a worker thread."""
 
-    def __init__(
-        self, uow: SellerUnitOfWorkFactory, clock: Clock, node: SellerNode, wake: Callable[[], None] | None = None
-    ) -> None:
+    def __init__(self, uow: SellerUnitOfWorkFactory, clock: Clock, node: SellerNode) -> None:
         self._uow = uow
         self._clock = clock
         self._node = node
-        self._wake = wake or (lambda: None)
 
     async def list_orders(self, state: str | None = None) -> list[dict[str, Any]]:
         """Every order (newest first), or only those in ``state``."""
@@ -103,9 +100,8 @@ class MerchantService:
         return await self._change(order_id, lambda o, now: o.complete(now))
 
     async def _change(self, order_id: str, step: Transition) -> dict[str, Any]:
-        view = await anyio.to_thread.run_sync(self._transition, order_id, step)
-        self._wake()  # in the event loop: send the on_status now rather than at the next poll
-        return view
+        # The commit hands the on_status to the outbox sender, which sends it at once.
+        return await anyio.to_thread.run_sync(self._transition, order_id, step)
 
     def _list(self, state: OrderState | None) -> list[dict[str, Any]]:
         with self._uow(read_only=True) as uow:

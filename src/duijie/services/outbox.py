@@ -44,7 +44,6 @@ class OutboxSender:
         self._transport = transport
         self._signer = signer
         self._clock = clock
-        self._wake = asyncio.Event()
         self._finished = asyncio.Event()
         self._sem = asyncio.Semaphore(concurrency)
         self._inflight: set[int] = set()
@@ -81,10 +80,6 @@ class OutboxSender:
             started += 1
         return started
 
-    def wake(self) -> None:
-        """Called after a commit that added messages, so they go out at once, not on the next poll."""
-        self._wake.set()
-
     async def run(self, poll_seconds: float = 0.5) -> None:
         """Deliver forever; a slow peer holds up only its own messages, never the others.
 
@@ -97,11 +92,8 @@ class OutboxSender:
             while True:
                 started = await self.start_due()
                 if started == 0:
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
-                    except TimeoutError:
-                        pass
-                    self._wake.clear()
+                    # New messages arrive through submit(); the poll finds retries that fell due.
+                    await asyncio.sleep(poll_seconds)
         finally:
             recorder.cancel()
 

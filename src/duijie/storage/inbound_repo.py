@@ -9,6 +9,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from duijie.services.ports import JournaledMessage
 from duijie.storage.tables import inbound_messages
+from duijie.storage.timestamps import as_bound
 
 
 class SqlInboundRepository:
@@ -49,8 +50,7 @@ class SqlInboundRepository:
         The unit of work holds SQLite's write lock (BEGIN IMMEDIATE), so the rows numbered above
         the largest id seen before the insert are exactly this batch, in insertion order.
         """
-        bind = inbound_messages.c.received_at.type.bind_processor(self._conn.dialect)
-        received_at = bind(now) if bind is not None else now
+        received_at = as_bound(inbound_messages.c.received_at, self._conn.dialect, now)
         db = self._conn.connection.driver_connection
         assert db is not None
         (before,) = db.execute("SELECT coalesce(max(id), 0) FROM inbound_messages").fetchone()

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, exists, insert, select
 
 from duijie.storage.tables import seen_messages
+from duijie.storage.timestamps import as_bound
 
 # Built once so SQLAlchemy's statement cache serves every batch (an IN over tuples would be
 # coerced and compiled anew each time); the action is matched in Python.
@@ -64,8 +65,7 @@ class SqlReplayRepository:
         if not new_pairs:
             return fresh
         if db is not None:
-            bind = seen_messages.c.received_at.type.bind_processor(self._conn.dialect)
-            at = bind(now) if bind is not None else now
+            at = as_bound(seen_messages.c.received_at, self._conn.dialect, now)
             db.executemany("INSERT INTO seen_messages (message_id, action, received_at) VALUES (?, ?, ?)",
                            [(mid, action, at) for mid, action in new_pairs])
         else:

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, Dialect
+
+
+def as_bound(column: Column[Any], dialect: Dialect, value: datetime) -> Any:
+    """``value`` as SQLAlchemy would bind it to ``column``, for statements run on the DB-API directly."""
+    bind = column.type.bind_processor(dialect)
+    return bind(value) if bind is not None else value
 
 
 def as_utc(value: datetime) -> datetime:
