@@ -11,8 +11,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import anyio.to_thread
-
 from duijie.protocol.context import Action
 from duijie.protocol.errors import BecknErrorCode, ack_body, nack_body
 from duijie.protocol.pipeline import REPLAY_STATUS, Inbound, InboundPipeline, Rejection, Verified
@@ -55,7 +53,7 @@ class SqlReplayGuard:
         return not fresh
 
     async def seen_before(self, message_id: str, action: str) -> bool:
-        return await anyio.to_thread.run_sync(self._record, message_id, action)
+        return await self._uow.run(self._record, message_id, action)
 
 
 INLINE_ACTIONS = frozenset({Action.SEARCH, Action.ON_SEARCH})

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import anyio.to_thread
-
 from duijie.protocol.context import Action, Context, callback_action, format_timestamp
 from duijie.protocol.outbound import wire_bytes
 from duijie.protocol.receipts import receipt_tag_group
@@ -161,7 +159,7 @@ class BuyerService:
         finally:
             self.inbox.waiters.done(ctx.message_id, reply)
         if not found:
-            found = await anyio.to_thread.run_sync(self._callbacks, ctx.message_id, reply.value)
+            found = await self._uow.run(self._callbacks, ctx.message_id, reply.value)
         if not found and not collect:
             raise PeerError(f"no {reply.value} from {peer.bpp_uri} within {window:g} s", status=504)
         for cb in found:
@@ -279,7 +277,7 @@ class BuyerService:
     async def rate(self, order_id: str, value: Decimal | int) -> dict[str, Any]:
         rating = {"rating_category": "Order", "id": order_id, "value": str(value)}
         cb = (await self._request(Action.RATING, self._peer_of(order_id), {"ratings": [rating]}))[0]
-        await anyio.to_thread.run_sync(self.inbox.note, order_id, "rating", str(value))
+        await self._uow.run(self.inbox.note, order_id, "rating", str(value))
         return {**self.purchase(order_id), "feedback": cb.document.get("message", {})}
 
     async def track(self, order_id: str) -> dict[str, Any]:
@@ -307,7 +305,7 @@ class BuyerService:
             outcome: dict[str, Any] = {"delivered": True}
         except ServiceError as exc:
             outcome = {"delivered": False, "reason": exc.message}
-        await anyio.to_thread.run_sync(self.inbox.note, purchase.order_id, "receipt_returned", outcome)
+        await self._uow.run(self.inbox.note, purchase.order_id, "receipt_returned", outcome)
 
     # --- reading ----------------------------------------------------------------------------
 

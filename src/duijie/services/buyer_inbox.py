@@ -13,8 +13,6 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
-import anyio.to_thread
-
 from duijie.protocol.context import Action
 from duijie.protocol.keys import VerifyKey
 from duijie.protocol.pipeline import Verified
@@ -128,7 +126,7 @@ class BuyerInbox:
         order = msg.message.get("order") if isinstance(msg.message.get("order"), dict) else None
         if msg.context.action == Action.ON_CONFIRM and order is not None and "error" not in msg.doc:
             receipt = await self._countersign(msg, order)
-        stored, callback = await anyio.to_thread.run_sync(self._store, msg, receipt)
+        stored, callback = await self._uow.run(self._store, msg, receipt)
         self.waiters.wake(msg.context.message_id, msg.context.action.value, callback)
         if stored is not None and receipt is not None and receipt.get("countersigned") and self.on_countersigned:
             task = asyncio.create_task(self.on_countersigned(stored, receipt["receipt"]))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
 
-from duijie.services.ports import UnitOfWork
+from duijie.services.ports import T, Ts, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +84,6 @@ class BuyerUnitOfWorkFactory(Protocol):
     """Opens a :class:`BuyerUnitOfWork`."""
 
     def __call__(self, *, read_only: bool = False) -> BuyerUnitOfWork: ...
+
+    async def run(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
+        """Run ``func(*args)``, a short unit of database work, where the store runs it best."""

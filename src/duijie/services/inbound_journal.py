@@ -168,7 +168,7 @@ class InboundJournal:
             while self._pending:
                 batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
                 try:
-                    ids = await anyio.to_thread.run_sync(self._write, batch, self._clock.now())
+                    ids = await self._uow.run(self._write, batch, self._clock.now())
                 except Exception as exc:  # noqa: BLE001 - every waiter must hear of it
                     log.exception("journal write failed")
                     for item in batch:
@@ -265,7 +265,7 @@ class InboundJournal:
             await asyncio.sleep(0.05)
             if self._done:
                 done, self._done = self._done, []
-                await anyio.to_thread.run_sync(self._mark, done)
+                await self._uow.run(self._mark, done)
 
     def _mark(self, ids: list[int]) -> None:
         with self._uow() as uow:

@@ -13,8 +13,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-import anyio.to_thread
-
 from duijie.protocol.keys import KeyFormatError, NodeKeys, VerifyKey
 from duijie.services.ports import Clock, KnownKey, Transport, UnitOfWorkFactory
 
@@ -93,7 +91,7 @@ class NodeKeyResolver:
                 return own.signing.verify_key() if own.is_valid_at(now) else None
         cached = self._cache.get((subscriber_id, unique_key_id))
         if cached is None:
-            cached = await anyio.to_thread.run_sync(self._from_table, subscriber_id, unique_key_id)
+            cached = await self._uow.run(self._from_table, subscriber_id, unique_key_id)
         if cached is None:
             cached = await self._from_registries(subscriber_id, unique_key_id)
         if cached is None or not cached.is_valid_at(now):
@@ -109,7 +107,7 @@ class NodeKeyResolver:
         for registry in self.registries:
             found = await self.lookup_registry(registry, subscriber_id, unique_key_id)
             if found is not None:
-                await anyio.to_thread.run_sync(self._remember, found)
+                await self._uow.run(self._remember, found)
                 return found
         return None
 

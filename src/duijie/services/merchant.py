@@ -10,8 +10,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import anyio.to_thread
-
 from duijie.domain.order_errors import OrderError
 from duijie.domain.orders import Order, OrderState
 from duijie.protocol import mapping as m
@@ -82,10 +80,10 @@ class MerchantService:
     async def list_orders(self, state: str | None = None) -> list[dict[str, Any]]:
         """Every order (newest first), or only those in ``state``."""
         wanted = parse_state(state)
-        return await anyio.to_thread.run_sync(self._list, wanted)
+        return await self._uow.run(self._list, wanted)
 
     async def get_order(self, order_id: str) -> dict[str, Any]:
-        return await anyio.to_thread.run_sync(self._get, order_id)
+        return await self._uow.run(self._get, order_id)
 
     async def accept(self, order_id: str) -> dict[str, Any]:
         return await self._change(order_id, lambda o, now: o.accept(now))
@@ -101,7 +99,7 @@ class MerchantService:
 
     async def _change(self, order_id: str, step: Transition) -> dict[str, Any]:
         # The commit hands the on_status to the outbox sender, which sends it at once.
-        return await anyio.to_thread.run_sync(self._transition, order_id, step)
+        return await self._uow.run(self._transition, order_id, step)
 
     def _list(self, state: OrderState | None) -> list[dict[str, Any]]:
         with self._uow(read_only=True) as uow:

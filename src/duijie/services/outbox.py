@@ -8,8 +8,6 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-import anyio.to_thread
-
 from duijie.services.ports import Clock, OutboxMessage, OutboxState, Signer, Transport, UnitOfWorkFactory
 
 log = logging.getLogger("duijie.outbox")
@@ -112,7 +110,7 @@ class OutboxSender:
         """Start delivering every due message that is not already in flight."""
         now = self._clock.now()
         inflight = frozenset(self._inflight)
-        rows = await anyio.to_thread.run_sync(self._due, now, limit, inflight)
+        rows = await self._uow.run(self._due, now, limit, inflight)
         return self._start([m for m in rows if m.id not in self._inflight][:limit])
 
     async def _deliver_one(self, msg: OutboxMessage) -> None:
@@ -127,7 +125,7 @@ class OutboxSender:
             return
         outcomes, self._outcomes = self._outcomes, []
         try:
-            await anyio.to_thread.run_sync(self._mark_all, outcomes)
+            await self._uow.run(self._mark_all, outcomes)
         except BaseException:
             self._outcomes = outcomes + self._outcomes  # still in flight: recorded on the next try
             raise

@@ -10,10 +10,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar, TypeVarTuple, Unpack
 
 if TYPE_CHECKING:
     from duijie.domain.listing import Listing
+
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 class Clock(Protocol):
@@ -109,6 +113,9 @@ class UnitOfWorkFactory(Protocol):
     """Opens a unit of work; ``read_only`` ones never take the write lock."""
 
     def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+    async def run(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
+        """Run ``func(*args)``, a short unit of database work, where the store runs it best."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-import anyio.to_thread
-
 from duijie.domain.cart import Cart, CartLine, price_cart
 from duijie.domain.errors import DomainError
 from duijie.domain.listing import Listing
@@ -105,7 +103,7 @@ class SellerService:
 
     def _handler(self, step: Step) -> Callable[[Verified], Awaitable[Nack | None]]:
         async def handle(verified: Verified) -> Nack | None:
-            await anyio.to_thread.run_sync(self.handle, step, verified)
+            await self._uow.run(self.handle, step, verified)
             return None
 
         return handle

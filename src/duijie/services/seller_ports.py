@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
-from duijie.services.ports import UnitOfWork
+from duijie.services.ports import T, Ts, UnitOfWork
 
 if TYPE_CHECKING:
     from duijie.domain.orders import Draft, Order, OrderState
@@ -60,3 +61,6 @@ class SellerUnitOfWorkFactory(Protocol):
     """Opens a :class:`SellerUnitOfWork`."""
 
     def __call__(self, *, read_only: bool = False) -> SellerUnitOfWork: ...
+
+    async def run(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
+        """Run ``func(*args)``, a short unit of database work, where the store runs it best."""
