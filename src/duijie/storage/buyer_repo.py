@@ -9,24 +9,25 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from duijie.services.buyer_ports import Purchase, StoredCallback
+from duijie.storage.prepared import Prepared
 from duijie.storage.tables import callbacks, purchases, receipts
 from duijie.storage.timestamps import as_utc
 
 # Statements built once: building and cache-keying a statement per call cost more than running it.
-_CALLBACK_INSERT = insert(callbacks).returning(callbacks.c.id)
-_CALLBACKS_BY_MESSAGE = (
+_CALLBACK_INSERT = Prepared(insert(callbacks).returning(callbacks.c.id))
+_CALLBACKS_BY_MESSAGE = Prepared(
     select(callbacks)
     .where(callbacks.c.message_id == bindparam("p_mid"), callbacks.c.action == bindparam("p_action"))
     .order_by(callbacks.c.id)
 )
-_PURCHASE_GET = select(purchases).where(purchases.c.order_id == bindparam("p_id"))
-_PURCHASE_UPDATE = update(purchases).where(purchases.c.order_id == bindparam("p_id"))
-_PURCHASE_INSERT = insert(purchases)
-_RECEIPT_GET = select(receipts.c.document).where(receipts.c.order_id == bindparam("p_id"))
-_RECEIPT_UPDATE = update(receipts).where(receipts.c.order_id == bindparam("p_id")).values(
+_PURCHASE_GET = Prepared(select(purchases).where(purchases.c.order_id == bindparam("p_id")))
+_PURCHASE_UPDATE = Prepared(update(purchases).where(purchases.c.order_id == bindparam("p_id")))
+_PURCHASE_INSERT = Prepared(insert(purchases))
+_RECEIPT_GET = Prepared(select(receipts.c.document).where(receipts.c.order_id == bindparam("p_id")))
+_RECEIPT_UPDATE = Prepared(update(receipts).where(receipts.c.order_id == bindparam("p_id")).values(
     document=bindparam("p_doc")
-)
-_RECEIPT_INSERT = insert(receipts)
+))
+_RECEIPT_INSERT = Prepared(insert(receipts))
 
 
 def _dump(doc: dict[str, Any]) -> str:
@@ -60,8 +61,8 @@ class SqlCallbackRepository:
         document: dict[str, Any],
         now: datetime,
     ) -> int:
-        result = self._conn.execute(
-            _CALLBACK_INSERT,
+        result = _CALLBACK_INSERT.run(
+            self._conn,
             {
                 "transaction_id": transaction_id,
                 "message_id": message_id,
@@ -82,7 +83,7 @@ class SqlCallbackRepository:
         return [_to_callback(r) for r in rows]
 
     def by_message(self, message_id: str, action: str) -> list[StoredCallback]:
-        rows = self._conn.execute(_CALLBACKS_BY_MESSAGE, {"p_mid": message_id, "p_action": action}).all()
+        rows = _CALLBACKS_BY_MESSAGE.run(self._conn, {"p_mid": message_id, "p_action": action}).all()
         return [_to_callback(r) for r in rows]
 
 
@@ -103,12 +104,12 @@ class SqlPurchaseRepository:
             "updated_at": purchase.updated_at,
         }
         # UPDATE first, INSERT only when there was no row: one statement for a known order.
-        done = self._conn.execute(_PURCHASE_UPDATE, {"p_id": purchase.order_id, **values})
+        done = _PURCHASE_UPDATE.run(self._conn, {"p_id": purchase.order_id, **values})
         if done.rowcount == 0:
-            self._conn.execute(_PURCHASE_INSERT, {"order_id": purchase.order_id, **values})
+            _PURCHASE_INSERT.run(self._conn, {"order_id": purchase.order_id, **values})
 
     def get(self, order_id: str) -> Purchase | None:
-        row = self._conn.execute(_PURCHASE_GET, {"p_id": order_id}).first()
+        row = _PURCHASE_GET.run(self._conn, {"p_id": order_id}).first()
         return _to_purchase(row) if row is not None else None
 
     def all(self) -> list[Purchase]:
@@ -138,10 +139,10 @@ class SqlReceiptRepository:
     def put(self, order_id: str, receipt: dict[str, Any], now: datetime) -> None:
         document = _dump(receipt)
         # A replaced receipt keeps its created_at; UPDATE first, INSERT only for a new order.
-        done = self._conn.execute(_RECEIPT_UPDATE, {"p_id": order_id, "p_doc": document})
+        done = _RECEIPT_UPDATE.run(self._conn, {"p_id": order_id, "p_doc": document})
         if done.rowcount == 0:
-            self._conn.execute(_RECEIPT_INSERT, {"order_id": order_id, "document": document, "created_at": now})
+            _RECEIPT_INSERT.run(self._conn, {"order_id": order_id, "document": document, "created_at": now})
 
     def get(self, order_id: str) -> dict[str, Any] | None:
-        row = self._conn.execute(_RECEIPT_GET, {"p_id": order_id}).first()
+        row = _RECEIPT_GET.run(self._conn, {"p_id": order_id}).first()
         return json.loads(row.document) if row is not None else None

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from duijie.services.ports import JournaledMessage
+from duijie.storage.prepared import Prepared
 from duijie.storage.tables import inbound_messages
 from duijie.storage.timestamps import as_bound
+
+_MARK_DONE = Prepared(
+    update(inbound_messages).where(inbound_messages.c.id == bindparam("p_id")).values(state="done")
+)
 
 
 class SqlInboundRepository:
@@ -79,5 +84,4 @@ class SqlInboundRepository:
         ]
 
     def mark_done(self, ids: list[int]) -> None:
-        if ids:
-            self._conn.execute(update(inbound_messages).where(inbound_messages.c.id.in_(ids)).values(state="done"))
+        _MARK_DONE.run_many(self._conn, [{"p_id": i} for i in ids])

@@ -11,10 +11,15 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from duijie.domain.listing import Listing
 from duijie.interchange.listing_json import listing_from_document
 from duijie.services.ports import ListingSummary, StoredListing
+from duijie.storage.prepared import Prepared
 from duijie.storage.tables import listings
 from duijie.storage.timestamps import as_utc
 
-_GET = select(listings).where(listings.c.provider_id == bindparam("p_id"))  # built once, run per message
+_GET = Prepared(select(listings).where(listings.c.provider_id == bindparam("p_id")))  # run per message
+_SUMMARIES = Prepared(
+    select(listings.c.provider_id, listings.c.version, listings.c.digest, listings.c.updated_at)
+    .order_by(listings.c.provider_id)
+)
 
 _PARSED: OrderedDict[str, Listing] = OrderedDict()
 _PARSED_MAX = 64
@@ -40,7 +45,7 @@ class SqlListingRepository:
         self._conn = conn
 
     def get(self, provider_id: str) -> StoredListing | None:
-        row = self._conn.execute(_GET, {"p_id": provider_id}).first()
+        row = _GET.run(self._conn, {"p_id": provider_id}).first()
         if row is None:
             return None
         listing = _parsed(row.digest, row.document)
@@ -58,10 +63,7 @@ class SqlListingRepository:
         return (row.version, row.digest) if row is not None else None
 
     def summaries(self) -> list[ListingSummary]:
-        rows = self._conn.execute(
-            select(listings.c.provider_id, listings.c.version, listings.c.digest, listings.c.updated_at)
-            .order_by(listings.c.provider_id)
-        ).all()
+        rows = _SUMMARIES.run(self._conn).all()
         return [ListingSummary(r.provider_id, r.version, r.digest, as_utc(r.updated_at)) for r in rows]
 
     def put(self, listing: Listing, document: str, digest: str, now: datetime) -> int:

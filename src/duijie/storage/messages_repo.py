@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, exists, insert, select
 
+from duijie.storage.prepared import Prepared
 from duijie.storage.tables import seen_messages
 from duijie.storage.timestamps import as_bound
 
@@ -16,6 +17,10 @@ _SEEN_AMONG = select(seen_messages.c.message_id, seen_messages.c.action).where(
     seen_messages.c.message_id.in_(bindparam("ids", expanding=True))
 )
 _INSERT_SEEN = insert(seen_messages)
+_SEEN = Prepared(select(
+    exists().where(seen_messages.c.message_id == bindparam("p_mid"), seen_messages.c.action == bindparam("p_action"))
+))
+_RECORD = Prepared(_INSERT_SEEN)
 
 
 class SqlReplayRepository:
@@ -25,14 +30,9 @@ class SqlReplayRepository:
     def record(self, message_id: str, action: str, now: datetime) -> bool:
         # The write lock is held for the whole unit of work (BEGIN IMMEDIATE on SQLite; the
         # primary key on PostgreSQL), so check-then-insert cannot let a twin through.
-        found = self._conn.execute(
-            select(
-                exists().where(seen_messages.c.message_id == message_id, seen_messages.c.action == action)
-            )
-        ).scalar()
-        if found:
+        if _SEEN.run(self._conn, {"p_mid": message_id, "p_action": action}).scalar():
             return False
-        self._conn.execute(insert(seen_messages).values(message_id=message_id, action=action, received_at=now))
+        _RECORD.run(self._conn, {"message_id": message_id, "action": action, "received_at": now})
         return True
 
     def record_many(self, keys: Sequence[tuple[str, str]], now: datetime) -> list[bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -11,21 +12,25 @@ from sqlalchemy.exc import IntegrityError
 from duijie.domain.orders import Draft, Order, OrderState
 from duijie.services.seller_ports import StoredOrder
 from duijie.storage.order_document import draft_from_json, draft_to_json, order_from_json, order_to_json
+from duijie.storage.prepared import Prepared
 from duijie.storage.tables import drafts, orders
 
 # Statements built once: building and cache-keying a statement per call cost more than running it.
-_INSERT_ORDER = insert(orders)
-_ORDER_BY_ID = select(orders).where(orders.c.id == bindparam("p_id"))
-_ORDER_BY_TRANSACTION = select(orders).where(
+_INSERT_ORDER = Prepared(insert(orders))
+_ORDER_BY_ID = Prepared(select(orders).where(orders.c.id == bindparam("p_id")))
+_ORDER_BY_TRANSACTION = Prepared(select(orders).where(
     orders.c.bap_id == bindparam("p_bap"), orders.c.transaction_id == bindparam("p_tx")
-)
+))
+_ORDER_UPDATE = Prepared(update(orders).where(orders.c.id == bindparam("p_id")).values(
+    status=bindparam("p_status"), document=bindparam("p_doc"), updated_at=bindparam("p_now")
+))
 _DRAFT_WHERE = (drafts.c.bap_id == bindparam("p_bap"), drafts.c.transaction_id == bindparam("p_tx"))
-_DRAFT_GET = select(drafts.c.document).where(*_DRAFT_WHERE)
-_DRAFT_UPDATE = update(drafts).where(*_DRAFT_WHERE).values(
+_DRAFT_GET = Prepared(select(drafts.c.document).where(*_DRAFT_WHERE))
+_DRAFT_UPDATE = Prepared(update(drafts).where(*_DRAFT_WHERE).values(
     document=bindparam("p_doc"), updated_at=bindparam("p_now")
-)
-_DRAFT_INSERT = insert(drafts)
-_DRAFT_DELETE = delete(drafts).where(*_DRAFT_WHERE)
+))
+_DRAFT_INSERT = Prepared(insert(drafts))
+_DRAFT_DELETE = Prepared(delete(drafts).where(*_DRAFT_WHERE))
 
 
 def _stored(row: Any) -> StoredOrder:
@@ -44,13 +49,13 @@ class SqlOrderRepository:
 
     def add(self, order: Order, bap_uri: str, context: dict[str, Any]) -> bool:
         """Insert a new order; False (and nothing written) when the transaction already has one."""
-        # No SELECT first: the unique (bap_id, transaction_id) constraint decides, inside a
-        # savepoint, so a twin (a retried confirm or a concurrent one) leaves the outer transaction
-        # usable (PostgreSQL aborts the whole transaction on an error otherwise).
+        # No SELECT first: the unique (bap_id, transaction_id) constraint decides, so a twin (a
+        # retried confirm or a concurrent one) inserts nothing. PostgreSQL aborts the whole
+        # transaction on an error, so there it runs in a savepoint; SQLite undoes just the statement.
         try:
-            with self._conn.begin_nested():
-                self._conn.execute(
-                    _INSERT_ORDER,
+            with self._savepoint():
+                _INSERT_ORDER.run(
+                    self._conn,
                     {
                         "id": order.id,
                         "provider_id": order.provider_id,
@@ -68,29 +73,29 @@ class SqlOrderRepository:
         self._added[order.id] = StoredOrder(order, bap_uri, context)
         return True
 
+    def _savepoint(self) -> AbstractContextManager[object]:
+        return nullcontext() if self._conn.dialect.name == "sqlite" else self._conn.begin_nested()
+
     def save(self, order: Order) -> None:
         """Store a changed order (its context is kept)."""
         current = self.get(order.id)
         if current is None:
             raise KeyError(order.id)
         self._added.pop(order.id, None)
-        self._conn.execute(
-            update(orders)
-            .where(orders.c.id == order.id)
-            .values(
-                status=order.state.value, document=order_to_json(order, current.context), updated_at=order.updated_at
-            )
-        )
+        _ORDER_UPDATE.run(self._conn, {
+            "p_id": order.id, "p_status": order.state.value, "p_doc": order_to_json(order, current.context),
+            "p_now": order.updated_at,
+        })
 
     def get(self, order_id: str) -> StoredOrder | None:
         added = self._added.get(order_id)
         if added is not None:
             return StoredOrder(added.order, added.bap_uri, dict(added.context))
-        row = self._conn.execute(_ORDER_BY_ID, {"p_id": order_id}).first()
+        row = _ORDER_BY_ID.run(self._conn, {"p_id": order_id}).first()
         return _stored(row) if row is not None else None
 
     def for_transaction(self, bap_id: str, transaction_id: str) -> StoredOrder | None:
-        row = self._conn.execute(_ORDER_BY_TRANSACTION, {"p_bap": bap_id, "p_tx": transaction_id}).first()
+        row = _ORDER_BY_TRANSACTION.run(self._conn, {"p_bap": bap_id, "p_tx": transaction_id}).first()
         return _stored(row) if row is not None else None
 
     def list(self, state: OrderState | None = None, limit: int = 500) -> list[StoredOrder]:
@@ -108,19 +113,19 @@ class SqlDraftRepository:
         self._conn = conn
 
     def get(self, bap_id: str, transaction_id: str) -> Draft | None:
-        text = self._conn.execute(_DRAFT_GET, {"p_bap": bap_id, "p_tx": transaction_id}).scalar_one_or_none()
+        text = _DRAFT_GET.run(self._conn, {"p_bap": bap_id, "p_tx": transaction_id}).scalar_one_or_none()
         return draft_from_json(text) if text is not None else None
 
     def put(self, bap_id: str, transaction_id: str, draft: Draft, now: datetime) -> None:
         document = draft_to_json(draft)
-        done = self._conn.execute(
-            _DRAFT_UPDATE, {"p_bap": bap_id, "p_tx": transaction_id, "p_doc": document, "p_now": now}
+        done = _DRAFT_UPDATE.run(
+            self._conn, {"p_bap": bap_id, "p_tx": transaction_id, "p_doc": document, "p_now": now}
         )
         if done.rowcount == 0:
-            self._conn.execute(
-                _DRAFT_INSERT,
+            _DRAFT_INSERT.run(
+                self._conn,
                 {"bap_id": bap_id, "transaction_id": transaction_id, "document": document, "updated_at": now},
             )
 
     def delete(self, bap_id: str, transaction_id: str) -> None:
-        self._conn.execute(_DRAFT_DELETE, {"p_bap": bap_id, "p_tx": transaction_id})
+        _DRAFT_DELETE.run(self._conn, {"p_bap": bap_id, "p_tx": transaction_id})

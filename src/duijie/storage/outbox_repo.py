@@ -8,16 +8,24 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from duijie.services.ports import OutboxMessage, OutboxState
+from duijie.storage.prepared import Prepared
 from duijie.storage.tables import outbox
 from duijie.storage.timestamps import as_utc
 
-_INSERT = insert(outbox).returning(outbox.c.id)  # built once: see orders_repo
-_MARK = (
+_INSERT = Prepared(insert(outbox).returning(outbox.c.id))
+_MARK = Prepared(
     update(outbox)
     .where(outbox.c.id == bindparam("b_id"))
     .values(state=bindparam("b_state"), attempts=bindparam("b_attempts"),
             next_attempt_at=bindparam("b_next"), last_error=bindparam("b_error"))
 )
+_DUE_IDS = Prepared(
+    select(outbox.c.id)
+    .where(outbox.c.state == OutboxState.PENDING.value, outbox.c.next_attempt_at <= bindparam("p_now"))
+    .order_by(outbox.c.id)
+    .limit(bindparam("p_limit"))
+)
+_BY_ID = Prepared(select(outbox).where(outbox.c.id == bindparam("p_id")))
 
 
 def _to_message(r: object) -> OutboxMessage:
@@ -41,8 +49,8 @@ class SqlOutboxRepository:
         self.added: list[OutboxMessage] = []
 
     def add(self, url: str, action: str, body: bytes, now: datetime, expires_at: datetime) -> int:
-        result = self._conn.execute(
-            _INSERT,
+        result = _INSERT.run(
+            self._conn,
             {
                 "url": url, "action": action, "body": body, "state": OutboxState.PENDING.value, "attempts": 0,
                 "next_attempt_at": now, "expires_at": expires_at, "created_at": now,
@@ -66,38 +74,23 @@ class SqlOutboxRepository:
 
         Only ids are read first, so a wake-up that finds nothing new reads no bodies.
         """
-        ids = self._conn.execute(
-            select(outbox.c.id)
-            .where(outbox.c.state == OutboxState.PENDING.value, outbox.c.next_attempt_at <= now)
-            .order_by(outbox.c.id)
-            .limit(limit + len(exclude))
-        ).scalars().all()
+        ids = [r[0] for r in _DUE_IDS.run(self._conn, {"p_now": now, "p_limit": limit + len(exclude)})]
         wanted = [i for i in ids if i not in exclude][:limit]
-        if not wanted:
-            return []
-        rows = self._conn.execute(select(outbox).where(outbox.c.id.in_(wanted)).order_by(outbox.c.id)).all()
-        return [_to_message(r) for r in rows]
+        return [_to_message(_BY_ID.run(self._conn, {"p_id": i}).first()) for i in wanted]
 
     def mark(self, message_id: int, state: OutboxState, *, attempts: int, next_attempt_at: datetime,
              error: str | None) -> None:
-        self._conn.execute(
-            update(outbox)
-            .where(outbox.c.id == message_id)
-            .values(state=state.value, attempts=attempts, next_attempt_at=next_attempt_at, last_error=error)
-        )
+        self.mark_many([(message_id, state, attempts, next_attempt_at, error)])
 
     def mark_many(self, outcomes: Sequence[tuple[int, OutboxState, int, datetime, str | None]]) -> None:
         """Record many delivery outcomes (id, state, attempts, next_attempt_at, error) in one executemany."""
         if not outcomes:
             return
-        self._conn.execute(
-            _MARK,
-            [
-                {"b_id": i, "b_state": state.value, "b_attempts": attempts, "b_next": next_at, "b_error": error}
-                for i, state, attempts, next_at, error in outcomes
-            ],
-        )
+        _MARK.run_many(self._conn, [
+            {"b_id": i, "b_state": state.value, "b_attempts": attempts, "b_next": next_at, "b_error": error}
+            for i, state, attempts, next_at, error in outcomes
+        ])
 
     def get(self, message_id: int) -> OutboxMessage | None:
-        row = self._conn.execute(select(outbox).where(outbox.c.id == message_id)).first()
+        row = _BY_ID.run(self._conn, {"p_id": message_id}).first()
         return _to_message(row) if row is not None else None

@@ -10,7 +10,7 @@ from sqlalchemy import Column, Dialect
 
 def as_bound(column: Column[Any], dialect: Dialect, value: datetime) -> Any:
     """``value`` as SQLAlchemy would bind it to ``column``, for statements run on the DB-API directly."""
-    bind = column.type.bind_processor(dialect)
+    bind = column.type.dialect_impl(dialect).bind_processor(dialect)
     return bind(value) if bind is not None else value
 
 
