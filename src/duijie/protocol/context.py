@@ -69,8 +69,8 @@ def format_timestamp(moment: datetime) -> str:
     """RFC 3339 UTC with milliseconds and ``Z``, e.g. ``2022-01-04T09:17:55.971Z``."""
     if moment.tzinfo is None:
         raise ValueError("timestamp must be timezone-aware")
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: glibc's strftime re-reads the time zone on every call.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -176,7 +176,7 @@ class BuyerInbox:
         now = self._clock.now()
         with self._uow() as uow:
             callback_id = uow.callbacks.add(
-                ctx.transaction_id, ctx.message_id, ctx.action.value, ctx.bpp_id, msg.doc, now
+                ctx.transaction_id, ctx.message_id, ctx.action.value, ctx.bpp_id, msg.doc, now, raw=msg.raw_body
             )
             purchase = None
             order = msg.message.get("order")

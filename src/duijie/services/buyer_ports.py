@@ -27,7 +27,8 @@ class CallbackRepository(Protocol):
     """Every callback received, per transaction, in arrival order."""
 
     def add(self, transaction_id: str, message_id: str, action: str, bpp_id: str | None,
-            document: dict[str, Any], now: datetime) -> int: ...
+            document: dict[str, Any], now: datetime, *, raw: bytes = b"") -> int:
+        """Store a callback; ``raw``, when given, is its body as received (``document`` parsed from it)."""
 
     def for_transaction(self, transaction_id: str, after_id: int = 0) -> list[StoredCallback]: ...
 

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 import anyio.to_thread
+import orjson
 
 from duijie.protocol.context import Context
 from duijie.protocol.pipeline import Verified
@@ -68,9 +69,7 @@ class _Pending:
 
 def restore(entry: JournaledMessage) -> Verified:
     """Rebuild a verified message from its journal entry (it was verified before it was written)."""
-    import json
-
-    doc = json.loads(entry.body)
+    doc = orjson.loads(entry.body)
     message = doc.get("message")
     return Verified(
         context=Context.from_dict(doc["context"]),
@@ -78,6 +77,7 @@ def restore(entry: JournaledMessage) -> Verified:
         doc=doc,
         signer_subscriber_id=entry.signer_subscriber_id,
         gateway_subscriber_id=entry.gateway_subscriber_id,
+        raw_body=entry.body,
     )
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from duijie.services.buyer_ports import Purchase, StoredCallback
@@ -31,7 +31,15 @@ _RECEIPT_INSERT = Prepared(insert(receipts))
 
 
 def _dump(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(doc).decode()
+
+
+def _as_received(raw: bytes) -> str | None:
+    """The body as it was signed, when it is UTF-8 (JSON may come in UTF-16 too): no re-encoding."""
+    try:
+        return raw.decode("utf-8") if raw else None
+    except UnicodeDecodeError:
+        return None
 
 
 def _to_callback(r: Any) -> StoredCallback:
@@ -41,7 +49,7 @@ def _to_callback(r: Any) -> StoredCallback:
         r.message_id,
         r.action,
         r.bpp_id,
-        json.loads(r.document),
+        orjson.loads(r.document),
         as_utc(r.received_at),
     )
 
@@ -60,6 +68,8 @@ class SqlCallbackRepository:
         bpp_id: str | None,
         document: dict[str, Any],
         now: datetime,
+        *,
+        raw: bytes = b"",
     ) -> int:
         result = _CALLBACK_INSERT.run(
             self._conn,
@@ -68,7 +78,7 @@ class SqlCallbackRepository:
                 "message_id": message_id,
                 "action": action,
                 "bpp_id": bpp_id,
-                "document": _dump(document),
+                "document": _as_received(raw) or _dump(document),
                 "received_at": now,
             },
         )
@@ -125,7 +135,7 @@ def _to_purchase(r: Any) -> Purchase:
         r.bpp_uri,
         r.provider_id,
         r.status,
-        json.loads(r.document),
+        orjson.loads(r.document),
         as_utc(r.updated_at),
     )
 
@@ -145,4 +155,4 @@ class SqlReceiptRepository:
 
     def get(self, order_id: str) -> dict[str, Any] | None:
         row = _RECEIPT_GET.run(self._conn, {"p_id": order_id}).first()
-        return json.loads(row.document) if row is not None else None
+        return orjson.loads(row.document) if row is not None else None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from duijie.domain.cart import Pickup, PricedAddOn, Quote, QuoteLine
 from duijie.domain.money import Money
@@ -84,7 +85,7 @@ def _read_billing(d: dict[str, Any] | None) -> Billing | None:
 
 
 def draft_to_json(draft: Draft) -> str:
-    return json.dumps(
+    return orjson.dumps(
         {
             "provider_id": draft.provider_id,
             "quote": quote_doc(draft.quote),
@@ -92,13 +93,12 @@ def draft_to_json(draft: Draft) -> str:
             "billing": _billing(draft.billing),
             "payment": draft.payment.value,
         },
-        ensure_ascii=False,
-        sort_keys=True,
-    )
+        option=orjson.OPT_SORT_KEYS,
+    ).decode()
 
 
 def draft_from_json(text: str) -> Draft:
-    d = json.loads(text)
+    d = orjson.loads(text)
     return Draft(
         d["provider_id"],
         read_quote(d["quote"]),
@@ -126,11 +126,11 @@ def order_to_json(order: Order, context: dict[str, Any]) -> str:
         "rating": order.rating,
         "reason": order.reason,
     }
-    return json.dumps({"order": doc, "context": context}, ensure_ascii=False, sort_keys=True)
+    return orjson.dumps({"order": doc, "context": context}, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def order_from_json(text: str) -> tuple[Order, dict[str, Any]]:
-    wrapper = json.loads(text)
+    wrapper = orjson.loads(text)
     d = wrapper["order"]
     pickup = _read_pickup(d["pickup"])
     created, updated = _read_time(d["created_at"]), _read_time(d["updated_at"])
