@@ -36,6 +36,20 @@ T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 
 
+class _HeldConnection:
+    """The SQLite connection the main thread keeps open between its units of work.
+
+    Checking a connection out of the pool and back in for every unit of work cost more CPU than
+    the unit of work's statements. Only the main thread (the event loop's, where SQLite work runs
+    inline) holds one: worker threads come and go, and one held connection each could exhaust the
+    pool. A unit of work opened while the held connection is in use (one nested in another) takes
+    a pooled connection as before.
+    """
+
+    conn: Connection | None = None
+    busy: bool = False
+
+
 def _write_lock(engine: Engine) -> threading.Lock | None:
     """One writer at a time per SQLite engine, queued in Python.
 
@@ -66,9 +80,16 @@ class SqlUnitOfWork:
     receipts: ReceiptRepository
 
     def __init__(
-        self, engine: Engine, *, read_only: bool = False, on_outbox: Sequence[OutboxListener] = ()
+        self,
+        engine: Engine,
+        *,
+        read_only: bool = False,
+        on_outbox: Sequence[OutboxListener] = (),
+        held: _HeldConnection | None = None,
     ) -> None:
         self._engine = engine
+        self._held = held
+        self._holding = False
         self._on_outbox = on_outbox
         self._read_only = read_only
         self._conn: Connection | None = None
@@ -86,11 +107,24 @@ class SqlUnitOfWork:
             raise
 
     def _open(self) -> SqlUnitOfWork:
-        conn = self._engine.connect()
-        if self._read_only:
-            conn = conn.execution_options(read_only=True)
+        held = self._held
+        if held is not None and not held.busy and threading.current_thread() is threading.main_thread():
+            if held.conn is None or held.conn.closed or held.conn.invalidated:
+                held.conn = self._engine.connect()
+            conn = held.conn
+            held.busy = self._holding = True
+        else:
+            conn = self._engine.connect()
+        # Set every time: on SQLAlchemy 2 this changes the (possibly reused) connection in place.
+        conn = conn.execution_options(read_only=self._read_only)
         self._conn = conn
-        self._tx = conn.begin()
+        try:
+            self._tx = conn.begin()
+        except BaseException:
+            if self._holding:
+                assert self._held is not None
+                self._held.busy = self._holding = False
+            raise
         self.listings = SqlListingRepository(conn)
         self.known_keys = SqlKnownKeyRepository(conn)
         self.messages = SqlReplayRepository(conn)
@@ -121,7 +155,11 @@ class SqlUnitOfWork:
             if self._tx is not None and self._tx.is_active:
                 self._tx.rollback()
         finally:
-            self._conn.close()
+            if self._holding:
+                assert self._held is not None
+                self._held.busy = self._holding = False
+            else:
+                self._conn.close()
             self._conn = None
             if self._lock is not None:
                 self._lock.release()
@@ -157,6 +195,7 @@ class SqlUnitOfWorkFactory:
     def __init__(self, engine: Engine, *, inline: bool | None = None) -> None:
         self.engine = engine
         self.inline = engine.dialect.name == "sqlite" if inline is None else inline
+        self._held = _HeldConnection() if engine.dialect.name == "sqlite" else None
         # Told of every committed batch of new outbox messages (the running sender starts them).
         self.outbox_listeners: list[OutboxListener] = []
 
@@ -167,4 +206,4 @@ class SqlUnitOfWorkFactory:
         return await anyio.to_thread.run_sync(func, *args)
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, read_only=read_only, on_outbox=self.outbox_listeners)
+        return SqlUnitOfWork(self.engine, read_only=read_only, on_outbox=self.outbox_listeners, held=self._held)
