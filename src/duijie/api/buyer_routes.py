@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from duijie.api.auth import require_admin
 from duijie.api.responses import error_response, json_response
 from duijie.domain.errors import Issue, ValidationFailed
+from duijie.protocol import jsonbytes
 from duijie.services.buyer import BuyerService, OrderRequest, PeerError, SellerRefused
 from duijie.services.container import Services
 
@@ -28,7 +28,7 @@ def _buyer(request: Request) -> BuyerService:
 
 async def _body(request: Request) -> dict[str, Any]:
     try:
-        data = json.loads(await request.body() or b"{}")
+        data = jsonbytes.loads(await request.body() or b"{}")
     except ValueError as exc:
         raise ValidationFailed([Issue("$", f"body is not JSON: {exc}")]) from exc
     if not isinstance(data, dict):

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from starlette.responses import Response
+
+_STR_DATETIMES = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """UTF-8 JSON without ASCII escaping, so Chinese stays readable on the wire."""
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    """UTF-8 JSON without ASCII escaping, so Chinese stays readable on the wire.
+
+    Whatever is not JSON is written as its ``str()`` (datetimes included, as they always were).
+    """
+    body = orjson.dumps(data, default=str, option=_STR_DATETIMES)
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 

@@ -8,12 +8,12 @@ a top-level ``error`` is the seller's refusal and is raised as :class:`SellerRef
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from duijie.protocol import jsonbytes
 from duijie.protocol.context import Action, Context, callback_action, format_timestamp
 from duijie.protocol.outbound import wire_bytes
 from duijie.protocol.receipts import receipt_tag_group
@@ -119,7 +119,7 @@ class BuyerService:
         except Exception as exc:  # noqa: BLE001 - any failure to deliver is the peer's unreachability
             raise PeerError(f"{action.value} to {target} failed: {exc}") from exc
         try:
-            answer = json.loads(resp.body)
+            answer = jsonbytes.loads(resp.body)
         except ValueError:
             answer = {}
         ack = ((answer.get("message") or {}).get("ack") or {}).get("status") if isinstance(answer, dict) else None

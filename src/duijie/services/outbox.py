@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from duijie.protocol import jsonbytes
 from duijie.services.ports import Clock, OutboxMessage, OutboxState, Signer, Transport, UnitOfWorkFactory
 
 log = logging.getLogger("duijie.outbox")
@@ -28,7 +28,7 @@ def is_ack(status: int, body: bytes) -> bool:
     if not 200 <= status < 300:
         return False
     try:
-        return bool(json.loads(body)["message"]["ack"]["status"] == "ACK")
+        return bool(jsonbytes.loads(body)["message"]["ack"]["status"] == "ACK")
     except (ValueError, KeyError, TypeError):
         return False
 

@@ -1,8 +1,10 @@
+import json
+import random
 from decimal import Decimal
 
 import pytest
 
-from duijie.protocol.canonical import CanonicalError, canonical_bytes
+from duijie.protocol.canonical import CanonicalError, _normalise, canonical_bytes
 
 
 def test_keys_are_sorted_and_whitespace_is_removed() -> None:
@@ -39,3 +41,32 @@ def test_non_string_keys_and_unknown_types_are_rejected() -> None:
         canonical_bytes({1: "a"})
     with pytest.raises(CanonicalError):
         canonical_bytes({"a": object()})
+
+
+def _checked_path(obj: object) -> bytes:
+    """The stdlib encoding the canonical form is defined by (what the fast path must equal)."""
+    text = json.dumps(_normalise(obj, "$"), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+    return text.encode()
+
+
+_AWKWARD_TEXT = ["", "对接", "a\"b\\c", "\x00\x01\x1f\x7f", "\u2028\u2029", "\ufeff", "😀", "tab\tnew\nline\r", "/"]
+
+
+def test_fast_path_writes_exactly_the_checked_paths_bytes() -> None:
+    rng = random.Random(20261127)
+
+    def value(depth: int) -> object:
+        roll = rng.random()
+        if depth < 3 and roll < 0.25:
+            return {rng.choice(_AWKWARD_TEXT) + str(i): value(depth + 1) for i in range(rng.randint(0, 4))}
+        if depth < 3 and roll < 0.4:
+            return [value(depth + 1) for _ in range(rng.randint(0, 3))]
+        return rng.choice([
+            rng.choice(_AWKWARD_TEXT), rng.randint(-(2**63), 2**64 - 1), 2**70, True, False, None,
+            Decimal(rng.randint(-10**6, 10**6)) / 100, Decimal("1E+3"), Decimal("-0.00"), 1.5, 1e16, (1, "二"),
+        ])
+
+    for _ in range(3000):
+        doc = value(0)
+        assert canonical_bytes(doc) == _checked_path(doc)
