@@ -44,8 +44,8 @@ def create_app(services: Services) -> Starlette:
                     await close()
 
     routes = [
+        *beckn_routes.routes,  # first: the router tries routes in order, and these take the traffic
         *catalog_routes.routes,
-        *beckn_routes.routes,
         *registry_routes.routes,
         *merchant_routes.routes,
         *buyer_routes.routes,

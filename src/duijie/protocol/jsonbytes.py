@@ -29,10 +29,13 @@ def dumps(obj: Any, *, sort_keys: bool = False, default: Callable[[Any], Any] | 
     Raises ``ValueError`` for NaN or infinity and ``TypeError`` for a value neither JSON nor
     handled by ``default`` (including non-string keys and integers beyond 64 bits).
     """
-    if not all_finite(obj):
-        raise ValueError("NaN and infinity cannot be written as JSON")
     option = _PLAIN_ONLY | orjson.OPT_SORT_KEYS if sort_keys else _PLAIN_ONLY
-    return orjson.dumps(obj, default=default, option=option)
+    out = orjson.dumps(obj, default=default, option=option)
+    # orjson writes NaN and infinity as null: output without "null" has none, and the walk (which
+    # costs more than the encoding) is needed only when the text holds one.
+    if b"null" in out and not all_finite(obj):
+        raise ValueError("NaN and infinity cannot be written as JSON")
+    return out
 
 
 def all_finite(doc: object) -> bool:

@@ -115,7 +115,8 @@ class BuyerService:
         headers = self._signer.headers_for(body, self._clock.now())
         target = f"{url.rstrip('/')}/{action.value}"
         try:
-            resp = await asyncio.wait_for(self._transport.send(target, body, headers), timeout=self.timeout)
+            async with asyncio.timeout(self.timeout):  # no extra task per send, unlike wait_for
+                resp = await self._transport.send(target, body, headers)
         except Exception as exc:  # noqa: BLE001 - any failure to deliver is the peer's unreachability
             raise PeerError(f"{action.value} to {target} failed: {exc}") from exc
         try:
@@ -151,7 +152,8 @@ class BuyerService:
                 if collect:
                     await asyncio.sleep(window)
                 else:
-                    await asyncio.wait_for(event.wait(), timeout=window)
+                    async with asyncio.timeout(window):
+                        await event.wait()
             except TimeoutError:
                 pass
             # Handed over on wake-up; read back only when none arrived here (collect, or a timeout).

@@ -37,8 +37,9 @@ class OutboxSender:
     """Runs for the life of the server; a restart picks up whatever was still pending."""
 
     def __init__(self, uow: UnitOfWorkFactory, transport: Transport, signer: Signer, clock: Clock,
-                 concurrency: int = 16) -> None:
+                 concurrency: int = 16, record_after: float = 0.02) -> None:
         self._uow = uow
+        self._record_after = record_after
         self._transport = transport
         self._signer = signer
         self._clock = clock
@@ -98,6 +99,9 @@ class OutboxSender:
     async def _record_forever(self) -> None:
         while True:
             await self._finished.wait()
+            # Deliveries finish one by one; waiting a moment lets one transaction record many.
+            # Until recorded a message counts as in flight, so it is not sent twice meanwhile.
+            await asyncio.sleep(self._record_after)
             self._finished.clear()
             try:
                 await self.flush_outcomes()
@@ -155,7 +159,9 @@ class OutboxSender:
             return (msg.id, OutboxState.EXPIRED, attempts, now, "expired")
         try:
             headers = self._signer.headers_for(msg.body, now)
-            resp = await asyncio.wait_for(self._transport.send(msg.url, msg.body, headers), timeout=10)
+            # asyncio.timeout, not wait_for: wait_for wraps every send in one more task.
+            async with asyncio.timeout(10):
+                resp = await self._transport.send(msg.url, msg.body, headers)
         except Exception as exc:  # noqa: BLE001 - any failure is retried later
             error = f"{type(exc).__name__}: {exc}"
             log.info("outbox %s %s to %s failed (%s); retrying", msg.id, msg.action, msg.url, error)

@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import aiohttp
+from yarl import URL
 
 from duijie.services.ports import TransportResponse
+
+_MAX_CACHED_URLS = 4096
 
 
 class TransportError(Exception):
@@ -24,6 +27,9 @@ class HttpTransport:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
+        # Parsed URLs by text: a node sends to few distinct URLs, and parsing one costs more than
+        # the rest of building the request.
+        self._urls: dict[str, URL] = {}
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -33,10 +39,18 @@ class HttpTransport:
 
     async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> TransportResponse:
         try:
-            async with self._client().post(url, data=body, headers=dict(headers)) as resp:
+            async with self._client().post(self._url(url), data=body, headers=dict(headers)) as resp:
                 return TransportResponse(resp.status, await resp.read())
         except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise TransportError(f"{url}: {type(exc).__name__}: {exc}") from exc
+
+    def _url(self, url: str) -> URL:
+        found = self._urls.get(url)
+        if found is None:
+            if len(self._urls) >= _MAX_CACHED_URLS:
+                self._urls.clear()
+            found = self._urls[url] = URL(url)
+        return found
 
     async def aclose(self) -> None:
         if self._session is not None:

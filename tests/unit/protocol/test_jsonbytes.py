@@ -40,3 +40,9 @@ def test_loads_takes_bytes_and_text_and_raises_value_error() -> None:
     assert jsonbytes.loads('[1]') == [1]
     with pytest.raises(ValueError):
         jsonbytes.loads(b"{not json")
+
+
+def test_nan_is_found_among_real_nulls_and_null_like_text() -> None:
+    assert jsonbytes.dumps({"a": None, "b": "nullable", "c": 1.5}) == b'{"a":null,"b":"nullable","c":1.5}'
+    with pytest.raises(ValueError):
+        jsonbytes.dumps({"a": None, "b": [1.0, float("nan")]})
