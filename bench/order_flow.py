@@ -1,6 +1,6 @@
 """Benchmark of the Beckn order flow. One command; prints one JSON line.
 
-    python bench/order_flow.py [--seconds 10] [--orders-seconds 15] [--concurrency 16]
+    python bench/order_flow.py [--seconds 10] [--orders-seconds 15] [--concurrency 32]
 
 (a) ACK throughput and p50/p99 latency of signed `confirm` requests on one node (every request
     unique and freshly signed, so each passes signature, window, schema and replay checks and is
@@ -226,7 +226,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--orders-seconds", type=int, default=15)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--part", choices=["a", "b", "both"], default="both", help="Run only part (a) or (b).")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

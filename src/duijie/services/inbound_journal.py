@@ -242,6 +242,11 @@ class InboundJournal:
         loop = asyncio.get_running_loop()
         while True:
             entry_id, verified = await self._work.get()
+            # Handling SQLite work runs inline and never yields: step aside once first, so
+            # requests already waiting are read, checked and ACKed before this message is handled
+            # (otherwise intake only ever runs between whole batches of handling, and the backlog
+            # that should trigger narrowing never builds up).
+            await asyncio.sleep(0)
             if self.under_pressure:
                 async with self._narrow:  # one at a time, then step aside for intake
                     started = loop.time()
