@@ -8,9 +8,12 @@
     (target ratio >= 0.2). An ACK means the confirm is journaled; under this overload the node
     handles the backlog at a bounded share of its CPU, so the bench then waits for the backlog to
     drain and checks that every ACKed confirm became an order;
-(b) complete orders per second (search -> select -> init -> confirm -> on_confirm) between two
-    real node processes on loopback, driven through the buyer node's API (target >= 50/s); every
-    order is verified afterwards: both sides hold it and its receipt verifies.
+(b) complete orders per second (search -> select -> init -> confirm -> on_confirm, then the
+    countersigned receipt back to the seller) between two real node processes on loopback, placed
+    through the buyer node's API by wrk with `--concurrency` orders in flight (target >= 50/s);
+    every order placed is verified afterwards: both sides hold it and its receipt verifies. The
+    CPU each node spent per order is reported too: this VM's speed drifts by a quarter from one
+    minute to the next, and CPU per order shows whether a change made the work itself cheaper.
 """
 
 from __future__ import annotations
