@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
 Processor = Callable[[Any], Any] | None
@@ -114,6 +114,24 @@ def _row_type(fields: tuple[str, ...]) -> Any:
     return found
 
 
+def _fixed_value(compiled: Any, bind: Any) -> Any:
+    """The value of a parameter the caller did not pass, as SQLAlchemy's own execution would bind it.
+
+    A column's scalar Python-side default (insert or update) is filled in; a parameter with no
+    value of its own is refused, as SQLAlchemy refuses it, instead of being bound as NULL.
+    """
+    for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
+        if column.key == bind.key:
+            default = column.default if column in compiled.insert_prefetch else column.onupdate
+            if default is None or not default.is_scalar:
+                raise StatementError(f"Prepared cannot compute the default of column {column.key!r}; pass a value",
+                                     None, None, None)
+            return default.arg
+    if bind.required:
+        raise StatementError(f"A value is required for bind parameter {bind.key!r}", None, None, None)
+    return bind.effective_value
+
+
 class Prepared:
     """A Core statement with a fast SQLite path; build it once, at module level."""
 
@@ -166,7 +184,7 @@ class Prepared:
         found = _Compiled(
             sql=compiled.string,
             names=names,
-            fixed={n: binds[n].effective_value for n in names if n not in keys},
+            fixed={n: _fixed_value(compiled, binds[n]) for n in names if n not in keys},
             binds=tuple(binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names),
             results=tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns),
         )
