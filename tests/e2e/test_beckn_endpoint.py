@@ -49,8 +49,25 @@ def test_oversized_body_is_refused_with_413(restaurant: ServerProcess) -> None:
     assert resp.json()["message"]["ack"]["status"] == "NACK"
 
 
+def test_oversized_streamed_body_without_length_is_refused_with_413(restaurant: ServerProcess) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(12):
+            yield b" " * 100_000
+
+    resp = httpx.post(f"{restaurant.base}/beckn/confirm", content=chunks())
+    assert resp.status_code == 413
+    assert "exceeds" in resp.json()["error"]["message"]
+
+
 def test_unknown_action_is_404(restaurant: ServerProcess) -> None:
     assert httpx.post(f"{restaurant.base}/beckn/teleport", content=b"{}").status_code == 404
+
+
+def test_other_methods_and_deeper_paths_are_not_beckn_actions(restaurant: ServerProcess) -> None:
+    assert httpx.get(f"{restaurant.base}/beckn/search").status_code == 405
+    deeper = httpx.post(f"{restaurant.base}/beckn/search/extra", content=b"{}")
+    assert deeper.status_code == 404
+    assert deeper.json()["error"]["code"] == "http_error"
 
 
 def test_lookup_answers_for_itself_and_rotation_keeps_the_old_key(restaurant: ServerProcess) -> None:
