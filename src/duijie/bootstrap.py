@@ -224,5 +224,10 @@ def build_node(
     services.background.append(handle_journaled)
     if isinstance(http, HttpTransport):
         services.shutdown.append(http.aclose)
+
+    async def close_database() -> None:
+        uow.close()
+
+    services.shutdown.append(close_database)
     app = create_app(services)
     return Node(data_dir, config, engine, services, app, signer, outbox, resolver)

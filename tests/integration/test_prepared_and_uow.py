@@ -67,10 +67,8 @@ def _seen_ids(engine: Engine) -> list[str]:
 
 def _release(factory: SqlUnitOfWorkFactory) -> None:
     """Close the connection the factory holds between units of work (SQLite), so the file is let go."""
-    held = factory._held
-    if held is not None and held.conn is not None:
-        held.conn.close()
-        held.conn = None
+    factory.close()
+    assert factory._held is None or factory._held.conn is None
 
 
 def _driver(u: SqlUnitOfWork) -> Any:

@@ -43,7 +43,8 @@ class _HeldConnection:
     the unit of work's statements. Only the main thread (the event loop's, where SQLite work runs
     inline) holds one: worker threads come and go, and one held connection each could exhaust the
     pool. A unit of work opened while the held connection is in use (one nested in another) takes
-    a pooled connection as before.
+    a pooled connection as before. Only read-only units of work can nest inside a writer: writers
+    queue on one lock, so a writer inside a writer on the same thread would wait for itself.
     """
 
     conn: Connection | None = None
@@ -207,3 +208,10 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, read_only=read_only, on_outbox=self.outbox_listeners, held=self._held)
+
+    def close(self) -> None:
+        """Close the held connection (the engine's ``dispose`` leaves checked-out connections open)."""
+        held = self._held
+        if held is not None and held.conn is not None and not held.busy:
+            held.conn.close()
+            held.conn = None
