@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from duijie.services.buyer_ports import Purchase
+from duijie.storage.tables import callbacks
 from duijie.storage.uow import SqlUnitOfWorkFactory
 
 NOW = datetime(2025, 6, 6, 16, 0, tzinfo=UTC)
@@ -27,6 +28,24 @@ def test_callbacks_are_kept_per_transaction_in_arrival_order(engine: Engine) -> 
         assert [c.message_id for c in u.callbacks.for_transaction("t1", after_id=first)] == ["m2"]
         assert [c.transaction_id for c in u.callbacks.by_message("m9", "on_search")] == ["t2"]
         assert u.callbacks.by_message("m9", "on_select") == []
+
+
+def test_a_callback_is_kept_as_the_bytes_received(engine: Engine) -> None:
+    """The stored text is the signed body itself (spacing and key order kept), not a re-encoding."""
+    raw = '{"message": {"order": {"id": "x", "名": "肉夹馍"}},  "context": {}}'.encode()
+    uow = SqlUnitOfWorkFactory(engine)
+    with uow() as u:
+        u.callbacks.add("t1", "m1", "on_confirm", "bpp.example", {"parsed": "copy"}, NOW, raw=raw)
+        # Not UTF-8 (JSON may arrive as UTF-16): the parsed document is stored instead.
+        u.callbacks.add("t1", "m2", "on_status", "bpp.example", {"message": {}}, NOW, raw='{"a": 1}'.encode("utf-16"))
+        u.commit()
+    with engine.connect() as conn:
+        stored = conn.execute(select(callbacks.c.document).order_by(callbacks.c.id)).scalars().all()
+    assert stored[0].encode() == raw
+    assert stored[1] == '{"message":{}}'
+    with uow(read_only=True) as u:
+        got = u.callbacks.for_transaction("t1")
+    assert got[0].document == {"message": {"order": {"id": "x", "名": "肉夹馍"}}, "context": {}}
 
 
 def test_uncommitted_callbacks_are_not_stored(engine: Engine) -> None:
