@@ -14,7 +14,7 @@ import logging
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from duijie.api.responses import json_bytes
+from duijie.api.responses import INTERNAL_ERROR, error_body, json_bytes
 from duijie.protocol.errors import BecknErrorCode, nack_body
 from duijie.services.container import Services
 
@@ -79,8 +79,7 @@ async def beckn_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
         reply = await services.beckn.receive(body, headers, action)
     except Exception:  # noqa: BLE001 - answered like every other endpoint's unexpected error
         log.exception("unhandled error on POST %s", scope["path"])
-        error = {"error": {"code": "internal_error", "message": "internal error; see the node's log"}}
-        await _reply(send, 500, json_bytes(error))
+        await _reply(send, 500, json_bytes(error_body(*INTERNAL_ERROR)))
         return
     await _reply(send, reply.status, json_bytes(reply.body), reply.headers)
 

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from duijie.api.responses import error_response
+from duijie.api.responses import INTERNAL_ERROR, error_response
 from duijie.domain.errors import ValidationFailed
 from duijie.services.errors import Conflict, NotFound, ServiceError, Unauthorized
 
@@ -45,7 +45,7 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(500, "internal_error", "internal error; see the node's log")
+    return error_response(500, *INTERNAL_ERROR)
 
 
 HANDLERS = {

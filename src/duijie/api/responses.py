@@ -23,13 +23,22 @@ def json_bytes(data: Any) -> bytes:
     return orjson.dumps(data, default=str, option=_STR_DATETIMES)
 
 
-def error_response(
-    status: int, code: str, message: str, *, field: str | None = None, details: Any = None
-) -> Response:
-    """``{"error": {"code", "message", "field"?, "details"?}}`` with an HTTP 4xx/5xx status."""
+INTERNAL_ERROR = ("internal_error", "internal error; see the node's log")
+"""Code and message of the answer to an unexpected exception (the traceback goes to the log)."""
+
+
+def error_body(code: str, message: str, *, field: str | None = None, details: Any = None) -> dict[str, Any]:
+    """``{"error": {"code", "message", "field"?, "details"?}}``: the error shape of every endpoint."""
     err: dict[str, Any] = {"code": code, "message": message}
     if field is not None:
         err["field"] = field
     if details is not None:
         err["details"] = details
-    return json_response({"error": err}, status=status)
+    return {"error": err}
+
+
+def error_response(
+    status: int, code: str, message: str, *, field: str | None = None, details: Any = None
+) -> Response:
+    """:func:`error_body` with an HTTP 4xx/5xx status."""
+    return json_response(error_body(code, message, field=field, details=details), status=status)
