@@ -164,7 +164,7 @@ def demo(port_base: int, registries: tuple[str, ...], as_json: bool, keep: bool,
             shop = next((i for i in public if i["name"] == "chuanshan"), None)
             if buyer and shop:
                 click.echo("try:")
-                click.echo(f"  curl '{buyer['url']}/api/search?q=凉皮'   # the buyer's local index")
+                click.echo(f"  curl -G --data-urlencode 'q=凉皮' '{buyer['url']}/api/search'  # buyer's local index")
                 click.echo(f"  curl '{shop['url']}/api/providers/chuanshan/open?at=2026-11-27T22:30:00-05:00'")
                 click.echo(f"  curl '{shop['url']}/providers/chuanshan.jsonld'")
         sys.stdout.flush()
