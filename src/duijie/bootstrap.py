@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import anyio.to_thread
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
@@ -20,6 +21,7 @@ from duijie.services.outbox import OutboxSender
 from duijie.services.ports import Clock, SystemClock, Transport
 from duijie.services.registry import LookupService
 from duijie.storage import migrate
+from duijie.storage.checkpoint import WalCheckpointer
 from duijie.storage.engine import make_engine, sqlite_url
 from duijie.storage.node_config import NodeConfig, load_config
 from duijie.storage.signer import KeyringSigner
@@ -159,9 +161,12 @@ def wire_discovery(w: Wiring) -> None:
         exchange.gateway = gateway
 
 
-def open_database(data_dir: Path, db_url: str | None) -> Engine:
-    """Open (and migrate) the node's database: SQLite in the data dir unless a URL is given."""
-    engine = make_engine(db_url or sqlite_url(data_dir))
+def open_database(data_dir: Path, db_url: str | None, *, serving: bool = False) -> Engine:
+    """Open (and migrate) the node's database: SQLite in the data dir unless a URL is given.
+
+    A serving node checkpoints SQLite's WAL in the background (see :mod:`duijie.storage.checkpoint`).
+    """
+    engine = make_engine(db_url or sqlite_url(data_dir), background_checkpoints=serving)
     migrate.upgrade(engine)
     return engine
 
@@ -188,7 +193,7 @@ def build_node(
     """Wire one node from its data dir; nothing connects before this is called."""
     options = options or ServeOptions()
     config = load_config(data_dir)
-    engine = open_database(data_dir, db_url or config.db_url)
+    engine = open_database(data_dir, db_url or config.db_url, serving=True)
     clock = clock or SystemClock()
     uow = SqlUnitOfWorkFactory(engine)
     signer = KeyringSigner(data_dir)
@@ -225,8 +230,15 @@ def build_node(
     if isinstance(http, HttpTransport):
         services.shutdown.append(http.aclose)
 
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    checkpointer = WalCheckpointer(Path(database)) if database and database != ":memory:" else None
+    if checkpointer is not None:
+        services.background.append(checkpointer.run)
+
     async def close_database() -> None:
         uow.close()
+        if checkpointer is not None:
+            await anyio.to_thread.run_sync(checkpointer.close)
 
     services.shutdown.append(close_database)
     app = create_app(services)

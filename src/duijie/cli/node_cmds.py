@@ -103,6 +103,7 @@ def serve(
     import uvicorn
 
     from duijie.bootstrap import ServeOptions, build_node
+    from duijie.cli.gc_tuning import tune_for_serving
 
     logging.getLogger("duijie").setLevel(log_level.upper())
     node = build_node(
@@ -110,6 +111,7 @@ def serve(
         db_url=db_url,
         options=ServeOptions(registries=registries, peers=peers, gateway=gateway),
     )
+    tune_for_serving()
     uvicorn.run(
         node.app,
         host=host,

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
+from duijie.storage.checkpoint import SAFETY_NET_PAGES
+
 
 def sqlite_url(data_dir: Path) -> str:
     """The default database of a node: ``DATA_DIR/node.db``."""
@@ -28,8 +30,11 @@ def _shorten_gil_switch() -> None:
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
     """Build an engine; for SQLite, switch every connection to WAL with a busy timeout.
+
+    With ``background_checkpoints`` a :class:`~duijie.storage.checkpoint.WalCheckpointer` is
+    expected to checkpoint the WAL, and commits checkpoint only as a safety net.
 
     WAL lets the HTTP server read while the outbox writer commits; ``synchronous=NORMAL`` in
     WAL mode keeps every committed transaction across a process crash (only an OS crash can
@@ -46,6 +51,8 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            if background_checkpoints:
+                cur.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
