@@ -33,6 +33,7 @@ from duijie.protocol.authorization import SignatureHeader
 from duijie.protocol.context import format_timestamp
 from duijie.protocol.keys import NodeKeys, VerifyKey
 from duijie.protocol.outbound import build_signed_request
+from duijie.protocol.receipts import receipt_from_tags
 from duijie.protocol.signing import verify_signature
 from duijie.storage.keyfiles import current_keys
 
@@ -341,6 +342,9 @@ def test_confirm_retried_with_a_new_message_id_yields_one_order(net: Network) ->
     assert retried["message"]["order"]["id"] == order["id"]
     mine = [o for o in net.merchant("GET", "/api/orders").json()["orders"] if o["transaction_id"] == txn]
     assert len(mine) == 1
+    # The retry's on_confirm carries the same seller-signed receipt as the first one did.
+    first, again = receipt_from_tags(order.get("tags")), receipt_from_tags(retried["message"]["order"].get("tags"))
+    assert first is not None and again == first
 
 
 def test_pickup_when_closed_gets_an_error_callback(net: Network) -> None:

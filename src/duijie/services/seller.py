@@ -222,17 +222,28 @@ class SellerService:
         ctx = v.context
         existing = uow.orders.for_transaction(ctx.bap_id, ctx.transaction_id)
         if existing is not None:  # a retried confirm: the same order again, never a second one
-            return self._order_message(uow, existing.order)
+            return self._reconfirmed(uow, existing.order)
         draft, listing = self._draft(uow, v, now, need_pickup=True)
         order = Order.create(self._new_order_id(), ctx.bap_id, ctx.transaction_id, draft, now)
         if not uow.orders.add(order, ctx.bap_uri, ctx.to_dict()):
             raced = uow.orders.for_transaction(ctx.bap_id, ctx.transaction_id)
             assert raced is not None
-            return self._order_message(uow, raced.order)
+            return self._reconfirmed(uow, raced.order)
         uow.drafts.delete(ctx.bap_id, ctx.transaction_id)
         doc = m.order_to_beckn(order, listing)
         self.on_order_confirmed(doc, uow)
         return {"order": doc}
+
+    def _reconfirmed(self, uow: SellerUnitOfWork, order: Order) -> dict[str, Any]:
+        """The on_confirm of a retried confirm: the stored order, with its receipt again.
+
+        The buyer may be retrying because the first on_confirm never reached it, so the receipt
+        travels again; the hook hands back the receipt already stored (countersigned, if the
+        buyer's copy came back) rather than signing a second one.
+        """
+        message = self._order_message(uow, order)
+        self.on_order_confirmed(message["order"], uow)
+        return message
 
     def _status(self, uow: SellerUnitOfWork, v: Verified, now: datetime) -> dict[str, Any]:
         return self._order_message(uow, self._own_order(uow, v, v.message.get("order_id")).order)

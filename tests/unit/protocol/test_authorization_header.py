@@ -123,3 +123,31 @@ def test_www_authenticate_challenge_names_our_realm_and_the_signed_headers() -> 
 def test_ids_that_would_break_the_key_id_cannot_be_encoded(bad_id: str) -> None:
     with pytest.raises(ValueError):
         SignatureHeader(bad_id, "k1", "ed25519", 1, 2, "(created) (expires) digest", SIG).encode()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        GOOD,
+        GOOD.replace("example-bap.com|bap1234|", "abcd.com/ondc|k-2026_01|"),
+        GOOD.replace('created="1641287875"', 'created="0"'),
+        GOOD.replace("example-bap.com|", " |"),  # a blank subscriber id: refused, however parsed
+        GOOD.replace("bap1234|", "  |"),
+        GOOD.replace("==", "A="),  # not 64 bytes
+        GOOD.replace('created="1641287875"', 'created="1641287875123"'),  # 13 digits
+        GOOD.replace("ed25519\",algorithm", "rsa\",algorithm"),
+        GOOD + " ",
+        GOOD.replace(",", ", "),
+    ],
+)
+def test_the_one_step_match_agrees_with_the_general_parser(value: str) -> None:
+    """The exact encoded form is matched in one step; it must mean what the general parser says."""
+    try:
+        expected: SignatureHeader | SignatureProblem = SignatureHeader._parse_general(value)
+    except SignatureError as exc:
+        expected = exc.reason
+    try:
+        got: SignatureHeader | SignatureProblem = SignatureHeader.parse(value)
+    except SignatureError as exc:
+        got = exc.reason
+    assert got == expected
