@@ -20,6 +20,7 @@ from duijie.services.key_lookup import NodeKeyResolver
 from duijie.services.outbox import OutboxSender
 from duijie.services.ports import Clock, SystemClock, Transport
 from duijie.services.registry import LookupService
+from duijie.services.retention import Retention
 from duijie.storage import migrate
 from duijie.storage.checkpoint import WalCheckpointer
 from duijie.storage.engine import make_engine, sqlite_url
@@ -222,6 +223,7 @@ def build_node(
     wire_discovery(wiring)
     services.background.append(outbox.run)
     services.background.append(journal.run_writer)
+    services.background.append(Retention(uow, clock).run)
 
     async def handle_journaled() -> None:
         await journal.run_workers(inbox.dispatch)

@@ -7,13 +7,14 @@ import contextlib
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from duijie.protocol.context import Action, Context
 from duijie.protocol.outbound import wire_bytes
 from duijie.protocol.pipeline import Verified
 from duijie.services.beckn_inbox import BecknInbox, Reply
 from duijie.services.inbound_journal import InboundJournal, JournalFull
+from duijie.storage.tables import inbound_messages
 from duijie.storage.uow import SqlUnitOfWorkFactory
 
 
@@ -68,6 +69,9 @@ def test_a_journaled_message_left_by_a_crash_is_handled_on_the_next_start(engine
     assert handled[0].message == {"order": {"id": "x"}} and handled[0].signer_subscriber_id == "bap.example"
     with uow(read_only=True) as u:
         assert u.inbound.pending() == []
+    # Handled entries leave the journal altogether (their effects are stored by the handler).
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(inbound_messages)).scalar_one() == 0
 
 
 def test_the_same_message_is_journaled_once(engine: Engine) -> None:

@@ -50,6 +50,7 @@ class SignatureProblem(enum.Enum):
     BAD_SIGNATURE = "bad_signature"
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
+    TOO_LONG_LIVED = "too_long_lived"
 
 
 class SignatureError(Exception):

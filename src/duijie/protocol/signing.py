@@ -24,6 +24,8 @@ from duijie.protocol.keys import SigningKey, VerifyKey
 
 __all__ = [
     "DEFAULT_SKEW_SECONDS",
+    "MAX_LIFETIME_SECONDS",
+    "REPLAY_MEMORY_SECONDS",
     "KeyLookup",
     "KeyResolver",
     "SignatureError",
@@ -41,6 +43,13 @@ __all__ = [
 ]
 
 DEFAULT_SKEW_SECONDS = 5
+MAX_LIFETIME_SECONDS = 86_400
+"""The longest signature validity (expires - created) accepted. Beckn senders sign for seconds to
+an hour; the cap bounds how long a received message_id must be remembered to refuse its replay
+(see :data:`REPLAY_MEMORY_SECONDS`)."""
+REPLAY_MEMORY_SECONDS = MAX_LIFETIME_SECONDS + 2 * DEFAULT_SKEW_SECONDS
+"""A message received at R was created by R + skew and so expires by R + skew + the cap; a replay
+after R + this many seconds is refused as expired, so its replay record may be forgotten."""
 
 
 class KeyResolver(Protocol):
@@ -96,6 +105,11 @@ def check_window(header: SignatureHeader, now: datetime, skew_seconds: int = DEF
     """Check created/expires against ``now`` (aware), allowing ``skew_seconds`` of clock skew."""
     if header.expires <= header.created:
         raise SignatureError(SignatureProblem.MALFORMED, "expires is not after created")
+    if header.expires - header.created > MAX_LIFETIME_SECONDS:
+        raise SignatureError(
+            SignatureProblem.TOO_LONG_LIVED,
+            f"valid for {header.expires - header.created} s (created to expires); at most {MAX_LIFETIME_SECONDS} s",
+        )
     moment = now.timestamp()
     if header.created > moment + skew_seconds:
         raise SignatureError(

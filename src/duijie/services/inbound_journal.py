@@ -230,7 +230,7 @@ class InboundJournal:
             log.info("handling %d journaled message(s) left from the previous run", len(leftover))
         self._workers_up = True
         try:
-            await asyncio.gather(*(self._worker(dispatch) for _ in range(self._workers)), self._marker())
+            await asyncio.gather(*(self._worker(dispatch) for _ in range(self._workers)), self._remover())
         finally:
             self._workers_up = False
 
@@ -264,15 +264,19 @@ class InboundJournal:
             self._backlog -= 1
         self._done.append(entry_id)
 
-    async def _marker(self) -> None:
-        """Mark handled entries done in batches (handlers are idempotent, so a crash before this is safe)."""
+    async def _remover(self) -> None:
+        """Remove handled entries in batches (handlers are idempotent, so a crash before this is safe).
+
+        What a message caused is stored by its handler; keeping its body here as well would grow
+        the database by every message ever received.
+        """
         while True:
             await asyncio.sleep(0.05)
             if self._done:
                 done, self._done = self._done, []
-                await self._uow.run(self._mark, done)
+                await self._uow.run(self._remove, done)
 
-    def _mark(self, ids: list[int]) -> None:
+    def _remove(self, ids: list[int]) -> None:
         with self._uow() as uow:
-            uow.inbound.mark_done(ids)
+            uow.inbound.remove_handled(ids)
             uow.commit()

@@ -154,6 +154,10 @@ class ReplayRepository(Protocol):
         """Record the pair; False when it was already there (a replay)."""
         ...
 
+    def forget_before(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` records received before ``before``; how many went."""
+        ...
+
 
 class OutboxState(StrEnum):
     PENDING = "pending"
@@ -193,6 +197,10 @@ class OutboxRepository(Protocol):
 
     def get(self, message_id: int) -> OutboxMessage | None: ...
 
+    def prune_finished(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` messages whose delivery ended before ``before``; how many went."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class DetachedSignature:
@@ -217,14 +225,16 @@ class JournaledMessage:
 
 
 class InboundRepository(Protocol):
-    """The inbound journal."""
+    """The inbound journal: verified messages from their ACK until they are handled."""
 
     def add(self, message_id: str, action: str, body: bytes, signer: str, gateway: str | None,
             now: datetime) -> int: ...
 
     def pending(self, limit: int = 10_000) -> list[JournaledMessage]: ...
 
-    def mark_done(self, ids: list[int]) -> None: ...
+    def remove_handled(self, ids: list[int]) -> None:
+        """Take handled entries out (the journal keeps only what is still to be handled)."""
+        ...
 
 
 class Signer(Protocol):

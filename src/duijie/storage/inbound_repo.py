@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from duijie.services.ports import JournaledMessage
 from duijie.storage.prepared import Prepared
 from duijie.storage.tables import inbound_messages
 from duijie.storage.timestamps import as_bound
 
-_MARK_DONE = Prepared(
-    update(inbound_messages).where(inbound_messages.c.id == bindparam("p_id")).values(state="done")
-)
+_REMOVE = Prepared(delete(inbound_messages).where(inbound_messages.c.id == bindparam("p_id")))
 
 
 class SqlInboundRepository:
@@ -83,5 +81,5 @@ class SqlInboundRepository:
             for r in rows
         ]
 
-    def mark_done(self, ids: list[int]) -> None:
-        _MARK_DONE.run_many(self._conn, [{"p_id": i} for i in ids])
+    def remove_handled(self, ids: list[int]) -> None:
+        _REMOVE.run_many(self._conn, [{"p_id": i} for i in ids])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, exists, insert, select
+from sqlalchemy import Connection, bindparam, delete, exists, insert, select, tuple_
 
 from duijie.storage.prepared import Prepared
 from duijie.storage.tables import seen_messages
@@ -21,6 +21,13 @@ _SEEN = Prepared(select(
     exists().where(seen_messages.c.message_id == bindparam("p_mid"), seen_messages.c.action == bindparam("p_action"))
 ))
 _RECORD = Prepared(_INSERT_SEEN)
+_FORGET = delete(seen_messages).where(
+    tuple_(seen_messages.c.message_id, seen_messages.c.action).in_(
+        select(seen_messages.c.message_id, seen_messages.c.action)
+        .where(seen_messages.c.received_at < bindparam("before"))
+        .limit(bindparam("limit"))
+    )
+)
 
 
 class SqlReplayRepository:
@@ -72,6 +79,11 @@ class SqlReplayRepository:
             self._conn.execute(_INSERT_SEEN, [{"message_id": mid, "action": action, "received_at": now}
                                               for mid, action in new_pairs])
         return fresh
+
+
+    def forget_before(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` records received before ``before``; how many went."""
+        return int(self._conn.execute(_FORGET, {"before": before, "limit": limit}).rowcount)
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:

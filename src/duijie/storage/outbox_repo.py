@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from duijie.services.ports import OutboxMessage, OutboxState
 from duijie.storage.prepared import Prepared
@@ -26,6 +26,14 @@ _DUE_IDS = Prepared(
     .limit(bindparam("p_limit"))
 )
 _BY_ID = Prepared(select(outbox).where(outbox.c.id == bindparam("p_id")))
+_FINISHED = [state.value for state in OutboxState if state is not OutboxState.PENDING]
+_PRUNE = delete(outbox).where(
+    outbox.c.id.in_(
+        select(outbox.c.id)
+        .where(outbox.c.state.in_(_FINISHED), outbox.c.next_attempt_at < bindparam("before"))
+        .limit(bindparam("limit"))
+    )
+)
 
 
 def _to_message(r: object) -> OutboxMessage:
@@ -94,3 +102,7 @@ class SqlOutboxRepository:
     def get(self, message_id: int) -> OutboxMessage | None:
         row = _BY_ID.run(self._conn, {"p_id": message_id}).first()
         return _to_message(row) if row is not None else None
+
+    def prune_finished(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` messages whose delivery ended (sent, expired, refused) before ``before``."""
+        return int(self._conn.execute(_PRUNE, {"before": before, "limit": limit}).rowcount)

@@ -44,6 +44,8 @@ seen_messages = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("message_id", "action"),
 )
+# Retention forgets records by age (services/retention.py).
+Index("ix_seen_messages_received_at", seen_messages.c.received_at)
 
 # Seller-side orders (BPP). One order per (bap_id, transaction_id): a repeated confirm for the
 # same transaction finds the existing order instead of creating a second one.

@@ -10,6 +10,9 @@ import pytest
 from duijie.protocol.authorization import SignatureError, SignatureHeader, SignatureProblem
 from duijie.protocol.keys import SigningKey, VerifyKey
 from duijie.protocol.signing import (
+    DEFAULT_SKEW_SECONDS,
+    MAX_LIFETIME_SECONDS,
+    REPLAY_MEMORY_SECONDS,
     check_window,
     sign_request,
     verify_request,
@@ -148,3 +151,14 @@ def test_algorithm_mismatch_is_reported_before_key_lookup(v1_key: SigningKey) ->
         asyncio.run(verify_request(BODY, header, resolver, INSIDE))
     assert caught.value.reason is SignatureProblem.ALGORITHM_MISMATCH
     assert resolver.asked == []
+
+
+def test_a_signature_valid_for_more_than_a_day_is_refused(v1_key: SigningKey) -> None:
+    """The cap lets a node forget a message_id a day after receiving it (see REPLAY_MEMORY_SECONDS)."""
+    day = _header(v1_key, created=CREATED, expires=CREATED + MAX_LIFETIME_SECONDS)
+    assert _verify(BODY, day, v1_key).expires == CREATED + MAX_LIFETIME_SECONDS
+    longer = _header(v1_key, created=CREATED, expires=CREATED + MAX_LIFETIME_SECONDS + 1)
+    assert _reason(BODY, longer, v1_key) is SignatureProblem.TOO_LONG_LIVED
+    # A replay one replay-memory after the first receipt is refused as expired, whatever it carries.
+    late = datetime.fromtimestamp(CREATED + DEFAULT_SKEW_SECONDS + REPLAY_MEMORY_SECONDS, UTC)
+    assert _reason(BODY, day, v1_key, late) is SignatureProblem.EXPIRED
