@@ -47,7 +47,7 @@ def _confirm_doc(bap_id: str, bap_uri: str, bpp_id: str, bpp_uri: str) -> dict[s
             "domain": "nic2004:55204", "action": "confirm", "version": "1.1.0",
             "bap_id": bap_id, "bap_uri": bap_uri, "bpp_id": bpp_id, "bpp_uri": bpp_uri,
             "transaction_id": str(uuid.uuid4()), "message_id": str(uuid.uuid4()),
-            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"), "ttl": "PT30S",
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"), "ttl": "PT10M",
         },
         "message": {"order": {
             "provider": {"id": "chuanshan", "locations": [{"id": "rockville"}]},

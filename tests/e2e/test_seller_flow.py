@@ -135,8 +135,12 @@ class Network:
     admin_token: str
     seller_dir: Path
 
-    def send(self, action: str, message: dict[str, Any], txn: str, message_id: str | None = None) -> str:
-        """Send a signed request; assert the synchronous ACK; return its message_id."""
+    def send(self, action: str, message: dict[str, Any], txn: str, message_id: str | None = None,
+             sent_at: datetime | None = None) -> str:
+        """Send a signed request; assert the synchronous ACK; return its message_id.
+
+        ``sent_at`` backdates the context timestamp (the signature is always fresh).
+        """
         mid = message_id or str(uuid.uuid4())
         keys = self.collector.keys
         doc = {
@@ -150,7 +154,7 @@ class Network:
                 "bpp_uri": self.seller_url,
                 "transaction_id": txn,
                 "message_id": mid,
-                "timestamp": format_timestamp(datetime.now(UTC)),
+                "timestamp": format_timestamp(sent_at or datetime.now(UTC)),
                 "ttl": "PT30S",
             },
             "message": message,
@@ -345,6 +349,18 @@ def test_confirm_retried_with_a_new_message_id_yields_one_order(net: Network) ->
     # The retry's on_confirm carries the same seller-signed receipt as the first one did.
     first, again = receipt_from_tags(order.get("tags")), receipt_from_tags(retried["message"]["order"].get("tags"))
     assert first is not None and again == first
+
+
+def test_a_confirm_whose_ttl_ran_out_before_handling_gets_an_error_and_makes_no_order(net: Network) -> None:
+    txn = str(uuid.uuid4())
+    order = {"provider": {"id": "chuanshan"}, "items": LUNCH, "fulfillments": pickup(), "billing": BILLING}
+    # Validly signed now, but its context says it was sent two minutes ago with a 30 s ttl:
+    # what a confirm looks like when it waited in a long backlog.
+    mid = net.send("confirm", {"order": order}, txn, sent_at=datetime.now(UTC) - timedelta(minutes=2))
+    answer = net.collector.wait("on_confirm", mid)
+    assert answer["error"]["code"] == "30000" and "ttl" in answer["error"]["message"]
+    assert "message" not in answer
+    assert [o for o in net.merchant("GET", "/api/orders").json()["orders"] if o["transaction_id"] == txn] == []
 
 
 def test_pickup_when_closed_gets_an_error_callback(net: Network) -> None:

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import isodate
+
 __all__ = [
     "PROTOCOL_VERSION",
     "Action",
@@ -110,6 +112,18 @@ class Context:
         if self.ttl is not None:
             out["ttl"] = self.ttl
         return out
+
+    def valid_until(self) -> datetime | None:
+        """``timestamp`` + ``ttl`` (an ISO 8601 duration such as ``PT30S``): until when the sender
+        wants this message acted on. None without a ttl, or when either cannot be read."""
+        if not self.ttl:
+            return None
+        try:
+            sent = datetime.fromisoformat(self.timestamp)
+            until: datetime = sent + isodate.parse_duration(self.ttl)
+        except (ValueError, isodate.ISO8601Error, OverflowError):
+            return None
+        return until if until.tzinfo is not None else until.replace(tzinfo=UTC)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Context:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from duijie.domain.cart import Cart, CartLine, price_cart
@@ -23,6 +23,7 @@ from duijie.protocol import mapping as m
 from duijie.protocol.context import Action, callback_action
 from duijie.protocol.errors import BecknErrorCode, error_body
 from duijie.protocol.pipeline import Verified
+from duijie.protocol.signing import DEFAULT_SKEW_SECONDS
 from duijie.services.beckn_inbox import BecknInbox, Nack
 from duijie.services.local_search import search_listings
 from duijie.services.order_callbacks import SellerNode, queue_callback
@@ -51,6 +52,22 @@ def _no_hook(order_doc: dict[str, Any], uow: SellerUnitOfWork) -> None:
 def _no_receipts(order_tags: Any, uow: SellerUnitOfWork) -> str | None:
     """Default ``on_receipt_countersigned``: this node keeps no receipts."""
     return "this node does not keep receipts"
+
+
+def _check_still_wanted(verified: Verified, now: datetime) -> None:
+    """A request is acted on only within its ``ttl`` (plus clock skew).
+
+    Under a long burst a journaled request can wait past it; by then the buyer has stopped
+    waiting, and a confirm handled anyway would make an order nobody expects. The buyer gets an
+    error callback instead.
+    """
+    until = verified.context.valid_until()
+    if until is not None and now > until + timedelta(seconds=DEFAULT_SKEW_SECONDS):
+        raise Refused(
+            BecknErrorCode.INVALID_REQUEST,
+            f"the request's ttl ({verified.context.ttl} from {verified.context.timestamp}) ran out before it "
+            "could be handled; send it again",
+        )
 
 
 def _cart_of(draft: Draft) -> Cart:
@@ -113,6 +130,7 @@ class SellerService:
         now = self._clock.now()
         action = callback_action(verified.context.action)
         try:
+            _check_still_wanted(verified, now)
             with self._uow() as uow:
                 message = step(uow, verified, now)
                 via = self._gateway_url(uow, verified)

@@ -62,3 +62,20 @@ def test_timestamps_are_utc_with_milliseconds_and_naive_ones_are_refused() -> No
     assert format_timestamp(datetime(2026, 5, 1, 20, 0, tzinfo=shanghai)) == "2026-05-01T12:00:00.000Z"
     with pytest.raises(ValueError):
         format_timestamp(datetime(2026, 5, 1))
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "ttl", "until"),
+    [
+        ("2026-11-27T12:00:00.000Z", "PT30S", datetime(2026, 11, 27, 12, 0, 30, tzinfo=UTC)),
+        ("2026-11-27T12:00:00Z", "P1DT2H", datetime(2026, 11, 28, 14, tzinfo=UTC)),
+        ("2026-11-27T20:00:00+08:00", "PT1M", datetime(2026, 11, 27, 12, 1, tzinfo=UTC)),
+        ("2026-11-27T12:00:00", "PT1M", datetime(2026, 11, 27, 12, 1, tzinfo=UTC)),  # no offset: UTC
+        ("2026-11-27T12:00:00Z", None, None),  # no ttl: no limit
+        ("2026-11-27T12:00:00Z", "30 seconds", None),  # unreadable ttl: no limit rather than a refusal
+        ("yesterday", "PT30S", None),
+    ],
+)
+def test_valid_until_is_timestamp_plus_ttl(timestamp: str, ttl: str | None, until: datetime | None) -> None:
+    ctx = Context.from_dict({**WIRE, "timestamp": timestamp, "ttl": ttl})
+    assert ctx.valid_until() == until
