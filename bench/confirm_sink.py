@@ -1,6 +1,7 @@
 """A stand-in BAP for bench/order_flow.py part (a): vouches for the bench key, ACKs callbacks.
 
-Also serves the same-stack baseline: ``POST /hello`` reads the body and ACKs, as a node would.
+``POST /hello`` answers the start-up check. The baseline is a fresh ``bench/hello_app.py``: this
+process has handled thousands of callbacks by then, which makes it slower at hello-world.
 """
 
 from __future__ import annotations

@@ -21,35 +21,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
 
 import anyio.to_thread
 import orjson
 
 from duijie.protocol.context import Context
 from duijie.protocol.pipeline import Verified
-from duijie.services.ports import Clock, JournaledMessage, UnitOfWork, UnitOfWorkFactory
+from duijie.services.ports import Clock, JournaledMessage, UnitOfWorkFactory
 
 log = logging.getLogger("duijie.journal")
 
 Dispatch = Callable[[Verified], Awaitable[None]]
-
-
-@runtime_checkable
-class _BatchReplay(Protocol):
-    """A replay repository that records a whole batch in one statement (the SQL one does)."""
-
-    def record_many(self, keys: Sequence[tuple[str, str]], now: datetime) -> list[bool]: ...
-
-
-@runtime_checkable
-class _BatchJournal(Protocol):
-    """A journal repository that inserts a whole batch in one statement (the SQL one does)."""
-
-    def add_many(self, entries: Sequence[tuple[str, str, bytes, str, str | None]], now: datetime) -> list[int]: ...
 
 
 class JournalFull(Exception):
@@ -180,45 +165,19 @@ class InboundJournal:
                         item.future.set_result(entry_id)
 
     def _write(self, batch: list[_Pending], now: datetime) -> list[int | None]:
+        """One transaction: one SELECT for the pairs already seen, one INSERT of replay rows, one
+        of journal rows; per message in order, its journal id, or None for a replay."""
         with self._uow() as uow:
-            messages, inbound = uow.messages, uow.inbound
-            if isinstance(messages, _BatchReplay) and isinstance(inbound, _BatchJournal):
-                out = self._write_many(messages, inbound, batch, now)
-            else:
-                out = self._write_each(uow, batch, now)
+            keys = [(item.verified.context.message_id, item.verified.context.action.value) for item in batch]
+            fresh = uow.messages.record_many(keys, now)
+            ids = iter(uow.inbound.add_many(
+                [(item.verified.context.message_id, item.verified.context.action.value, item.raw_body,
+                  item.verified.signer_subscriber_id, item.verified.gateway_subscriber_id)
+                 for item, new in zip(batch, fresh, strict=True) if new],
+                now,
+            ))
             uow.commit()
-        return out
-
-    @staticmethod
-    def _write_many(
-        messages: _BatchReplay, inbound: _BatchJournal, batch: list[_Pending], now: datetime
-    ) -> list[int | None]:
-        """One SELECT for the pairs already seen, one INSERT of replay rows, one of journal rows."""
-        keys = [(item.verified.context.message_id, item.verified.context.action.value) for item in batch]
-        fresh = messages.record_many(keys, now)
-        kept = [item for item, new in zip(batch, fresh, strict=True) if new]
-        ids = iter(inbound.add_many(
-            [(item.verified.context.message_id, item.verified.context.action.value, item.raw_body,
-              item.verified.signer_subscriber_id, item.verified.gateway_subscriber_id) for item in kept],
-            now,
-        ))
         return [next(ids) if new else None for new in fresh]
-
-    @staticmethod
-    def _write_each(uow: UnitOfWork, batch: list[_Pending], now: datetime) -> list[int | None]:
-        out: list[int | None] = []
-        for item in batch:
-            ctx = item.verified.context
-            if not uow.messages.record(ctx.message_id, ctx.action.value, now):
-                out.append(None)
-                continue
-            out.append(
-                uow.inbound.add(
-                    ctx.message_id, ctx.action.value, item.raw_body, item.verified.signer_subscriber_id,
-                    item.verified.gateway_subscriber_id, now,
-                )
-            )
-        return out
 
     async def run_workers(self, dispatch: Dispatch) -> None:
         """Background task: first the messages a previous run left pending, then new ones."""

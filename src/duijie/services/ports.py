@@ -154,6 +154,10 @@ class ReplayRepository(Protocol):
         """Record the pair; False when it was already there (a replay)."""
         ...
 
+    def record_many(self, keys: Sequence[tuple[str, str]], now: datetime) -> list[bool]:
+        """Record many (message_id, action) pairs at once; per pair in order, True when it was new."""
+        ...
+
     def forget_before(self, before: datetime, limit: int) -> int:
         """Delete up to ``limit`` records received before ``before``; how many went."""
         ...
@@ -229,6 +233,10 @@ class InboundRepository(Protocol):
 
     def add(self, message_id: str, action: str, body: bytes, signer: str, gateway: str | None,
             now: datetime) -> int: ...
+
+    def add_many(self, entries: Sequence[tuple[str, str, bytes, str, str | None]], now: datetime) -> list[int]:
+        """Journal many (message_id, action, body, signer, gateway) at once; their ids in order."""
+        ...
 
     def pending(self, limit: int = 10_000) -> list[JournaledMessage]: ...
 

@@ -186,7 +186,8 @@ peers = Table(
 )
 
 # Inbound journal: verified messages, written with their replay record before the ACK and
-# marked done once handled, so an ACKed message survives a crash.
+# deleted once handled, so an ACKed message survives a crash. Every row is 'pending' (the
+# state column stays for older databases' sake); rows are read in id order.
 inbound_messages = Table(
     "inbound_messages",
     metadata,
@@ -199,4 +200,3 @@ inbound_messages = Table(
     Column("state", String(20), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
-Index("ix_inbound_messages_state", inbound_messages.c.state, inbound_messages.c.id)
