@@ -231,9 +231,6 @@ class JournaledMessage:
 class InboundRepository(Protocol):
     """The inbound journal: verified messages from their ACK until they are handled."""
 
-    def add(self, message_id: str, action: str, body: bytes, signer: str, gateway: str | None,
-            now: datetime) -> int: ...
-
     def add_many(self, entries: Sequence[tuple[str, str, bytes, str, str | None]], now: datetime) -> list[int]:
         """Journal many (message_id, action, body, signer, gateway) at once; their ids in order."""
         ...

@@ -19,16 +19,6 @@ class SqlInboundRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add(self, message_id: str, action: str, body: bytes, signer: str, gateway: str | None,
-            now: datetime) -> int:
-        result = self._conn.execute(
-            insert(inbound_messages)
-            .values(message_id=message_id, action=action, body=body, signer_subscriber_id=signer,
-                    gateway_subscriber_id=gateway, state="pending", received_at=now)
-            .returning(inbound_messages.c.id)
-        )
-        return int(result.scalar_one())
-
     def add_many(self, entries: Sequence[tuple[str, str, bytes, str, str | None]], now: datetime) -> list[int]:
         """Journal many (message_id, action, body, signer, gateway) in one multi-row INSERT; ids in order."""
         if not entries:
