@@ -120,10 +120,12 @@ def part_a(root: Path, seconds: int, connections: int) -> dict[str, float]:
         hello_proc.terminate()
         hello_proc.wait()
     acked = int(confirm["requests"] - confirm["non_2xx"])
+    # Only ACKs count: a NACK (say, 503 with a full journal) is cheap and would flatter the ratio.
+    ack_rps = round(confirm["rps"] * acked / confirm["requests"], 2) if confirm["requests"] else 0.0
     return {
-        "confirm_ack_rps": confirm["rps"], "confirm_p50_ms": confirm["p50_ms"], "confirm_p99_ms": confirm["p99_ms"],
+        "confirm_ack_rps": ack_rps, "confirm_p50_ms": confirm["p50_ms"], "confirm_p99_ms": confirm["p99_ms"],
         "confirm_non_2xx": confirm["non_2xx"], "hello_post_rps": hello["rps"], "hello_post_p99_ms": hello["p99_ms"],
-        "confirm_ratio": round(confirm["rps"] / hello["rps"], 3), "target_confirm_ratio": 0.2,
+        "confirm_ratio": round(ack_rps / hello["rps"], 3), "target_confirm_ratio": 0.2,
         # ACKed means journaled: every one must become an order once the backlog is handled.
         "confirms_acked": acked, "backlog_drain_s": drain_seconds, "orders_after_drain": orders,
         "every_ack_became_an_order": orders >= acked,
@@ -226,9 +228,11 @@ def _purchases(buyer: str, token: str) -> list[dict[str, str]]:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
+    """User + system CPU time so far of a node: its process and the live children (the back office)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+    return own + sum(_cpu_seconds(c) for c in children)
 
 
 def main() -> None:

@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from duijie.api.app import create_app
+from duijie.protocol.context import Action
 from duijie.protocol.pipeline import InboundPipeline, PipelineConfig
-from duijie.services.beckn_inbox import BecknInbox, JournalingReplayGuard, SqlReplayGuard
+from duijie.services.beckn_inbox import INLINE_ACTIONS, BecknInbox, JournalingReplayGuard, SqlReplayGuard
 from duijie.services.catalog import CatalogService
 from duijie.services.container import NodeIdentity, Services
 from duijie.services.inbound_journal import InboundJournal
@@ -28,6 +29,7 @@ from duijie.storage.node_config import NodeConfig, load_config
 from duijie.storage.signer import KeyringSigner
 from duijie.storage.uow import SqlUnitOfWorkFactory
 from duijie.transport.http import HttpTransport
+from duijie.transport.process_link import BackOfficeLink, IntakeLink
 
 log = logging.getLogger("duijie.bootstrap")
 
@@ -54,6 +56,7 @@ class Node:
     signer: KeyringSigner
     outbox: OutboxSender
     resolver: NodeKeyResolver
+    link: IntakeLink | BackOfficeLink | None = None
 
 
 @dataclass
@@ -109,7 +112,6 @@ def wire_discovery(w: Wiring) -> None:
     """Node records, peer exchange, gateway role and the local search index."""
     import os
 
-    from duijie.protocol.context import Action
     from duijie.search import SearchDocument, SearchQuery, open_index
     from duijie.services.discovery import OwnNode, RecordStore
     from duijie.services.gateway import GatewayService, capture_raw
@@ -183,6 +185,11 @@ def open_catalog(data_dir: Path, *, db_url: str | None = None) -> CatalogService
     return CatalogService(SqlUnitOfWorkFactory(engine), SystemClock())
 
 
+BACK_OFFICE_ACTIONS = frozenset(a.value for a in Action if not a.is_callback and a not in INLINE_ACTIONS)
+"""What a back office handles: the requests a seller answers by callback. Callbacks stay with the
+intake, where the buyer's API calls wait for them; search is answered before the ACK anyway."""
+
+
 def build_node(
     data_dir: Path,
     *,
@@ -190,8 +197,14 @@ def build_node(
     clock: Clock | None = None,
     transport: Transport | None = None,
     options: ServeOptions | None = None,
+    link: IntakeLink | BackOfficeLink | None = None,
 ) -> Node:
-    """Wire one node from its data dir; nothing connects before this is called."""
+    """Wire one node from its data dir; nothing connects before this is called.
+
+    Without ``link`` one process does everything. With an :class:`IntakeLink` this process
+    answers HTTP and hands :data:`BACK_OFFICE_ACTIONS` to the back office it starts; with a
+    :class:`BackOfficeLink` this process is that back office (no HTTP, see ``duijie.cli.back_office``).
+    """
     options = options or ServeOptions()
     config = load_config(data_dir)
     engine = open_database(data_dir, db_url or config.db_url, serving=True)
@@ -201,13 +214,11 @@ def build_node(
     http = transport or HttpTransport()
     registries = tuple(dict.fromkeys((*config.registries, *options.registries)))
     resolver = NodeKeyResolver(signer.all_keys, uow, clock, http, registries)
-    journal = InboundJournal(uow, clock)
+    journal = InboundJournal(uow, clock, back_office=link if isinstance(link, IntakeLink) else None)
     guard = JournalingReplayGuard(SqlReplayGuard(uow, clock), journal)
     pipeline = InboundPipeline(PipelineConfig(config.subscriber_id), resolver, guard)
     inbox = BecknInbox(pipeline, clock, journal)
     outbox = OutboxSender(uow, http, signer, clock)
-    # Every commit that queues messages hands them straight to the sender: no wake-up query.
-    uow.outbox_listeners.append(outbox.submit)
     roles = ("BG", *options.roles) if options.gateway else options.roles
     services = Services(
         identity=NodeIdentity(config.subscriber_id, config.subscriber_url),
@@ -220,28 +231,60 @@ def build_node(
     wiring = Wiring(config, options, uow, clock, http, signer, resolver, inbox, outbox, services)
     wire_seller(wiring)
     wire_buyer(wiring)
-    wire_discovery(wiring)
-    services.background.append(outbox.run)
-    services.background.append(journal.run_writer)
-    services.background.append(Retention(uow, clock).run)
-
-    async def handle_journaled() -> None:
-        await journal.run_workers(inbox.dispatch)
-
-    services.background.append(handle_journaled)
     if isinstance(http, HttpTransport):
         services.shutdown.append(http.aclose)
-
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    checkpointer = WalCheckpointer(Path(database)) if database and database != ":memory:" else None
-    if checkpointer is not None:
-        services.background.append(checkpointer.run)
+    if isinstance(link, BackOfficeLink):
+        wire_back_office(wiring, journal, link)
+    else:
+        wire_discovery(wiring)
+        wire_intake(wiring, journal, link)
 
     async def close_database() -> None:
         uow.close()
-        if checkpointer is not None:
-            await anyio.to_thread.run_sync(checkpointer.close)
 
     services.shutdown.append(close_database)
     app = create_app(services)
-    return Node(data_dir, config, engine, services, app, signer, outbox, resolver)
+    return Node(data_dir, config, engine, services, app, signer, outbox, resolver, link)
+
+
+def wire_intake(w: Wiring, journal: InboundJournal, link: IntakeLink | None) -> None:
+    """The serving process: journal writer, retention, WAL checkpoints, and either the back
+    office's supervision or (one process) the journal's handlers and the outbox sender."""
+    if link is None:
+        # Every commit that queues messages hands them straight to the sender: no wake-up query.
+        w.uow.outbox_listeners.append(w.outbox.submit)
+        w.services.background.append(w.outbox.run)
+        local = None
+    else:
+        w.uow.outbox_listeners.append(link.queued)  # the back office sends them
+        link.on_handled = journal.remote_handled
+        w.services.background.append(link.run)
+        local = frozenset(a.value for a in Action) - link.actions
+
+    async def handle_journaled() -> None:
+        await journal.run_workers(w.inbox.dispatch, local)
+
+    w.services.background += [journal.run_writer, Retention(w.uow, w.clock).run, handle_journaled]
+    database = w.uow.engine.url.database if w.uow.engine.dialect.name == "sqlite" else None
+    if database and database != ":memory:":
+        checkpointer = WalCheckpointer(Path(database))
+        w.services.background.append(checkpointer.run)
+
+        async def close_checkpointer() -> None:
+            await anyio.to_thread.run_sync(checkpointer.close)
+
+        w.services.shutdown.append(close_checkpointer)
+
+
+def wire_back_office(w: Wiring, journal: InboundJournal, link: BackOfficeLink) -> None:
+    """The back office: handle the intake's journaled requests and send every callback."""
+    w.uow.outbox_listeners.append(w.outbox.submit)
+    journal.on_removed = link.handled
+
+    async def handle_journaled() -> None:
+        await journal.run_workers(w.inbox.dispatch, BACK_OFFICE_ACTIONS)
+
+    async def follow_intake() -> None:
+        await link.run(journal.take, w.outbox.start_due)
+
+    w.services.background += [w.outbox.run, handle_journaled, follow_intake]

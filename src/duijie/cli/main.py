@@ -9,6 +9,7 @@ from rich.logging import RichHandler
 
 from duijie import __version__
 from duijie.cli import (
+    back_office,
     buy_cmds,
     demo_cmd,
     keys_cmds,
@@ -41,6 +42,7 @@ def cli(verbose: int) -> None:
 cli.add_command(node_cmds.init)
 cli.add_command(node_cmds.info)
 cli.add_command(node_cmds.serve)
+cli.add_command(back_office.back_office)
 cli.add_command(provider_cmds.provider)
 cli.add_command(provider_cmds.menu)
 cli.add_command(demo_cmd.demo)

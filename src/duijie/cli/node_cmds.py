@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from duijie.cli.back_office import back_office_argv, back_office_mode_default
 from duijie.cli.common import Failure, data_dir_option, db_option, user_errors
 from duijie.cli.node_setup import create_node_dir
 from duijie.storage import keyfiles
@@ -88,6 +89,10 @@ def info(data_dir: Path, as_json: bool) -> None:
 @click.option("--gateway", is_flag=True, help="Also act as a Beckn gateway (BG): multicast search.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option("--back-office", "back_office", type=click.Choice(["process", "inline"]),
+              default=back_office_mode_default,
+              help="Where journaled requests are handled: 'process' (a second process on another core, the "
+                   "default with two or more cores) or 'inline' (this process).")
 @user_errors
 def serve(
     data_dir: Path,
@@ -98,18 +103,28 @@ def serve(
     peers: tuple[str, ...],
     gateway: bool,
     log_level: str,
+    back_office: str,
 ) -> None:
-    """Serve the node over HTTP (uvicorn with uvloop and httptools)."""
+    """Serve the node over HTTP (uvicorn with uvloop and httptools).
+
+    This process checks, journals and ACKs what arrives; by default a back office process
+    handles the journaled requests and sends the callbacks on the other core (`--back-office`).
+    """
     import uvicorn
 
-    from duijie.bootstrap import ServeOptions, build_node
+    from duijie.bootstrap import BACK_OFFICE_ACTIONS, ServeOptions, build_node
     from duijie.cli.gc_tuning import tune_for_serving
+    from duijie.transport.process_link import IntakeLink
 
     logging.getLogger("duijie").setLevel(log_level.upper())
+    link = None
+    if back_office == "process":
+        link = IntakeLink(back_office_argv(data_dir, db_url, registries, gateway, log_level), BACK_OFFICE_ACTIONS)
     node = build_node(
         data_dir,
         db_url=db_url,
         options=ServeOptions(registries=registries, peers=peers, gateway=gateway),
+        link=link,
     )
     tune_for_serving()
     uvicorn.run(

@@ -15,26 +15,43 @@ times ``yield_factor``: handling keeps a fixed share of the CPU and drains the b
 rest goes to accepting (and durably journaling) what senders keep sending. At ``max_backlog``
 waiting messages the node refuses new ones with :class:`JournalFull` (a 503 NACK, so a sender's
 outbox retries later) instead of queueing without bound.
+
+A node may hand some actions to a :class:`BackOffice`, another process on another core: their
+entries are journaled here as usual, then their ids are passed on, and that process's own
+journal (see :meth:`InboundJournal.take`) handles them; it reports back how many it finished.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import anyio.to_thread
 import orjson
 
 from duijie.protocol.context import Context
 from duijie.protocol.pipeline import Verified
-from duijie.services.ports import Clock, JournaledMessage, UnitOfWorkFactory
+from duijie.services.ports import Clock, JournaledMessage, UnitOfWorkFactory, WriteBusy
 
 log = logging.getLogger("duijie.journal")
 
 Dispatch = Callable[[Verified], Awaitable[None]]
+
+BUSY_RETRY_SECONDS = 0.001
+"""How soon a journal write is tried again when another process holds SQLite's write lock."""
+
+
+class BackOffice(Protocol):
+    """Where journaled messages of ``actions`` are handled instead of here (another process)."""
+
+    actions: frozenset[str]
+
+    def journaled(self, ids: list[int]) -> None:
+        """These committed journal entries are the back office's to handle (never blocks)."""
 
 
 class JournalFull(Exception):
@@ -79,6 +96,7 @@ class InboundJournal:
         calm_backlog: int = 64,
         max_backlog: int = 20_000,
         yield_factor: float = 4.0,
+        back_office: BackOffice | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -88,6 +106,10 @@ class InboundJournal:
         self._max_backlog = max_backlog
         self._yield_factor = yield_factor
         self._backlog = 0  # journaled (or being journaled) and not yet handled
+        self._back_office = back_office
+        self._remote_backlog = 0  # handed to the back office and not yet reported handled
+        self._queued: set[int] = set()  # entry ids waiting, being handled, or handled and not yet removed
+        self.on_removed: Callable[[int], None] | None = None  # told how many handled entries went
         self._last_append = 0.0
         self._narrow = asyncio.Lock()
         self._pending: list[_Pending] = []
@@ -104,16 +126,20 @@ class InboundJournal:
 
     @property
     def backlog(self) -> int:
-        """Messages accepted (or being journaled) and not yet handled."""
-        return self._backlog
+        """Messages accepted (or being journaled) and not yet handled, here or by the back office."""
+        return self._backlog + self._remote_backlog
+
+    def remote_handled(self, count: int) -> None:
+        """The back office reports ``count`` more of its entries handled."""
+        self._remote_backlog = max(0, self._remote_backlog - count)
 
     async def append(self, verified: Verified, raw_body: bytes) -> bool:
         """Journal ``verified``; False when its (message_id, action) was already received.
 
         Raises :class:`JournalFull` (nothing written) when ``max_backlog`` messages already wait.
         """
-        if self._backlog >= self._max_backlog:
-            raise JournalFull(self._backlog)
+        if self._backlog + self._remote_backlog >= self._max_backlog:
+            raise JournalFull(self._backlog + self._remote_backlog)
         loop = asyncio.get_running_loop()
         self._last_append = loop.time()
         future: asyncio.Future[int | None] = loop.create_future()
@@ -129,8 +155,16 @@ class InboundJournal:
             self._backlog -= 1
             return False
         self._last_append = loop.time()  # intake is active while appends start or finish
-        await self._work.put((entry_id, verified))
+        if self._back_office is not None and verified.context.action.value in self._back_office.actions:
+            self._backlog -= 1  # the writer has passed it on: the back office's backlog now
+            self._remote_backlog += 1
+            return True
+        self._queue(entry_id, verified)
         return True
+
+    def _queue(self, entry_id: int, verified: Verified) -> None:
+        self._queued.add(entry_id)
+        self._work.put_nowait((entry_id, verified))
 
     @property
     def under_pressure(self) -> bool:
@@ -154,20 +188,37 @@ class InboundJournal:
                 batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
                 try:
                     ids = await self._uow.run(self._write, batch, self._clock.now())
+                except WriteBusy:
+                    # The back office holds the lock: keep checking requests meanwhile (they
+                    # join this batch) and try again shortly, instead of blocking the loop.
+                    self._pending[:0] = batch
+                    await asyncio.sleep(BUSY_RETRY_SECONDS)
+                    continue
                 except Exception as exc:  # noqa: BLE001 - every waiter must hear of it
                     log.exception("journal write failed")
                     for item in batch:
                         if not item.future.done():
                             item.future.set_exception(exc)
                     continue
+                self._pass_on(batch, ids)
                 for item, entry_id in zip(batch, ids, strict=True):
                     if not item.future.done():
                         item.future.set_result(entry_id)
 
+    def _pass_on(self, batch: list[_Pending], ids: list[int | None]) -> None:
+        """Tell the back office of its newly committed entries (after the commit, so it finds them)."""
+        office = self._back_office
+        if office is None:
+            return
+        mine = [i for item, i in zip(batch, ids, strict=True)
+                if i is not None and item.verified.context.action.value in office.actions]
+        if mine:
+            office.journaled(mine)
+
     def _write(self, batch: list[_Pending], now: datetime) -> list[int | None]:
         """One transaction: one SELECT for the pairs already seen, one INSERT of replay rows, one
         of journal rows; per message in order, its journal id, or None for a replay."""
-        with self._uow() as uow:
+        with self._uow(nowait=True) as uow:
             keys = [(item.verified.context.message_id, item.verified.context.action.value) for item in batch]
             fresh = uow.messages.record_many(keys, now)
             ids = iter(uow.inbound.add_many(
@@ -179,12 +230,14 @@ class InboundJournal:
             uow.commit()
         return [next(ids) if new else None for new in fresh]
 
-    async def run_workers(self, dispatch: Dispatch) -> None:
-        """Background task: first the messages a previous run left pending, then new ones."""
-        leftover = await anyio.to_thread.run_sync(self._leftover)
-        for entry in leftover:
-            self._backlog += 1
-            await self._work.put((entry.id, restore(entry)))
+    async def run_workers(self, dispatch: Dispatch, actions: Collection[str] | None = None) -> None:
+        """Background task: first the messages a previous run left pending, then new ones.
+
+        ``actions`` limits the leftovers to the actions handled here (the rest are a back
+        office's, or this is the back office).
+        """
+        leftover = await anyio.to_thread.run_sync(self._leftover, actions)
+        self._enqueue(leftover)
         if leftover:
             log.info("handling %d journaled message(s) left from the previous run", len(leftover))
         self._workers_up = True
@@ -193,9 +246,25 @@ class InboundJournal:
         finally:
             self._workers_up = False
 
-    def _leftover(self) -> list[JournaledMessage]:
+    async def take(self, ids: list[int]) -> None:
+        """In a back office: handle these entries, journaled by the intake process."""
+        fresh = [i for i in ids if i not in self._queued]
+        if fresh:
+            self._enqueue(await self._uow.run(self._read, fresh))
+
+    def _enqueue(self, entries: list[JournaledMessage]) -> None:
+        for entry in entries:
+            if entry.id not in self._queued:  # a restart's leftovers may also be announced
+                self._backlog += 1
+                self._queue(entry.id, restore(entry))
+
+    def _leftover(self, actions: Collection[str] | None) -> list[JournaledMessage]:
         with self._uow(read_only=True) as uow:
-            return uow.inbound.pending()
+            return uow.inbound.pending(actions=actions)
+
+    def _read(self, ids: list[int]) -> list[JournaledMessage]:
+        with self._uow(read_only=True) as uow:
+            return uow.inbound.get_many(ids)
 
     async def _worker(self, dispatch: Dispatch) -> None:
         loop = asyncio.get_running_loop()
@@ -234,6 +303,10 @@ class InboundJournal:
             if self._done:
                 done, self._done = self._done, []
                 await self._uow.run(self._remove, done)
+                # Known until gone: a leftover scan and the link may both name an entry.
+                self._queued.difference_update(done)
+                if self.on_removed is not None:
+                    self.on_removed(len(done))
 
     def _remove(self, ids: list[int]) -> None:
         with self._uow() as uow:

@@ -5,7 +5,7 @@ Adapters live in ``duijie.storage`` and ``duijie.transport``; ``duijie.bootstrap
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -109,10 +109,18 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
 
-class UnitOfWorkFactory(Protocol):
-    """Opens a unit of work; ``read_only`` ones never take the write lock."""
+class WriteBusy(Exception):
+    """A ``nowait`` unit of work found the write lock taken; nothing was done, try again later."""
 
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+class UnitOfWorkFactory(Protocol):
+    """Opens a unit of work; ``read_only`` ones never take the write lock.
+
+    A ``nowait`` writer raises :class:`WriteBusy` at once instead of waiting for the lock, so a
+    caller on the event loop can go on with other work and retry (another process may hold it).
+    """
+
+    def __call__(self, *, read_only: bool = False, nowait: bool = False) -> UnitOfWork: ...
 
     async def run(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         """Run ``func(*args)``, a short unit of database work, where the store runs it best."""
@@ -235,7 +243,13 @@ class InboundRepository(Protocol):
         """Journal many (message_id, action, body, signer, gateway) at once; their ids in order."""
         ...
 
-    def pending(self, limit: int = 10_000) -> list[JournaledMessage]: ...
+    def pending(self, limit: int = 10_000, actions: Collection[str] | None = None) -> list[JournaledMessage]:
+        """Entries still to be handled, oldest first (only those of ``actions`` when given)."""
+        ...
+
+    def get_many(self, ids: Collection[int]) -> list[JournaledMessage]:
+        """The entries with these ids that are still kept, oldest first."""
+        ...
 
     def remove_handled(self, ids: list[int]) -> None:
         """Take handled entries out (the journal keeps only what is still to be handled)."""

@@ -17,6 +17,7 @@ def sqlite_url(data_dir: Path) -> str:
 
 
 GIL_SWITCH_SECONDS = 0.0005
+BUSY_TIMEOUT_MS = 30_000
 
 
 def _shorten_gil_switch() -> None:
@@ -54,7 +55,7 @@ def make_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
             if background_checkpoints:
                 cur.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -64,8 +65,20 @@ def make_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
             # Readers (marked read_only) take a plain deferred snapshot and never block.
             # Issued on the DB-API connection: it runs for every unit of work, and SQLAlchemy's
             # statement path costs several times the BEGIN itself.
-            begin = "BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE"
-            conn.connection.driver_connection.execute(begin)
+            options = conn.get_execution_options()
+            db = conn.connection.driver_connection
+            if options.get("read_only"):
+                db.execute("BEGIN")
+            elif options.get("nowait"):
+                # Fail at once when the lock is taken (by another process: the back office);
+                # the caller retries later without blocking its event loop meanwhile.
+                db.execute("PRAGMA busy_timeout=0")
+                try:
+                    db.execute("BEGIN IMMEDIATE")
+                finally:
+                    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            else:
+                db.execute("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

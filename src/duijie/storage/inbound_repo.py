@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select
 
@@ -58,18 +59,22 @@ class SqlInboundRepository:
             raise RuntimeError(f"journal insert numbered {len(ids)} rows for {len(entries)} messages")
         return ids
 
-    def pending(self, limit: int = 10_000) -> list[JournaledMessage]:
-        rows = self._conn.execute(
-            select(inbound_messages)
-            .where(inbound_messages.c.state == "pending")
-            .order_by(inbound_messages.c.id)
-            .limit(limit)
-        ).all()
-        return [
-            JournaledMessage(r.id, r.message_id, r.action, bytes(r.body), r.signer_subscriber_id,
-                             r.gateway_subscriber_id)
-            for r in rows
-        ]
+    def pending(self, limit: int = 10_000, actions: Collection[str] | None = None) -> list[JournaledMessage]:
+        query = select(inbound_messages).where(inbound_messages.c.state == "pending")
+        if actions is not None:
+            query = query.where(inbound_messages.c.action.in_(sorted(actions)))
+        return _messages(self._conn.execute(query.order_by(inbound_messages.c.id).limit(limit)).all())
+
+    def get_many(self, ids: Collection[int]) -> list[JournaledMessage]:
+        found = self._conn.execute(select(inbound_messages).where(inbound_messages.c.id.in_(sorted(ids)))).all()
+        return _messages(sorted(found, key=lambda r: int(r.id)))
 
     def remove_handled(self, ids: list[int]) -> None:
         _REMOVE.run_many(self._conn, [{"p_id": i} for i in ids])
+
+
+def _messages(rows: Sequence[Any]) -> list[JournaledMessage]:
+    return [
+        JournaledMessage(r.id, r.message_id, r.action, bytes(r.body), r.signer_subscriber_id, r.gateway_subscriber_id)
+        for r in rows
+    ]

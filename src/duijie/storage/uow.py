@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -19,6 +20,7 @@ from duijie.services.ports import (
     OutboxListener,
     OutboxRepository,
     ReplayRepository,
+    WriteBusy,
 )
 from duijie.services.seller_ports import DraftRepository, OrderRepository
 from duijie.storage.buyer_repo import SqlCallbackRepository, SqlPurchaseRepository, SqlReceiptRepository
@@ -85,10 +87,12 @@ class SqlUnitOfWork:
         engine: Engine,
         *,
         read_only: bool = False,
+        nowait: bool = False,
         on_outbox: Sequence[OutboxListener] = (),
         held: _HeldConnection | None = None,
     ) -> None:
         self._engine = engine
+        self._nowait = nowait and not read_only
         self._held = held
         self._holding = False
         self._on_outbox = on_outbox
@@ -98,10 +102,16 @@ class SqlUnitOfWork:
         self._lock = None if read_only else _write_lock(engine)
 
     def __enter__(self) -> SqlUnitOfWork:
-        if self._lock is not None:
-            self._lock.acquire()
+        if self._lock is not None and not self._lock.acquire(blocking=not self._nowait):
+            raise WriteBusy("another unit of work of this process holds the write lock")
         try:
             return self._open()
+        except sqlite3.OperationalError as exc:
+            if self._lock is not None:
+                self._lock.release()
+            if self._nowait and ("locked" in str(exc) or "busy" in str(exc)):
+                raise WriteBusy(str(exc)) from exc
+            raise
         except BaseException:
             if self._lock is not None:
                 self._lock.release()
@@ -117,7 +127,7 @@ class SqlUnitOfWork:
         else:
             conn = self._engine.connect()
         # Set every time: on SQLAlchemy 2 this changes the (possibly reused) connection in place.
-        conn = conn.execution_options(read_only=self._read_only)
+        conn = conn.execution_options(read_only=self._read_only, nowait=self._nowait)
         self._conn = conn
         try:
             self._tx = conn.begin()
@@ -206,8 +216,9 @@ class SqlUnitOfWorkFactory:
             return func(*args)
         return await anyio.to_thread.run_sync(func, *args)
 
-    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, read_only=read_only, on_outbox=self.outbox_listeners, held=self._held)
+    def __call__(self, *, read_only: bool = False, nowait: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, read_only=read_only, nowait=nowait, on_outbox=self.outbox_listeners,
+                             held=self._held)
 
     def close(self) -> None:
         """Close the held connection (the engine's ``dispose`` leaves checked-out connections open)."""

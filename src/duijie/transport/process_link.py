@@ -1,0 +1,155 @@
+"""The link between a serving node's two processes: the intake and its back office.
+
+The intake process answers HTTP: it checks each Beckn message, journals it and ACKs. The back
+office, a child process on the other core, handles the journaled requests (quotes, orders,
+receipts) and sends their callbacks. Both use the same database; this link only carries
+wake-ups, one line each over a Unix socket pair:
+
+- intake → back office: ``j ID ID …`` (committed journal entries to handle), ``o`` (outbox
+  messages were queued by the intake, send them);
+- back office → intake: ``d N`` (N more entries handled, for the intake's backlog count).
+
+Nothing on the link needs to survive it: every line is about committed rows, and a back office
+that starts (again) first reads what is pending in the journal and the outbox.
+
+The intake supervises the back office: it starts it, restarts it after a crash, and stops it on
+shutdown. The back office exits when the link closes, so it never outlives a killed intake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import stat
+import subprocess
+from collections.abc import Awaitable, Callable, Sequence
+
+log = logging.getLogger("duijie.back_office")
+
+RESTART_DELAY_SECONDS = 1.0
+STOP_GRACE_SECONDS = 5.0
+
+
+def encode_journaled(ids: Sequence[int]) -> bytes:
+    return b"j " + " ".join(map(str, ids)).encode() + b"\n"
+
+
+class IntakeLink:
+    """The intake's end: starts and watches the back office, and tells it what to do.
+
+    ``argv`` is the back office's command line, to which ``--link-fd N`` is appended.
+    """
+
+    def __init__(self, argv: Sequence[str], actions: frozenset[str]) -> None:
+        self.actions = actions
+        self._argv = list(argv)
+        self._writer: asyncio.StreamWriter | None = None
+        self.on_handled: Callable[[int], None] | None = None
+        self.started = 0  # how many times a back office was started (logs and tests)
+        self.pid: int | None = None
+
+    def journaled(self, ids: list[int]) -> None:
+        """Pass committed entries on; dropped while no back office runs (it reads them on start)."""
+        writer = self._writer
+        if writer is not None and not writer.is_closing():
+            writer.write(encode_journaled(ids))
+
+    def queued(self, _messages: object = None) -> None:
+        """Outbox messages were committed here: the back office sends them."""
+        writer = self._writer
+        if writer is not None and not writer.is_closing():
+            writer.write(b"o\n")
+
+    async def run(self) -> None:
+        """Background task of the intake: keep one back office running until cancelled."""
+        while True:
+            mine, theirs = socket.socketpair()
+            try:
+                proc = await self._start(theirs)
+            finally:
+                theirs.close()
+            try:
+                await self._serve(mine, proc)
+            finally:
+                await self._stop(proc)
+            log.warning("back office exited with %s; starting it again in %.0f s",
+                        proc.returncode, RESTART_DELAY_SECONDS)
+            await asyncio.sleep(RESTART_DELAY_SECONDS)
+
+    async def _start(self, theirs: socket.socket) -> asyncio.subprocess.Process:
+        fd = theirs.fileno()
+        proc = await asyncio.create_subprocess_exec(
+            *self._argv, "--link-fd", str(fd), pass_fds=(fd,), stdin=subprocess.DEVNULL
+        )
+        self.started += 1
+        self.pid = proc.pid
+        log.info("back office started (pid %d)", proc.pid)
+        return proc
+
+    async def _serve(self, mine: socket.socket, proc: asyncio.subprocess.Process) -> None:
+        reader, writer = await asyncio.open_unix_connection(sock=mine)
+        self._writer = writer
+        try:
+            while line := await reader.readline():
+                if line.startswith(b"d ") and self.on_handled is not None:
+                    self.on_handled(int(line[2:]))
+        finally:
+            self._writer = None
+            writer.close()
+
+    async def _stop(self, proc: asyncio.subprocess.Process) -> None:
+        """Closing the link asks the back office to stop; it gets a grace period, then a kill."""
+        try:
+            await asyncio.wait_for(asyncio.shield(proc.wait()), STOP_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning("back office (pid %d) did not stop within %.0f s; killing it", proc.pid, STOP_GRACE_SECONDS)
+            await _kill(proc)
+        except asyncio.CancelledError:
+            await _kill(proc)
+            raise
+
+
+class BackOfficeLink:
+    """The back office's end of the link (``fd`` inherited from the intake)."""
+
+    def __init__(self, fd: int) -> None:
+        self._sock = socket.socket(fileno=fd)
+        self._writer: asyncio.StreamWriter | None = None
+
+    def handled(self, count: int) -> None:
+        writer = self._writer
+        if writer is not None and not writer.is_closing():
+            writer.write(b"d %d\n" % count)
+
+    async def run(
+        self, journaled: Callable[[list[int]], Awaitable[None]], queued: Callable[[], Awaitable[object]]
+    ) -> None:
+        """Act on the intake's lines until the link closes (the intake stopped or died)."""
+        reader, writer = await asyncio.open_unix_connection(sock=self._sock)
+        self._writer = writer
+        try:
+            while line := await reader.readline():
+                if line.startswith(b"j "):
+                    await journaled([int(i) for i in line[2:].split()])
+                elif line.startswith(b"o"):
+                    await queued()
+        finally:
+            self._writer = None
+            writer.close()
+
+
+async def _kill(proc: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+    await proc.wait()
+
+
+def inherited_fd_is_socket(fd: int) -> bool:
+    """True when ``fd`` is an open socket (a clear error beats a crash on a wrong --link-fd)."""
+    try:
+        return stat.S_ISSOCK(os.fstat(fd).st_mode)
+    except OSError:
+        return False

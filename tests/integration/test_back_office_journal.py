@@ -1,0 +1,173 @@
+"""The journal split between an intake and its back office (two processes on one database)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from tests.integration.test_inbound_journal import Clock
+
+from duijie.protocol.context import Action, Context
+from duijie.protocol.outbound import wire_bytes
+from duijie.protocol.pipeline import Verified
+from duijie.services.inbound_journal import InboundJournal
+from duijie.services.ports import WriteBusy
+from duijie.storage import migrate
+from duijie.storage.engine import make_engine, sqlite_url
+from duijie.storage.tables import inbound_messages
+from duijie.storage.uow import SqlUnitOfWorkFactory
+
+
+class Office:
+    """A back office as the intake sees it: the actions it takes and the ids it was told of."""
+
+    def __init__(self, *actions: Action) -> None:
+        self.actions = frozenset(a.value for a in actions)
+        self.told: list[int] = []
+
+    def journaled(self, ids: list[int]) -> None:
+        self.told += ids
+
+
+def _message(action: Action) -> tuple[Verified, bytes]:
+    ctx = Context(domain="nic2004:55204", action=action, bap_id="bap.example", bap_uri="http://bap/beckn",
+                  transaction_id=str(uuid.uuid4()), message_id=str(uuid.uuid4()),
+                  timestamp="2026-11-27T12:00:00Z", bpp_id="bpp.example", bpp_uri="http://bpp/beckn")
+    doc = {"context": ctx.to_dict(), "message": {"order": {"id": "x"}}}
+    signer = "bpp.example" if action.is_callback else "bap.example"
+    return Verified(ctx, doc["message"], doc, signer, None), wire_bytes(doc)
+
+
+async def _until(cond: object, timeout: float = 5) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not cond():  # type: ignore[operator]
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+async def _stop(*tasks: asyncio.Future[None]) -> None:
+    for t in tasks:
+        t.cancel()
+    for t in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await t
+
+
+def _rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(inbound_messages)).scalar_one())
+
+
+def test_the_intake_passes_the_back_offices_actions_on_and_handles_the_rest(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    office = Office(Action.CONFIRM)
+    handled: list[str] = []
+
+    async def dispatch(v: Verified) -> None:
+        handled.append(v.context.action.value)
+
+    async def main() -> None:
+        journal = InboundJournal(uow, Clock(), back_office=office)
+        tasks = [asyncio.ensure_future(journal.run_writer()),
+                 asyncio.ensure_future(journal.run_workers(dispatch, {"on_confirm"}))]
+        await _until(lambda: journal.running)
+        assert await journal.append(*_message(Action.CONFIRM)) is True
+        assert await journal.append(*_message(Action.ON_CONFIRM)) is True
+        await _until(lambda: handled == ["on_confirm"])
+        assert len(office.told) == 1  # the confirm: committed, then announced
+        assert journal.backlog == 1  # ... and counted until the back office reports it
+        journal.remote_handled(1)
+        assert journal.backlog == 0
+        journal.remote_handled(5)  # a restarted back office may report leftovers too: never below 0
+        assert journal.backlog == 0
+        await asyncio.sleep(0.1)
+        assert handled == ["on_confirm"]
+        await _stop(*tasks)
+
+    asyncio.run(main())
+    with uow(read_only=True) as u:
+        kept = u.inbound.pending()
+    assert [e.action for e in kept] == ["confirm"]  # left for the back office
+
+
+def test_the_back_office_handles_what_it_is_told_of_once_and_reports_it(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    office = Office(Action.CONFIRM)
+    handled: list[str] = []
+    reported: list[int] = []
+
+    async def dispatch(v: Verified) -> None:
+        handled.append(v.context.message_id)
+
+    async def main() -> None:
+        intake = InboundJournal(uow, Clock(), back_office=office)
+        writer = asyncio.ensure_future(intake.run_writer())
+        await asyncio.sleep(0)
+        first, second = _message(Action.CONFIRM), _message(Action.CONFIRM)
+        await intake.append(*first)
+        await _stop(writer)
+        back = InboundJournal(uow, Clock())
+        back.on_removed = reported.append
+        workers = asyncio.ensure_future(back.run_workers(dispatch, {"confirm"}))  # finds the first as leftover
+        await _until(lambda: handled == [first[0].context.message_id])
+        writer = asyncio.ensure_future(intake.run_writer())
+        await intake.append(*second)
+        await back.take(office.told)  # both ids: the first was handled already, and is not again
+        await back.take(office.told[1:])  # told twice while queued: still handled once
+        await _until(lambda: len(handled) == 2 and sum(reported) == 2)
+        await asyncio.sleep(0.1)
+        assert handled == [first[0].context.message_id, second[0].context.message_id]
+        await _stop(workers, writer)
+
+    asyncio.run(main())
+    assert _rows(engine) == 0  # handled entries leave the journal
+
+
+def test_a_write_lock_held_by_another_process_never_blocks_the_event_loop(tmp_path: Path) -> None:
+    """SQLite only: PostgreSQL has no database-wide write lock for another process to hold."""
+    engine = make_engine(sqlite_url(tmp_path))
+    migrate.upgrade(engine)
+    uow = SqlUnitOfWorkFactory(engine)
+    other = sqlite3.connect(str(engine.url.database), isolation_level=None)  # "another process"
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(WriteBusy):
+            with uow(nowait=True):
+                pass
+    finally:
+        other.execute("ROLLBACK")
+    with uow(nowait=True) as u:  # free again: no leftovers from the failed attempt
+        u.commit()
+
+    async def main() -> tuple[bool, int]:
+        journal = InboundJournal(uow, Clock())
+        writer = asyncio.ensure_future(journal.run_writer())
+        await asyncio.sleep(0)
+        other.execute("BEGIN IMMEDIATE")
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.3, other.execute, "COMMIT")
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        tick = asyncio.ensure_future(ticker())
+        started = loop.time()
+        accepted = await journal.append(*_message(Action.CONFIRM))
+        assert loop.time() - started >= 0.25  # it did wait for the lock ...
+        await _stop(tick, writer)
+        return accepted, ticks
+
+    accepted, ticks = asyncio.run(main())
+    other.close()
+    assert accepted is True
+    assert ticks >= 10  # ... while the loop went on (a blocking wait would have frozen the ticker)
+    assert _rows(engine) == 1
