@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import anyio.to_thread
@@ -19,7 +20,7 @@ from duijie.services.container import NodeIdentity, Services
 from duijie.services.inbound_journal import InboundJournal
 from duijie.services.key_lookup import NodeKeyResolver
 from duijie.services.outbox import OutboxSender
-from duijie.services.ports import Clock, SystemClock, Transport
+from duijie.services.ports import Clock, JournalState, SystemClock, Transport
 from duijie.services.registry import LookupService
 from duijie.services.retention import Retention
 from duijie.storage import migrate
@@ -42,6 +43,7 @@ class ServeOptions:
     peers: tuple[str, ...] = ()
     gateway: bool = False
     roles: tuple[str, ...] = field(default=("BPP", "BAP"))
+    calm_backlog: int = 64  # journaled messages that may wait before the node is under pressure
 
 
 @dataclass
@@ -185,6 +187,14 @@ def open_catalog(data_dir: Path, *, db_url: str | None = None) -> CatalogService
     return CatalogService(SqlUnitOfWorkFactory(engine), SystemClock())
 
 
+OUTBOX_LEASE = timedelta(seconds=30)
+"""How long a message an intake queued is left to the intake's own sender (its delivery times
+out after 10 s) before the back office treats it as due."""
+
+BACK_OFFICE_YIELD = 1.0
+"""While the intake hands work over, its back office handles half the time and leaves SQLite's write
+lock free the other half (the intake's own handling then gets a fifth: it has requests to answer)."""
+
 BACK_OFFICE_ACTIONS = frozenset(a.value for a in Action if not a.is_callback and a not in INLINE_ACTIONS)
 """What a back office handles: the requests a seller answers by callback. Callbacks stay with the
 intake, where the buyer's API calls wait for them; search is answered before the ACK anyway."""
@@ -214,7 +224,9 @@ def build_node(
     http = transport or HttpTransport()
     registries = tuple(dict.fromkeys((*config.registries, *options.registries)))
     resolver = NodeKeyResolver(signer.all_keys, uow, clock, http, registries)
-    journal = InboundJournal(uow, clock, back_office=link if isinstance(link, IntakeLink) else None)
+    journal = InboundJournal(uow, clock, back_office=link if isinstance(link, IntakeLink) else None,
+                             calm_backlog=options.calm_backlog,
+                             yield_factor=BACK_OFFICE_YIELD if isinstance(link, BackOfficeLink) else 4.0)
     guard = JournalingReplayGuard(SqlReplayGuard(uow, clock), journal)
     pipeline = InboundPipeline(PipelineConfig(config.subscriber_id), resolver, guard)
     inbox = BecknInbox(pipeline, clock, journal)
@@ -250,19 +262,25 @@ def build_node(
 def wire_intake(w: Wiring, journal: InboundJournal, link: IntakeLink | None) -> None:
     """The serving process: journal writer, retention, WAL checkpoints, and either the back
     office's supervision or (one process) the journal's handlers and the outbox sender."""
+    # Every commit that queues messages hands them straight to the sender: no wake-up query.
+    w.uow.outbox_listeners.append(w.outbox.submit)
     if link is None:
-        # Every commit that queues messages hands them straight to the sender: no wake-up query.
-        w.uow.outbox_listeners.append(w.outbox.submit)
         w.services.background.append(w.outbox.run)
-        local = None
+        mine = tuple(JournalState)
     else:
-        w.uow.outbox_listeners.append(link.queued)  # the back office sends them
+        # This process sends what it queues; the back office retries whatever falls due, and
+        # leaves a new message alone for the lease, while it is ours to deliver.
+        w.uow.outbox_lease = OUTBOX_LEASE
+
+        async def send_own() -> None:
+            await w.outbox.run(poll=False)
+
         link.on_handled = journal.remote_handled
-        w.services.background.append(link.run)
-        local = frozenset(a.value for a in Action) - link.actions
+        w.services.background += [send_own, link.run]
+        mine = (JournalState.PENDING,)
 
     async def handle_journaled() -> None:
-        await journal.run_workers(w.inbox.dispatch, local)
+        await journal.run_workers(w.inbox.dispatch, mine)
 
     w.services.background += [journal.run_writer, Retention(w.uow, w.clock).run, handle_journaled]
     database = w.uow.engine.url.database if w.uow.engine.dialect.name == "sqlite" else None
@@ -282,9 +300,9 @@ def wire_back_office(w: Wiring, journal: InboundJournal, link: BackOfficeLink) -
     journal.on_removed = link.handled
 
     async def handle_journaled() -> None:
-        await journal.run_workers(w.inbox.dispatch, BACK_OFFICE_ACTIONS)
+        await journal.run_workers(w.inbox.dispatch, (JournalState.HANDED_OFF,))
 
     async def follow_intake() -> None:
-        await link.run(journal.take, w.outbox.start_due)
+        await link.run(journal.take)
 
     w.services.background += [w.outbox.run, handle_journaled, follow_intake]

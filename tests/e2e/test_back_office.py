@@ -4,15 +4,25 @@ and never outlives a killed intake; `--back-office inline` serves in one process
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+from sqlalchemy import func, select
 from tests.e2e.conftest import DEMO_DATA
 from tests.e2e.test_order_flow import Network, place_order
 from tests.support.processes import ServerProcess, duijie, free_port
+
+from duijie.protocol.outbound import build_signed_request
+from duijie.storage.engine import make_engine, sqlite_url
+from duijie.storage.keyfiles import current_keys
+from duijie.storage.tables import inbound_messages
 
 
 def _children(pid: int) -> list[int]:
@@ -86,3 +96,61 @@ def test_the_back_office_command_is_for_serve_only(tmp_path: Path) -> None:
     assert "--link-fd 99 is not an open socket" in res.stderr + res.stdout
     assert "back-office" not in duijie("--help").stdout  # hidden: nobody runs it by hand
     assert "--back-office" in duijie("serve", "--help").stdout
+
+
+def _signed_confirms(buyer: Path, bap_uri: str, bpp_id: str, bpp_uri: str, count: int) -> list[tuple[bytes, dict]]:
+    keys = current_keys(buyer, datetime.now(UTC))
+    out = []
+    for _ in range(count):
+        doc = {
+            "context": {
+                "domain": "nic2004:55204", "action": "confirm", "version": "1.1.0",
+                "bap_id": keys.subscriber_id, "bap_uri": bap_uri, "bpp_id": bpp_id, "bpp_uri": bpp_uri,
+                "transaction_id": str(uuid.uuid4()), "message_id": str(uuid.uuid4()),
+                "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"), "ttl": "PT10M",
+            },
+            "message": {"order": {"provider": {"id": "chuanshan"}, "items": [{"id": "roujiamo"}]}},
+        }
+        out.append(build_signed_request(doc, keys, datetime.now(UTC), ttl_seconds=600))
+    return out
+
+
+def test_a_flood_is_acked_and_its_overflow_handled_by_the_back_office(tmp_path: Path) -> None:
+    # A test client cannot outpace a node by far: count any backlog as pressure.
+    net = _network(tmp_path, "--calm-backlog", "0")
+    try:
+        health = httpx.get(f"{net.restaurant.base}/healthz", timeout=10).json()
+        confirms = _signed_confirms(net.buyer.data_dir, f"{net.buyer.base}/beckn", health["subscriber_id"],
+                                    net.bpp, 600)
+
+        async def flood() -> list[int]:
+            async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=32)) as client:
+                sem = asyncio.Semaphore(32)
+
+                async def one(body: bytes, headers: dict) -> int:
+                    async with sem:
+                        resp = await client.post(f"{net.bpp}/confirm", content=body, headers=headers)
+                        return resp.status_code
+
+                return await asyncio.gather(*(one(b, h) for b, h in confirms))
+
+        statuses = asyncio.run(flood())
+        assert statuses == [200] * len(confirms)  # every one ACKed
+
+        def journal() -> dict[str, int]:
+            stats: dict[str, int] = httpx.get(f"{net.restaurant.base}/healthz", timeout=10).json()["journal"]
+            return stats
+
+        # Handled at last, here or there: nothing waits, and the back office took part of it.
+        _wait_for(lambda: journal()["backlog"] == 0 and journal()["handed_off_waiting"] == 0, "the backlog to drain",
+                  timeout=120)
+        assert journal()["handed_off_total"] > 0
+        engine = make_engine(sqlite_url(net.restaurant.data_dir))
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(select(func.count()).select_from(inbound_messages)).scalar_one() == 0
+        finally:
+            engine.dispose()
+    finally:
+        net.buyer.stop()
+        net.restaurant.stop()

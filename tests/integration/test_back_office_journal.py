@@ -16,7 +16,7 @@ from duijie.protocol.context import Action, Context
 from duijie.protocol.outbound import wire_bytes
 from duijie.protocol.pipeline import Verified
 from duijie.services.inbound_journal import InboundJournal
-from duijie.services.ports import WriteBusy
+from duijie.services.ports import JournaledMessage, JournalState, WriteBusy
 from duijie.storage import migrate
 from duijie.storage.engine import make_engine, sqlite_url
 from duijie.storage.tables import inbound_messages
@@ -28,10 +28,10 @@ class Office:
 
     def __init__(self, *actions: Action) -> None:
         self.actions = frozenset(a.value for a in actions)
-        self.told: list[int] = []
+        self.told: list[JournaledMessage] = []
 
-    def journaled(self, ids: list[int]) -> None:
-        self.told += ids
+    def journaled(self, entries: list[JournaledMessage]) -> None:
+        self.told += entries
 
 
 def _message(action: Action) -> tuple[Verified, bytes]:
@@ -63,7 +63,7 @@ def _rows(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(inbound_messages)).scalar_one())
 
 
-def test_the_intake_passes_the_back_offices_actions_on_and_handles_the_rest(engine: Engine) -> None:
+def test_while_it_keeps_up_the_intake_handles_everything_itself(engine: Engine) -> None:
     uow = SqlUnitOfWorkFactory(engine)
     office = Office(Action.CONFIRM)
     handled: list[str] = []
@@ -74,12 +74,34 @@ def test_the_intake_passes_the_back_offices_actions_on_and_handles_the_rest(engi
     async def main() -> None:
         journal = InboundJournal(uow, Clock(), back_office=office)
         tasks = [asyncio.ensure_future(journal.run_writer()),
-                 asyncio.ensure_future(journal.run_workers(dispatch, {"on_confirm"}))]
+                 asyncio.ensure_future(journal.run_workers(dispatch, (JournalState.PENDING,)))]
         await _until(lambda: journal.running)
         assert await journal.append(*_message(Action.CONFIRM)) is True
-        assert await journal.append(*_message(Action.ON_CONFIRM)) is True
+        await _until(lambda: handled == ["confirm"])
+        assert office.told == []
+        await _stop(*tasks)
+
+    asyncio.run(main())
+
+
+def test_under_pressure_the_intake_hands_the_back_offices_actions_on(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    office = Office(Action.CONFIRM)
+    handled: list[str] = []
+
+    async def dispatch(v: Verified) -> None:
+        handled.append(v.context.action.value)
+
+    async def main() -> None:
+        # calm_backlog=-1: any recent intake counts as pressure.
+        journal = InboundJournal(uow, Clock(), back_office=office, calm_backlog=-1)
+        tasks = [asyncio.ensure_future(journal.run_writer()),
+                 asyncio.ensure_future(journal.run_workers(dispatch, (JournalState.PENDING,)))]
+        await _until(lambda: journal.running)
+        assert await journal.append(*_message(Action.CONFIRM)) is True
+        assert await journal.append(*_message(Action.ON_CONFIRM)) is True  # not the back office's
         await _until(lambda: handled == ["on_confirm"])
-        assert len(office.told) == 1  # the confirm: committed, then announced
+        assert [e.action for e in office.told] == ["confirm"]  # committed, then passed on whole
         assert journal.backlog == 1  # ... and counted until the back office reports it
         journal.remote_handled(1)
         assert journal.backlog == 0
@@ -91,11 +113,11 @@ def test_the_intake_passes_the_back_offices_actions_on_and_handles_the_rest(engi
 
     asyncio.run(main())
     with uow(read_only=True) as u:
-        kept = u.inbound.pending()
-    assert [e.action for e in kept] == ["confirm"]  # left for the back office
+        assert [e.action for e in u.inbound.pending(states=(JournalState.HANDED_OFF,))] == ["confirm"]
+        assert u.inbound.pending(states=(JournalState.PENDING,)) == []
 
 
-def test_the_back_office_handles_what_it_is_told_of_once_and_reports_it(engine: Engine) -> None:
+def test_the_back_office_handles_what_it_is_handed_once_and_reports_it(engine: Engine) -> None:
     uow = SqlUnitOfWorkFactory(engine)
     office = Office(Action.CONFIRM)
     handled: list[str] = []
@@ -105,7 +127,7 @@ def test_the_back_office_handles_what_it_is_told_of_once_and_reports_it(engine: 
         handled.append(v.context.message_id)
 
     async def main() -> None:
-        intake = InboundJournal(uow, Clock(), back_office=office)
+        intake = InboundJournal(uow, Clock(), back_office=office, calm_backlog=-1)
         writer = asyncio.ensure_future(intake.run_writer())
         await asyncio.sleep(0)
         first, second = _message(Action.CONFIRM), _message(Action.CONFIRM)
@@ -113,12 +135,14 @@ def test_the_back_office_handles_what_it_is_told_of_once_and_reports_it(engine: 
         await _stop(writer)
         back = InboundJournal(uow, Clock())
         back.on_removed = reported.append
-        workers = asyncio.ensure_future(back.run_workers(dispatch, {"confirm"}))  # finds the first as leftover
+        # The first is found as a leftover of what was handed off.
+        workers = asyncio.ensure_future(back.run_workers(dispatch, (JournalState.HANDED_OFF,)))
         await _until(lambda: handled == [first[0].context.message_id])
         writer = asyncio.ensure_future(intake.run_writer())
         await intake.append(*second)
-        await back.take(office.told)  # both ids: the first was handled already, and is not again
-        await back.take(office.told[1:])  # told twice while queued: still handled once
+        assert [e.body for e in office.told] == [first[1], second[1]]
+        back.take(office.told)  # both: the first was handled already, and is not again
+        back.take(office.told[1:])  # handed over twice while queued: still handled once
         await _until(lambda: len(handled) == 2 and sum(reported) == 2)
         await asyncio.sleep(0.1)
         assert handled == [first[0].context.message_id, second[0].context.message_id]
@@ -126,6 +150,21 @@ def test_the_back_office_handles_what_it_is_told_of_once_and_reports_it(engine: 
 
     asyncio.run(main())
     assert _rows(engine) == 0  # handled entries leave the journal
+
+
+def test_leftovers_go_to_whoever_had_them(engine: Engine) -> None:
+    """After a crash the intake takes back its own entries, the back office what was handed off,
+    and a node serving alone (`--back-office inline`) all of them."""
+    uow = SqlUnitOfWorkFactory(engine)
+    with uow() as u:
+        u.inbound.add_many([("m-own", "select", b"{}", "bap.example", None, JournalState.PENDING),
+                            ("m-off", "confirm", b"{}", "bap.example", None, JournalState.HANDED_OFF)],
+                           Clock().now())
+        u.commit()
+    with uow(read_only=True) as u:
+        assert [e.message_id for e in u.inbound.pending(states=(JournalState.PENDING,))] == ["m-own"]
+        assert [e.message_id for e in u.inbound.pending(states=(JournalState.HANDED_OFF,))] == ["m-off"]
+        assert [e.message_id for e in u.inbound.pending()] == ["m-own", "m-off"]
 
 
 def test_a_write_lock_held_by_another_process_never_blocks_the_event_loop(tmp_path: Path) -> None:

@@ -11,43 +11,43 @@ from pathlib import Path
 
 import pytest
 
+from duijie.services.ports import JournaledMessage
 from duijie.transport import process_link
-from duijie.transport.process_link import BackOfficeLink, IntakeLink, encode_journaled, inherited_fd_is_socket
+from duijie.transport.process_link import BackOfficeLink, IntakeLink, encode_entry, inherited_fd_is_socket
 
-# A stand-in back office: reports 3 handled, then echoes every line it gets into a file until EOF.
+ENTRY = JournaledMessage(7, "m-1", "confirm", '{"context":{"city":"罗克维尔"}}\n'.encode(), "bap.example", None)
+VIA_GATEWAY = JournaledMessage(8, "m-2", "select", b"{}", "bap example", "gw.example")
+
+# A stand-in back office: reports 3 handled, then copies what it gets into a file until EOF.
 CHILD = """
 import socket, sys
 fd = int(sys.argv[sys.argv.index("--link-fd") + 1])
 out = open(sys.argv[1], "ab", buffering=0)
 s = socket.socket(fileno=fd)
 s.sendall(b"d 3\\n")
-f = s.makefile("rb")
-for line in f:
-    out.write(line)
+while chunk := s.recv(65536):
+    out.write(chunk)
 out.write(b"EOF\\n")
 """
 
 
-def test_journaled_ids_are_one_line() -> None:
-    assert encode_journaled([7, 8, 12]) == b"j 7 8 12\n"
+def test_an_entry_is_a_header_line_and_its_bytes() -> None:
+    body = ENTRY.body
+    assert encode_entry(ENTRY) == b"j 7 3 7 11 -1 %d\n" % len(body) + b"m-1confirmbap.example" + body
 
 
 def test_back_office_end_acts_on_each_line_and_returns_when_the_intake_goes() -> None:
-    async def main() -> tuple[list[list[int]], int, bytes]:
+    async def main() -> tuple[list[JournaledMessage], bytes]:
         mine, theirs = socket.socketpair()
-        taken: list[list[int]] = []
-        kicks = 0
+        taken: list[JournaledMessage] = []
 
-        async def journaled(ids: list[int]) -> None:
-            taken.append(ids)
-
-        async def queued() -> None:
-            nonlocal kicks
-            kicks += 1
+        def journaled(entries: list[JournaledMessage]) -> None:
+            taken.extend(entries)
 
         link = BackOfficeLink(theirs.detach())
-        task = asyncio.create_task(link.run(journaled, queued))
-        mine.sendall(b"j 1 2\no\nj 5\n")
+        task = asyncio.create_task(link.run(journaled))
+        # Bodies may hold newlines and anything else: frames are read by length.
+        mine.sendall(encode_entry(ENTRY) + encode_entry(VIA_GATEWAY))
         await asyncio.sleep(0.05)
         link.handled(4)
         await asyncio.sleep(0.05)
@@ -55,11 +55,10 @@ def test_back_office_end_acts_on_each_line_and_returns_when_the_intake_goes() ->
         reported = mine.recv(100)
         mine.close()  # the intake is gone: run() returns by itself
         await asyncio.wait_for(task, 5)
-        return taken, kicks, reported
+        return taken, reported
 
-    taken, kicks, reported = asyncio.run(main())
-    assert taken == [[1, 2], [5]]
-    assert kicks == 1
+    taken, reported = asyncio.run(main())
+    assert taken == [ENTRY, VIA_GATEWAY]
     assert reported == b"d 4\n"
 
 
@@ -81,10 +80,9 @@ def test_intake_starts_tells_restarts_and_stops_its_back_office(
     async def main() -> None:
         task = asyncio.create_task(link.run())
         await until(lambda: handled == [3])
-        link.journaled([10, 11])
-        link.queued()
-        await until(lambda: echo.exists() and b"o\n" in echo.read_bytes())
-        assert echo.read_bytes() == b"j 10 11\no\n"
+        link.journaled([ENTRY, VIA_GATEWAY])
+        expected = encode_entry(ENTRY) + encode_entry(VIA_GATEWAY)
+        await until(lambda: echo.exists() and echo.read_bytes() == expected)
         first = link.pid
         assert first is not None
         os.kill(first, 9)  # a crash: the intake starts another one
@@ -100,8 +98,7 @@ def test_intake_starts_tells_restarts_and_stops_its_back_office(
 
 def test_lines_for_a_back_office_that_is_not_running_are_dropped() -> None:
     link = IntakeLink(["true"], frozenset({"confirm"}))
-    link.journaled([1])  # no child yet: nothing to write to, and no error
-    link.queued()
+    link.journaled([ENTRY])  # no child yet: nothing to write to, and no error
 
 
 def test_only_an_open_socket_passes_as_the_link() -> None:

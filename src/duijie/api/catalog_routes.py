@@ -21,7 +21,11 @@ def _services(request: Request) -> Services:
 
 async def healthz(request: Request) -> Response:
     s = _services(request)
-    return json_response({"status": "ok", "subscriber_id": s.identity.subscriber_id})
+    body: dict[str, object] = {"status": "ok", "subscriber_id": s.identity.subscriber_id}
+    journal = s.beckn.journal_stats() if s.beckn is not None else None
+    if journal is not None:
+        body["journal"] = journal
+    return json_response(body)
 
 
 def list_providers(request: Request) -> Response:

@@ -90,9 +90,13 @@ def info(data_dir: Path, as_json: bool) -> None:
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
 @click.option("--back-office", "back_office", type=click.Choice(["process", "inline"]),
-              default=back_office_mode_default,
+              default=back_office_mode_default, envvar="DUIJIE_BACK_OFFICE",
               help="Where journaled requests are handled: 'process' (a second process on another core, the "
-                   "default with two or more cores) or 'inline' (this process).")
+                   "default with two or more cores) or 'inline' (this process). Env: DUIJIE_BACK_OFFICE.")
+@click.option("--calm-backlog", default=64, show_default=True, envvar="DUIJIE_CALM_BACKLOG",
+              type=click.IntRange(-1, 100_000),
+              help="Journaled requests that may wait before the node counts as under pressure: then it hands new "
+                   "ones to the back office and narrows its own handling. Env: DUIJIE_CALM_BACKLOG.")
 @user_errors
 def serve(
     data_dir: Path,
@@ -104,6 +108,7 @@ def serve(
     gateway: bool,
     log_level: str,
     back_office: str,
+    calm_backlog: int,
 ) -> None:
     """Serve the node over HTTP (uvicorn with uvloop and httptools).
 
@@ -123,7 +128,7 @@ def serve(
     node = build_node(
         data_dir,
         db_url=db_url,
-        options=ServeOptions(registries=registries, peers=peers, gateway=gateway),
+        options=ServeOptions(registries=registries, peers=peers, gateway=gateway, calm_backlog=calm_backlog),
         link=link,
     )
     tune_for_serving()

@@ -95,6 +95,10 @@ class BecknInbox:
     def register(self, action: Action, handler: Handler) -> None:
         self._handlers[action] = handler
 
+    def journal_stats(self) -> dict[str, int] | None:
+        """The inbound journal's counts (see :meth:`InboundJournal.stats`), or None without one."""
+        return None if self._journal is None else self._journal.stats()
+
     def handler_for(self, action: Action) -> Handler | None:
         """The handler registered for ``action`` (so a role can wrap another's), or None."""
         return self._handlers.get(action)

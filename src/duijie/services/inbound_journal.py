@@ -16,8 +16,9 @@ rest goes to accepting (and durably journaling) what senders keep sending. At ``
 waiting messages the node refuses new ones with :class:`JournalFull` (a 503 NACK, so a sender's
 outbox retries later) instead of queueing without bound.
 
-A node may hand some actions to a :class:`BackOffice`, another process on another core: their
-entries are journaled here as usual, then their ids are passed on, and that process's own
+A node may have a :class:`BackOffice`, another process on another core, take the overflow:
+while the node keeps up it handles everything itself, but once it is under pressure new messages
+of the back office's actions are journaled as usual and then passed on whole, and that process's
 journal (see :meth:`InboundJournal.take`) handles them; it reports back how many it finished.
 """
 
@@ -35,7 +36,7 @@ import orjson
 
 from duijie.protocol.context import Context
 from duijie.protocol.pipeline import Verified
-from duijie.services.ports import Clock, JournaledMessage, UnitOfWorkFactory, WriteBusy
+from duijie.services.ports import Clock, JournaledMessage, JournalState, UnitOfWorkFactory, WriteBusy
 
 log = logging.getLogger("duijie.journal")
 
@@ -50,7 +51,7 @@ class BackOffice(Protocol):
 
     actions: frozenset[str]
 
-    def journaled(self, ids: list[int]) -> None:
+    def journaled(self, entries: list[JournaledMessage]) -> None:
         """These committed journal entries are the back office's to handle (never blocks)."""
 
 
@@ -67,6 +68,7 @@ class _Pending:
     verified: Verified
     raw_body: bytes
     future: asyncio.Future[int | None]
+    remote: bool  # for the back office
 
 
 def restore(entry: JournaledMessage) -> Verified:
@@ -108,6 +110,7 @@ class InboundJournal:
         self._backlog = 0  # journaled (or being journaled) and not yet handled
         self._back_office = back_office
         self._remote_backlog = 0  # handed to the back office and not yet reported handled
+        self._handed_off_total = 0
         self._queued: set[int] = set()  # entry ids waiting, being handled, or handled and not yet removed
         self.on_removed: Callable[[int], None] | None = None  # told how many handled entries went
         self._last_append = 0.0
@@ -129,9 +132,17 @@ class InboundJournal:
         """Messages accepted (or being journaled) and not yet handled, here or by the back office."""
         return self._backlog + self._remote_backlog
 
+    def stats(self) -> dict[str, int]:
+        """For operators: what waits here, what waits in the back office, what was handed off."""
+        return {"backlog": self._backlog, "handed_off_waiting": self._remote_backlog,
+                "handed_off_total": self._handed_off_total}
+
     def remote_handled(self, count: int) -> None:
         """The back office reports ``count`` more of its entries handled."""
-        self._remote_backlog = max(0, self._remote_backlog - count)
+        before = self._remote_backlog
+        self._remote_backlog = max(0, before - count)
+        if before and not self._remote_backlog:
+            log.info("the back office caught up (%d handed off since start)", self._handed_off_total)
 
     async def append(self, verified: Verified, raw_body: bytes) -> bool:
         """Journal ``verified``; False when its (message_id, action) was already received.
@@ -143,7 +154,9 @@ class InboundJournal:
         loop = asyncio.get_running_loop()
         self._last_append = loop.time()
         future: asyncio.Future[int | None] = loop.create_future()
-        self._pending.append(_Pending(verified, raw_body, future))
+        office = self._back_office
+        remote = office is not None and verified.context.action.value in office.actions and self.under_pressure
+        self._pending.append(_Pending(verified, raw_body, future, remote))
         self._backlog += 1
         self._kick.set()
         try:
@@ -155,7 +168,7 @@ class InboundJournal:
             self._backlog -= 1
             return False
         self._last_append = loop.time()  # intake is active while appends start or finish
-        if self._back_office is not None and verified.context.action.value in self._back_office.actions:
+        if remote:
             self._backlog -= 1  # the writer has passed it on: the back office's backlog now
             self._remote_backlog += 1
             return True
@@ -168,9 +181,10 @@ class InboundJournal:
 
     @property
     def under_pressure(self) -> bool:
-        """Many messages wait and more keep coming: intake first, handling narrows."""
+        """Many messages wait and more keep coming: intake first, handling narrows (or moves to
+        the back office)."""
         recent = asyncio.get_running_loop().time() - self._last_append < 0.05
-        return recent and self._backlog > self._calm_backlog
+        return recent and self._backlog + self._remote_backlog > self._calm_backlog
 
     async def run_writer(self) -> None:
         """Background task: write queued messages in batches, one transaction per batch."""
@@ -187,7 +201,7 @@ class InboundJournal:
             while self._pending:
                 batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
                 try:
-                    ids = await self._uow.run(self._write, batch, self._clock.now())
+                    ids = await self._uow.run_nowait(self._write, batch, self._clock.now())
                 except WriteBusy:
                     # The back office holds the lock: keep checking requests meanwhile (they
                     # join this batch) and try again shortly, instead of blocking the loop.
@@ -206,13 +220,20 @@ class InboundJournal:
                         item.future.set_result(entry_id)
 
     def _pass_on(self, batch: list[_Pending], ids: list[int | None]) -> None:
-        """Tell the back office of its newly committed entries (after the commit, so it finds them)."""
+        """Hand the back office its entries once committed (so a restart of it finds them too)."""
         office = self._back_office
         if office is None:
             return
-        mine = [i for item, i in zip(batch, ids, strict=True)
-                if i is not None and item.verified.context.action.value in office.actions]
+        mine = [
+            JournaledMessage(i, v.context.message_id, v.context.action.value, item.raw_body,
+                             v.signer_subscriber_id, v.gateway_subscriber_id)
+            for item, i in zip(batch, ids, strict=True)
+            if i is not None and item.remote and (v := item.verified)
+        ]
         if mine:
+            if not self._remote_backlog:
+                log.info("under pressure (%d waiting): handing new requests to the back office", self._backlog)
+            self._handed_off_total += len(mine)
             office.journaled(mine)
 
     def _write(self, batch: list[_Pending], now: datetime) -> list[int | None]:
@@ -223,20 +244,21 @@ class InboundJournal:
             fresh = uow.messages.record_many(keys, now)
             ids = iter(uow.inbound.add_many(
                 [(item.verified.context.message_id, item.verified.context.action.value, item.raw_body,
-                  item.verified.signer_subscriber_id, item.verified.gateway_subscriber_id)
+                  item.verified.signer_subscriber_id, item.verified.gateway_subscriber_id,
+                  JournalState.HANDED_OFF if item.remote else JournalState.PENDING)
                  for item, new in zip(batch, fresh, strict=True) if new],
                 now,
             ))
             uow.commit()
         return [next(ids) if new else None for new in fresh]
 
-    async def run_workers(self, dispatch: Dispatch, actions: Collection[str] | None = None) -> None:
-        """Background task: first the messages a previous run left pending, then new ones.
+    async def run_workers(self, dispatch: Dispatch, states: Collection[JournalState] = tuple(JournalState)) -> None:
+        """Background task: first the messages a previous run left, then new ones.
 
-        ``actions`` limits the leftovers to the actions handled here (the rest are a back
-        office's, or this is the back office).
+        ``states`` limits the leftovers to those handled here: an intake with a back office
+        takes its own (pending), the back office what was handed off, a lone node both.
         """
-        leftover = await anyio.to_thread.run_sync(self._leftover, actions)
+        leftover = await anyio.to_thread.run_sync(self._leftover, states)
         self._enqueue(leftover)
         if leftover:
             log.info("handling %d journaled message(s) left from the previous run", len(leftover))
@@ -246,11 +268,15 @@ class InboundJournal:
         finally:
             self._workers_up = False
 
-    async def take(self, ids: list[int]) -> None:
-        """In a back office: handle these entries, journaled by the intake process."""
-        fresh = [i for i in ids if i not in self._queued]
-        if fresh:
-            self._enqueue(await self._uow.run(self._read, fresh))
+    def take(self, entries: list[JournaledMessage]) -> None:
+        """In a back office: handle these entries, journaled by the intake process.
+
+        They arrive only while the intake is under pressure, and the intake's journal writes then
+        wait whenever this process holds SQLite's write lock: so handling narrows here too, and
+        leaves the lock free for them between messages.
+        """
+        self._last_append = asyncio.get_running_loop().time()
+        self._enqueue(entries)
 
     def _enqueue(self, entries: list[JournaledMessage]) -> None:
         for entry in entries:
@@ -258,13 +284,9 @@ class InboundJournal:
                 self._backlog += 1
                 self._queue(entry.id, restore(entry))
 
-    def _leftover(self, actions: Collection[str] | None) -> list[JournaledMessage]:
+    def _leftover(self, states: Collection[JournalState]) -> list[JournaledMessage]:
         with self._uow(read_only=True) as uow:
-            return uow.inbound.pending(actions=actions)
-
-    def _read(self, ids: list[int]) -> list[JournaledMessage]:
-        with self._uow(read_only=True) as uow:
-            return uow.inbound.get_many(ids)
+            return uow.inbound.pending(states=states)
 
     async def _worker(self, dispatch: Dispatch) -> None:
         loop = asyncio.get_running_loop()

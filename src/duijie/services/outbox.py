@@ -79,15 +79,18 @@ class OutboxSender:
             started += 1
         return started
 
-    async def run(self, poll_seconds: float = 0.5) -> None:
+    async def run(self, poll_seconds: float = 0.5, *, poll: bool = True) -> None:
         """Deliver forever; a slow peer holds up only its own messages, never the others.
 
         Outcomes are recorded by a separate task: recording waits for the database's write lock,
-        and new callbacks must not wait behind it to start going out.
+        and new callbacks must not wait behind it to start going out. Without ``poll`` only the
+        messages submitted here are sent (another process retries what falls due).
         """
         self._loop = asyncio.get_running_loop()
         recorder = asyncio.create_task(self._record_forever())
         try:
+            while not poll:
+                await asyncio.sleep(3600)
             while True:
                 started = await self.start_due()
                 if started == 0:

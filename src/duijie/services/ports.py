@@ -125,6 +125,9 @@ class UnitOfWorkFactory(Protocol):
     async def run(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         """Run ``func(*args)``, a short unit of database work, where the store runs it best."""
 
+    async def run_nowait(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
+        """Like :meth:`run`, for work whose writers are all ``nowait``."""
+
 
 @dataclass(frozen=True, slots=True)
 class KnownKey:
@@ -224,6 +227,13 @@ class DetachedSignature:
     signature: str
 
 
+class JournalState(StrEnum):
+    """Who handles a journal entry: this process, or (handed off under pressure) its back office."""
+
+    PENDING = "pending"
+    HANDED_OFF = "handoff"
+
+
 @dataclass(frozen=True, slots=True)
 class JournaledMessage:
     """A verified inbound message kept until it has been handled."""
@@ -239,16 +249,15 @@ class JournaledMessage:
 class InboundRepository(Protocol):
     """The inbound journal: verified messages from their ACK until they are handled."""
 
-    def add_many(self, entries: Sequence[tuple[str, str, bytes, str, str | None]], now: datetime) -> list[int]:
-        """Journal many (message_id, action, body, signer, gateway) at once; their ids in order."""
+    def add_many(
+        self, entries: Sequence[tuple[str, str, bytes, str, str | None, JournalState]], now: datetime
+    ) -> list[int]:
+        """Journal many (message_id, action, body, signer, gateway, state) at once; their ids in order."""
         ...
 
-    def pending(self, limit: int = 10_000, actions: Collection[str] | None = None) -> list[JournaledMessage]:
-        """Entries still to be handled, oldest first (only those of ``actions`` when given)."""
-        ...
-
-    def get_many(self, ids: Collection[int]) -> list[JournaledMessage]:
-        """The entries with these ids that are still kept, oldest first."""
+    def pending(self, limit: int = 10_000, states: Collection[JournalState] = tuple(JournalState)
+                ) -> list[JournaledMessage]:
+        """Entries still to be handled, oldest first (only those in ``states``)."""
         ...
 
     def remove_handled(self, ids: list[int]) -> None:

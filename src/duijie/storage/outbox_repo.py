@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
@@ -51,8 +51,11 @@ def _to_message(r: object) -> OutboxMessage:
 
 
 class SqlOutboxRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, lease: timedelta = timedelta(0)) -> None:
         self._conn = conn
+        # A new message falls due for pollers only after ``lease``: until then it is the sender
+        # of the process that queued it to deliver (it is handed over at commit, see ``added``).
+        self._lease = lease
         # What this unit of work added: handed to the sender once committed (see SqlUnitOfWork).
         self.added: list[OutboxMessage] = []
 
@@ -61,7 +64,7 @@ class SqlOutboxRepository:
             self._conn,
             {
                 "url": url, "action": action, "body": body, "state": OutboxState.PENDING.value, "attempts": 0,
-                "next_attempt_at": now, "expires_at": expires_at, "created_at": now,
+                "next_attempt_at": now + self._lease, "expires_at": expires_at, "created_at": now,
             },
         )
         message_id = int(result.scalar_one())

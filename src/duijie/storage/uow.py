@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from types import TracebackType
 from typing import TypeVar, TypeVarTuple, Unpack
 
@@ -33,6 +35,9 @@ from duijie.storage.outbox_repo import SqlOutboxRepository
 from duijie.storage.records_repo import SqlNodeRecordRepository, SqlPeerCatalogRepository, SqlPeerRepository
 
 _WRITE_LOCKS: dict[int, threading.Lock] = {}
+
+CONTENDED_SECONDS = 0.25
+"""How long after a ``nowait`` writer found the lock taken the factory keeps work off the loop."""
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -90,8 +95,12 @@ class SqlUnitOfWork:
         nowait: bool = False,
         on_outbox: Sequence[OutboxListener] = (),
         held: _HeldConnection | None = None,
+        outbox_lease: timedelta = timedelta(0),
+        on_busy: Callable[[], None] | None = None,
     ) -> None:
         self._engine = engine
+        self._on_busy = on_busy
+        self._outbox_lease = outbox_lease
         self._nowait = nowait and not read_only
         self._held = held
         self._holding = False
@@ -103,6 +112,7 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._lock is not None and not self._lock.acquire(blocking=not self._nowait):
+            self._busy()
             raise WriteBusy("another unit of work of this process holds the write lock")
         try:
             return self._open()
@@ -110,12 +120,17 @@ class SqlUnitOfWork:
             if self._lock is not None:
                 self._lock.release()
             if self._nowait and ("locked" in str(exc) or "busy" in str(exc)):
+                self._busy()
                 raise WriteBusy(str(exc)) from exc
             raise
         except BaseException:
             if self._lock is not None:
                 self._lock.release()
             raise
+
+    def _busy(self) -> None:
+        if self._on_busy is not None:
+            self._on_busy()
 
     def _open(self) -> SqlUnitOfWork:
         held = self._held
@@ -139,7 +154,7 @@ class SqlUnitOfWork:
         self.listings = SqlListingRepository(conn)
         self.known_keys = SqlKnownKeyRepository(conn)
         self.messages = SqlReplayRepository(conn)
-        self.outbox = SqlOutboxRepository(conn)
+        self.outbox = SqlOutboxRepository(conn, self._outbox_lease)
         self.inbound = SqlInboundRepository(conn)
         self.orders = SqlOrderRepository(conn)
         self.drafts = SqlDraftRepository(conn)
@@ -205,20 +220,38 @@ class SqlUnitOfWorkFactory:
 
     def __init__(self, engine: Engine, *, inline: bool | None = None) -> None:
         self.engine = engine
+        # Set when another process polls this database's outbox (see SqlOutboxRepository).
+        self.outbox_lease = timedelta(0)
+        self._contended_until = 0.0
         self.inline = engine.dialect.name == "sqlite" if inline is None else inline
         self._held = _HeldConnection() if engine.dialect.name == "sqlite" else None
         # Told of every committed batch of new outbox messages (the running sender starts them).
         self.outbox_listeners: list[OutboxListener] = []
 
     async def run(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
-        """Run ``func(*args)``, a short unit of database work, inline or in a worker thread (see above)."""
+        """Run ``func(*args)``, a short unit of database work, inline or in a worker thread (see above).
+
+        While another process contends for SQLite's write lock (a ``nowait`` writer was turned
+        away within :data:`CONTENDED_SECONDS`), inline work goes to a worker thread as well: a
+        writer may then wait for the lock, and it must not wait on the event loop.
+        """
+        if self.inline and time.monotonic() >= self._contended_until:
+            return func(*args)
+        return await anyio.to_thread.run_sync(func, *args)
+
+    async def run_nowait(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
+        """Like :meth:`run` for work whose writers are all ``nowait`` (they never wait): inline
+        on SQLite even while the lock is contended."""
         if self.inline:
             return func(*args)
         return await anyio.to_thread.run_sync(func, *args)
 
+    def _saw_busy(self) -> None:
+        self._contended_until = time.monotonic() + CONTENDED_SECONDS
+
     def __call__(self, *, read_only: bool = False, nowait: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, read_only=read_only, nowait=nowait, on_outbox=self.outbox_listeners,
-                             held=self._held)
+                             held=self._held, outbox_lease=self.outbox_lease, on_busy=self._saw_busy)
 
     def close(self) -> None:
         """Close the held connection (the engine's ``dispose`` leaves checked-out connections open)."""

@@ -5,8 +5,9 @@ office, a child process on the other core, handles the journaled requests (quote
 receipts) and sends their callbacks. Both use the same database; this link only carries
 wake-ups, one line each over a Unix socket pair:
 
-- intake → back office: ``j ID ID …`` (committed journal entries to handle), ``o`` (outbox
-  messages were queued by the intake, send them);
+- intake → back office: ``j ID N1 N2 N3 N4 N5`` and then the entry's message_id, action,
+  signer, gateway and body of those byte lengths (a committed journal entry to handle, sent
+  whole so the back office need not read it back; N4 is -1 without a gateway);
 - back office → intake: ``d N`` (N more entries handled, for the intake's backlog count).
 
 Nothing on the link needs to survive it: every line is about committed rows, and a back office
@@ -25,7 +26,9 @@ import os
 import socket
 import stat
 import subprocess
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
+
+from duijie.services.ports import JournaledMessage
 
 log = logging.getLogger("duijie.back_office")
 
@@ -33,8 +36,32 @@ RESTART_DELAY_SECONDS = 1.0
 STOP_GRACE_SECONDS = 5.0
 
 
-def encode_journaled(ids: Sequence[int]) -> bytes:
-    return b"j " + " ".join(map(str, ids)).encode() + b"\n"
+def encode_entry(entry: JournaledMessage) -> bytes:
+    """One journal entry as a ``j`` frame."""
+    gateway = entry.gateway_subscriber_id
+    parts = [entry.message_id.encode(), entry.action.encode(), entry.signer_subscriber_id.encode(),
+             b"" if gateway is None else gateway.encode(), entry.body]
+    sizes = [len(p) for p in parts]
+    if gateway is None:
+        sizes[3] = -1
+    return b"j %d %d %d %d %d %d\n" % (entry.id, *sizes) + b"".join(parts)
+
+
+async def read_entry(header: bytes, reader: asyncio.StreamReader) -> JournaledMessage:
+    """The entry whose ``j`` header line is ``header``, its bytes read from ``reader``."""
+    entry_id, *sizes = (int(f) for f in header[2:].split())
+    if len(sizes) != 5:
+        raise ValueError(f"bad journal frame header {header[:80]!r}")
+    payload = await reader.readexactly(sum(max(n, 0) for n in sizes))
+    fields: list[bytes | None] = []
+    at = 0
+    for n in sizes:
+        fields.append(None if n < 0 else payload[at:at + n])
+        at += max(n, 0)
+    message_id, action, signer, gateway, body = fields
+    assert message_id is not None and action is not None and signer is not None and body is not None
+    return JournaledMessage(entry_id, message_id.decode(), action.decode(), body, signer.decode(),
+                            None if gateway is None else gateway.decode())
 
 
 class IntakeLink:
@@ -51,17 +78,11 @@ class IntakeLink:
         self.started = 0  # how many times a back office was started (logs and tests)
         self.pid: int | None = None
 
-    def journaled(self, ids: list[int]) -> None:
+    def journaled(self, entries: list[JournaledMessage]) -> None:
         """Pass committed entries on; dropped while no back office runs (it reads them on start)."""
         writer = self._writer
         if writer is not None and not writer.is_closing():
-            writer.write(encode_journaled(ids))
-
-    def queued(self, _messages: object = None) -> None:
-        """Outbox messages were committed here: the back office sends them."""
-        writer = self._writer
-        if writer is not None and not writer.is_closing():
-            writer.write(b"o\n")
+            writer.write(b"".join(encode_entry(e) for e in entries))
 
     async def run(self) -> None:
         """Background task of the intake: keep one back office running until cancelled."""
@@ -124,18 +145,18 @@ class BackOfficeLink:
         if writer is not None and not writer.is_closing():
             writer.write(b"d %d\n" % count)
 
-    async def run(
-        self, journaled: Callable[[list[int]], Awaitable[None]], queued: Callable[[], Awaitable[object]]
-    ) -> None:
+    async def run(self, journaled: Callable[[list[JournaledMessage]], None]) -> None:
         """Act on the intake's lines until the link closes (the intake stopped or died)."""
         reader, writer = await asyncio.open_unix_connection(sock=self._sock)
         self._writer = writer
         try:
             while line := await reader.readline():
                 if line.startswith(b"j "):
-                    await journaled([int(i) for i in line[2:].split()])
-                elif line.startswith(b"o"):
-                    await queued()
+                    try:
+                        entry = await read_entry(line, reader)
+                    except asyncio.IncompleteReadError:
+                        break  # the intake died mid-frame; the entry is in the journal for next time
+                    journaled([entry])
         finally:
             self._writer = None
             writer.close()
