@@ -109,6 +109,7 @@ def part_a(root: Path, seconds: int, connections: int) -> dict[str, float]:
     try:
         confirm = wrk(f"{server.base}/beckn/confirm", seconds, connections, script=script, args=[str(reqs)])
         drain_seconds, orders = _drain(node / "node.db")
+        handed_off = _handed_off(server.base)
     finally:
         server.stop()
         sink.terminate()
@@ -130,8 +131,15 @@ def part_a(root: Path, seconds: int, connections: int) -> dict[str, float]:
         "confirm_ratio": round(ack_rps / hello["rps"], 3), "target_confirm_ratio": 0.2,
         # ACKed means journaled: every one must become an order once the backlog is handled.
         "confirms_acked": acked, "backlog_drain_s": drain_seconds, "orders_after_drain": orders,
+        "handed_to_back_office": handed_off,
         "every_ack_became_an_order": orders >= acked,
     }
+
+
+def _handed_off(base: str) -> int:
+    """How many requests the node handed to its back office (its /healthz journal counts)."""
+    stats = httpx.get(f"{base}/healthz", timeout=10).json().get("journal", {})
+    return int(stats.get("handed_off_total", 0))
 
 
 def _drain(db_path: Path, limit_s: float = 300) -> tuple[float, int]:
@@ -209,6 +217,7 @@ def part_b(root: Path, seconds: int, concurrency: int) -> dict[str, float]:
                 receipt = mine.json().get("receipt") if mine.status_code == 200 else None
                 if theirs.status_code == 200 and receipt and verify_receipt(receipt, [keys]).ok:
                     verified += 1
+        handed_off = _handed_off(rs.base)
     finally:
         bs.stop()
         rs.stop()
@@ -218,6 +227,7 @@ def part_b(root: Path, seconds: int, concurrency: int) -> dict[str, float]:
         "order_p50_ms": run["p50_ms"], "order_p99_ms": run["p99_ms"],
         # Every order placed in the run (those cut off in flight included) is on both sides and verifies.
         "orders_placed": len(placed), "orders_verified": verified, "every_order_verified": verified == len(placed),
+        "restaurant_handed_to_back_office": handed_off,
         **{f"{name}_cpu_ms_per_order": round(1000 * secs / max(completed, 1), 2) for name, secs in cpu.items()},
     }
 
