@@ -80,6 +80,7 @@ def test_intake_starts_tells_restarts_and_stops_its_back_office(
     async def main() -> None:
         task = asyncio.create_task(link.run())
         await until(lambda: handled == [3])
+        assert link.actions == frozenset({"confirm"})
         link.journaled([ENTRY, VIA_GATEWAY])
         expected = encode_entry(ENTRY) + encode_entry(VIA_GATEWAY)
         await until(lambda: echo.exists() and echo.read_bytes() == expected)
@@ -96,9 +97,32 @@ def test_intake_starts_tells_restarts_and_stops_its_back_office(
     asyncio.run(main())
 
 
-def test_lines_for_a_back_office_that_is_not_running_are_dropped() -> None:
+def test_while_no_back_office_is_connected_it_takes_nothing() -> None:
     link = IntakeLink(["true"], frozenset({"confirm"}))
-    link.journaled([ENTRY])  # no child yet: nothing to write to, and no error
+    assert link.actions == frozenset()  # so the intake hands nothing over
+    link.journaled([ENTRY])  # and a late hand-over is dropped, not an error
+
+
+def test_a_back_office_that_keeps_failing_is_restarted_less_and_less_often(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(process_link, "RESTART_DELAY_SECONDS", 0.05)
+    monkeypatch.setattr(process_link, "MAX_RESTART_DELAY_SECONDS", 0.2)
+    link = IntakeLink([sys.executable, "-c", "raise SystemExit(3)"], frozenset({"confirm"}))
+
+    async def main() -> None:
+        task = asyncio.create_task(link.run())
+        while link.started < 4:
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    with caplog.at_level("WARNING", logger="duijie.back_office"):
+        asyncio.run(main())
+    delays = [r.getMessage().rsplit(" in ", 1)[1] for r in caplog.records if "starting it again" in r.getMessage()]
+    assert delays[:3] == ["0.1 s", "0.2 s", "0.2 s"]  # doubled after each quick failure, then capped
+    assert all("exited with 3" in r.getMessage() for r in caplog.records if "starting it again" in r.getMessage())
 
 
 def test_only_an_open_socket_passes_as_the_link() -> None:

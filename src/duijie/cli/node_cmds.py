@@ -94,7 +94,7 @@ def info(data_dir: Path, as_json: bool) -> None:
               help="Where journaled requests are handled: 'process' (a second process on another core, the "
                    "default with two or more cores) or 'inline' (this process). Env: DUIJIE_BACK_OFFICE.")
 @click.option("--calm-backlog", default=64, show_default=True, envvar="DUIJIE_CALM_BACKLOG",
-              type=click.IntRange(-1, 100_000),
+              type=click.IntRange(0, 100_000),
               help="Journaled requests that may wait before the node counts as under pressure: then it hands new "
                    "ones to the back office and narrows its own handling. Env: DUIJIE_CALM_BACKLOG.")
 @user_errors

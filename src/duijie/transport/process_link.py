@@ -32,7 +32,9 @@ from duijie.services.ports import JournaledMessage
 
 log = logging.getLogger("duijie.back_office")
 
-RESTART_DELAY_SECONDS = 1.0
+RESTART_DELAY_SECONDS = 0.5
+MAX_RESTART_DELAY_SECONDS = 30.0
+STEADY_SECONDS = 10.0  # a back office that ran this long is started again at once after a crash
 STOP_GRACE_SECONDS = 5.0
 
 
@@ -71,12 +73,18 @@ class IntakeLink:
     """
 
     def __init__(self, argv: Sequence[str], actions: frozenset[str]) -> None:
-        self.actions = actions
+        self._actions = actions
         self._argv = list(argv)
         self._writer: asyncio.StreamWriter | None = None
         self.on_handled: Callable[[int], None] | None = None
         self.started = 0  # how many times a back office was started (logs and tests)
         self.pid: int | None = None
+
+    @property
+    def actions(self) -> frozenset[str]:
+        """What the back office takes; nothing while none is connected (the intake keeps it all)."""
+        writer = self._writer
+        return self._actions if writer is not None and not writer.is_closing() else frozenset()
 
     def journaled(self, entries: list[JournaledMessage]) -> None:
         """Pass committed entries on; dropped while no back office runs (it reads them on start)."""
@@ -85,20 +93,30 @@ class IntakeLink:
             writer.write(b"".join(encode_entry(e) for e in entries))
 
     async def run(self) -> None:
-        """Background task of the intake: keep one back office running until cancelled."""
+        """Background task of the intake: keep one back office running until cancelled.
+
+        One that keeps failing soon after its start is started again less and less often (up to
+        every :data:`MAX_RESTART_DELAY_SECONDS`); the intake handles everything meanwhile.
+        """
+        delay = RESTART_DELAY_SECONDS
+        loop = asyncio.get_running_loop()
         while True:
             mine, theirs = socket.socketpair()
             try:
                 proc = await self._start(theirs)
             finally:
                 theirs.close()
+            started = loop.time()
             try:
                 await self._serve(mine, proc)
             finally:
                 await self._stop(proc)
-            log.warning("back office exited with %s; starting it again in %.0f s",
-                        proc.returncode, RESTART_DELAY_SECONDS)
-            await asyncio.sleep(RESTART_DELAY_SECONDS)
+            if loop.time() - started < STEADY_SECONDS:
+                delay = min(delay * 2, MAX_RESTART_DELAY_SECONDS)
+            else:
+                delay = RESTART_DELAY_SECONDS
+            log.warning("back office exited with %s; starting it again in %.1f s", proc.returncode, delay)
+            await asyncio.sleep(delay)
 
     async def _start(self, theirs: socket.socket) -> asyncio.subprocess.Process:
         fd = theirs.fileno()
