@@ -49,7 +49,9 @@ BUSY_RETRY_SECONDS = 0.001
 class BackOffice(Protocol):
     """Where journaled messages of ``actions`` are handled instead of here (another process)."""
 
-    actions: frozenset[str]
+    @property
+    def actions(self) -> frozenset[str]:
+        """The actions it takes now (none while it is not there)."""
 
     def journaled(self, entries: list[JournaledMessage]) -> None:
         """These committed journal entries are the back office's to handle (never blocks)."""
