@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from duijie.protocol.pipeline import Verified
 from duijie.services.inbound_journal import InboundJournal
 from duijie.services.ports import JournaledMessage, JournalState, WriteBusy
 from duijie.storage import migrate
+from duijie.storage import uow as uow_module
 from duijie.storage.engine import make_engine, sqlite_url
 from duijie.storage.tables import inbound_messages
 from duijie.storage.uow import SqlUnitOfWorkFactory
@@ -210,3 +213,45 @@ def test_a_write_lock_held_by_another_process_never_blocks_the_event_loop(tmp_pa
     assert accepted is True
     assert ticks >= 10  # ... while the loop went on (a blocking wait would have frozen the ticker)
     assert _rows(engine) == 1
+
+
+def test_only_another_process_holding_the_lock_moves_inline_work_to_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(uow_module, "CONTENDED_SECONDS", 0.2)
+    engine = make_engine(sqlite_url(tmp_path))
+    migrate.upgrade(engine)
+    uow = SqlUnitOfWorkFactory(engine)
+
+    def on_main_thread() -> bool:
+        return threading.current_thread() is threading.main_thread()
+
+    # Our own worker thread holds the write lock: refused, but nothing moves off the loop (else
+    # work moved to threads would hold the lock longer and keep itself there).
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with uow():
+            holding.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(5)
+    with pytest.raises(WriteBusy), uow(nowait=True):
+        pass
+    release.set()
+    holder.join()
+    assert asyncio.run(uow.run(on_main_thread)) is True
+
+    # Another process holds it: inline work goes to worker threads for a while, then comes back.
+    other = sqlite3.connect(str(engine.url.database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(WriteBusy), uow(nowait=True):
+        pass
+    other.execute("ROLLBACK")
+    other.close()
+    assert asyncio.run(uow.run(on_main_thread)) is False
+    assert asyncio.run(uow.run_nowait(on_main_thread)) is True  # the journal's writes stay inline
+    time.sleep(0.25)
+    assert asyncio.run(uow.run(on_main_thread)) is True

@@ -112,7 +112,7 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._lock is not None and not self._lock.acquire(blocking=not self._nowait):
-            self._busy()
+            # Not contention from another process (see _busy): the holder is ours and about done.
             raise WriteBusy("another unit of work of this process holds the write lock")
         try:
             return self._open()
@@ -129,6 +129,8 @@ class SqlUnitOfWork:
             raise
 
     def _busy(self) -> None:
+        """Another process holds SQLite's write lock. (Counting our own worker threads too would
+        feed itself: work moved to threads holds the lock longer, and keeps being moved.)"""
         if self._on_busy is not None:
             self._on_busy()
 
