@@ -61,6 +61,18 @@ async def _stop(*tasks: asyncio.Future[None]) -> None:
             await t
 
 
+async def _serve(journal: InboundJournal, handled: list[str]) -> list[asyncio.Future[None]]:
+    """Run an intake's writer and workers (its own entries only); handled actions go to ``handled``."""
+
+    async def dispatch(v: Verified) -> None:
+        handled.append(v.context.action.value)
+
+    tasks = [asyncio.ensure_future(journal.run_writer()),
+             asyncio.ensure_future(journal.run_workers(dispatch, (JournalState.PENDING,)))]
+    await _until(lambda: journal.running)
+    return tasks
+
+
 def _rows(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(inbound_messages)).scalar_one())
@@ -71,14 +83,9 @@ def test_while_it_keeps_up_the_intake_handles_everything_itself(engine: Engine) 
     office = Office(Action.CONFIRM)
     handled: list[str] = []
 
-    async def dispatch(v: Verified) -> None:
-        handled.append(v.context.action.value)
-
     async def main() -> None:
         journal = InboundJournal(uow, Clock(), back_office=office)
-        tasks = [asyncio.ensure_future(journal.run_writer()),
-                 asyncio.ensure_future(journal.run_workers(dispatch, (JournalState.PENDING,)))]
-        await _until(lambda: journal.running)
+        tasks = await _serve(journal, handled)
         assert await journal.append(*_message(Action.CONFIRM)) is True
         await _until(lambda: handled == ["confirm"])
         assert office.told == []
@@ -92,15 +99,10 @@ def test_under_pressure_the_intake_hands_the_back_offices_actions_on(engine: Eng
     office = Office(Action.CONFIRM)
     handled: list[str] = []
 
-    async def dispatch(v: Verified) -> None:
-        handled.append(v.context.action.value)
-
     async def main() -> None:
         # calm_backlog=-1: any recent intake counts as pressure.
         journal = InboundJournal(uow, Clock(), back_office=office, calm_backlog=-1)
-        tasks = [asyncio.ensure_future(journal.run_writer()),
-                 asyncio.ensure_future(journal.run_workers(dispatch, (JournalState.PENDING,)))]
-        await _until(lambda: journal.running)
+        tasks = await _serve(journal, handled)
         assert await journal.append(*_message(Action.CONFIRM)) is True
         assert await journal.append(*_message(Action.ON_CONFIRM)) is True  # not the back office's
         await _until(lambda: handled == ["on_confirm"])

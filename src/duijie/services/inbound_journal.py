@@ -226,12 +226,12 @@ class InboundJournal:
         office = self._back_office
         if office is None:
             return
-        mine = [
-            JournaledMessage(i, v.context.message_id, v.context.action.value, item.raw_body,
-                             v.signer_subscriber_id, v.gateway_subscriber_id)
-            for item, i in zip(batch, ids, strict=True)
-            if i is not None and item.remote and (v := item.verified)
-        ]
+        mine: list[JournaledMessage] = []
+        for item, entry_id in zip(batch, ids, strict=True):
+            if entry_id is not None and item.remote:
+                v = item.verified
+                mine.append(JournaledMessage(entry_id, v.context.message_id, v.context.action.value, item.raw_body,
+                                             v.signer_subscriber_id, v.gateway_subscriber_id))
         if mine:
             if not self._remote_backlog:
                 log.info("under pressure (%d waiting): handing new requests to the back office", self._backlog)
