@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -19,7 +18,7 @@ from duijie.api import (
     registry_routes,
 )
 from duijie.api.errors import HANDLERS
-from duijie.services.container import Services
+from duijie.services.container import Services, running
 
 log = logging.getLogger("duijie.api")
 
@@ -45,20 +44,8 @@ def create_app(services: Services) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        tasks: list[asyncio.Task[None]] = [
-            asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in services.background
-        ]
-        try:
+        async with running(services):
             yield
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            for close in services.shutdown:
-                with contextlib.suppress(Exception):
-                    await close()
 
     routes = [
         *beckn_routes.routes,

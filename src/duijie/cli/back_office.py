@@ -7,18 +7,16 @@ socket pair; nobody runs it by hand, so the command is hidden from ``--help``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 
 from duijie.cli.common import Failure, data_dir_option, db_option, user_errors
+from duijie.services.container import Services, running
 
 log = logging.getLogger("duijie.back_office")
 
@@ -75,29 +73,17 @@ def back_office(
     node = build_node(data_dir, db_url=db_url, options=ServeOptions(registries=registries, gateway=gateway),
                       link=BackOfficeLink(link_fd))
     tune_for_serving()
-    if not uvloop.run(_run(node.services.background, node.services.shutdown)):
+    if not uvloop.run(_run(node.services)):
         sys.exit(1)
 
 
-async def _run(
-    jobs: Sequence[Callable[[], Coroutine[Any, Any, None]]], closers: Sequence[Callable[[], Awaitable[None]]]
-) -> bool:
+async def _run(services: Services) -> bool:
     """Run the back office's jobs until the link closes (True) or one of them fails (False)."""
-    tasks = [asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in jobs]
-    log.info("back office (pid %d) handling journaled requests", os.getpid())
-    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    ok = True
-    for task in done:
-        if not task.cancelled() and task.exception() is not None:
+    async with running(services) as tasks:
+        log.info("back office (pid %d) handling journaled requests", os.getpid())
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        failed = [t for t in done if not t.cancelled() and t.exception() is not None]
+        for task in failed:
             log.error("back office job %s failed", task.get_name(), exc_info=task.exception())
-            ok = False
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-    for close in closers:
-        with contextlib.suppress(Exception):
-            await close()
     log.info("back office (pid %d) stopped", os.getpid())
-    return ok
+    return not failed

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,3 +40,21 @@ class Services:
     search: Any = None
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+@contextlib.asynccontextmanager
+async def running(services: Services) -> AsyncIterator[list[asyncio.Task[None]]]:
+    """Run the node's background jobs for the life of the block (the HTTP server's, or the back
+    office's); then cancel them and run the shutdown hooks, each failure swallowed."""
+    tasks = [asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in services.background]
+    try:
+        yield tasks
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for close in services.shutdown:
+            with contextlib.suppress(Exception):
+                await close()

@@ -89,8 +89,8 @@ class OutboxSender:
         self._loop = asyncio.get_running_loop()
         recorder = asyncio.create_task(self._record_forever())
         try:
-            while not poll:
-                await asyncio.sleep(3600)
+            if not poll:
+                await recorder  # records for ever; only submitted messages are sent
             while True:
                 started = await self.start_due()
                 if started == 0:

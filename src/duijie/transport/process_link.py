@@ -2,8 +2,8 @@
 
 The intake process answers HTTP: it checks each Beckn message, journals it and ACKs. The back
 office, a child process on the other core, handles the journaled requests (quotes, orders,
-receipts) and sends their callbacks. Both use the same database; this link only carries
-wake-ups, one line each over a Unix socket pair:
+receipts) and sends their callbacks. Both use the same database; this link, a Unix socket
+pair, carries only what one must tell the other:
 
 - intake → back office: ``j ID N1 N2 N3 N4 N5`` and then the entry's message_id, action,
   signer, gateway and body of those byte lengths (a committed journal entry to handle, sent
@@ -27,6 +27,7 @@ import socket
 import stat
 import subprocess
 from collections.abc import Callable, Sequence
+from typing import TypeGuard
 
 from duijie.services.ports import JournaledMessage
 
@@ -83,14 +84,12 @@ class IntakeLink:
     @property
     def actions(self) -> frozenset[str]:
         """What the back office takes; nothing while none is connected (the intake keeps it all)."""
-        writer = self._writer
-        return self._actions if writer is not None and not writer.is_closing() else frozenset()
+        return self._actions if _usable(self._writer) else frozenset()
 
     def journaled(self, entries: list[JournaledMessage]) -> None:
         """Pass committed entries on; dropped while no back office runs (it reads them on start)."""
-        writer = self._writer
-        if writer is not None and not writer.is_closing():
-            writer.write(b"".join(encode_entry(e) for e in entries))
+        if _usable(self._writer):
+            self._writer.write(b"".join(encode_entry(e) for e in entries))
 
     async def run(self) -> None:
         """Background task of the intake: keep one back office running until cancelled.
@@ -108,7 +107,7 @@ class IntakeLink:
                 theirs.close()
             started = loop.time()
             try:
-                await self._serve(mine, proc)
+                await self._serve(mine)
             finally:
                 await self._stop(proc)
             if loop.time() - started < STEADY_SECONDS:
@@ -128,7 +127,7 @@ class IntakeLink:
         log.info("back office started (pid %d)", proc.pid)
         return proc
 
-    async def _serve(self, mine: socket.socket, proc: asyncio.subprocess.Process) -> None:
+    async def _serve(self, mine: socket.socket) -> None:
         reader, writer = await asyncio.open_unix_connection(sock=mine)
         self._writer = writer
         try:
@@ -159,9 +158,8 @@ class BackOfficeLink:
         self._writer: asyncio.StreamWriter | None = None
 
     def handled(self, count: int) -> None:
-        writer = self._writer
-        if writer is not None and not writer.is_closing():
-            writer.write(b"d %d\n" % count)
+        if _usable(self._writer):
+            self._writer.write(b"d %d\n" % count)
 
     async def run(self, journaled: Callable[[list[JournaledMessage]], None]) -> None:
         """Act on the intake's lines until the link closes (the intake stopped or died)."""
@@ -178,6 +176,10 @@ class BackOfficeLink:
         finally:
             self._writer = None
             writer.close()
+
+
+def _usable(writer: asyncio.StreamWriter | None) -> TypeGuard[asyncio.StreamWriter]:
+    return writer is not None and not writer.is_closing()
 
 
 async def _kill(proc: asyncio.subprocess.Process) -> None:
