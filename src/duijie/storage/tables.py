@@ -35,14 +35,17 @@ listings = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-# Replay guard: a (message_id, action) pair is accepted once.
+# Replay guard: a (sender, message_id, action) triple is accepted once. The sender is the
+# authenticated signer: every seller's on_search answers one search under its message_id.
 seen_messages = Table(
     "seen_messages",
     metadata,
     Column("message_id", String(100), nullable=False),
     Column("action", String(40), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
-    PrimaryKeyConstraint("message_id", "action"),
+    # Rows written before migration 0005 have no recorded sender: ''.
+    Column("sender_id", String(200), nullable=False, server_default=""),
+    PrimaryKeyConstraint("sender_id", "message_id", "action"),
 )
 # Retention forgets records by age (services/retention.py).
 Index("ix_seen_messages_received_at", seen_messages.c.received_at)
