@@ -82,6 +82,10 @@ def _catalog_issues(catalog: Catalog, out: list[Issue]) -> None:
         if it.section_id not in section_ids:
             out.append(Issue(f"{here}.section_id", f"unknown section {it.section_id!r}"))
         _price(it.price, f"{here}.price", out)
+        # Rule: one currency per menu: a cart adds item prices, and USD plus CNY has no total.
+        if it.price.currency != catalog.items[0].price.currency:
+            out.append(Issue(f"{here}.price.currency", f"the menu is priced in {catalog.items[0].price.currency}; "
+                                                       f"one currency per listing, got {it.price.currency}"))
         if it.stock is not None and it.stock < 0:
             out.append(Issue(f"{here}.stock", "must not be negative (omit it for unlimited)"))
         if it.available_hours is not None:

@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from duijie.domain.currencies import is_currency
 from duijie.domain.errors import DomainError, ErrorCode
-
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True, slots=True, order=False)
@@ -16,7 +15,7 @@ class Money:
     """An exact amount of one currency.
 
     Rules: the amount is a finite ``Decimal`` (floats are refused because binary fractions
-    cannot represent cents exactly); the currency is a three-letter upper-case ISO 4217 code.
+    cannot represent cents exactly); the currency is an ISO 4217 code in circulation (``RMB`` is refused: the code is CNY).
     Negative amounts are representable (refunds, discounts); whether a negative amount is
     allowed is decided where it is used (a price may not be negative, see ``Listing.validate``).
     """
@@ -29,9 +28,9 @@ class Money:
             raise DomainError(ErrorCode.INVALID_MONEY, f"amount must be a Decimal, not {type(self.amount)}")
         if not self.amount.is_finite():
             raise DomainError(ErrorCode.INVALID_MONEY, "amount must be finite")
-        if not _CURRENCY.match(self.currency):
+        if not isinstance(self.currency, str) or not is_currency(self.currency):
             raise DomainError(
-                ErrorCode.INVALID_MONEY, f"currency must be an ISO 4217 code, got {self.currency!r}"
+                ErrorCode.INVALID_MONEY, f"currency must be an ISO 4217 code such as USD or CNY, got {self.currency!r}"
             )
 
     @classmethod

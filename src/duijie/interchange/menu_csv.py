@@ -106,7 +106,9 @@ def read_menu_csv(text: str, *, source: str = "menu.csv") -> Catalog:
     unique. Linear in the number of rows (sets and dicts, hours strings checked once each).
     """
     issues: list[Issue] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # Excel's "CSV UTF-8" starts with a byte-order mark, which would otherwise glue onto the
+    # first column's name and make a correct header look wrong.
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header) != COLUMNS:
         raise ValidationFailed([Issue(f"{source}:1", f"column header: expected {','.join(COLUMNS)}")])
@@ -125,6 +127,9 @@ def read_menu_csv(text: str, *, source: str = "menu.csv") -> Catalog:
             continue
         item = _item(row, sections, item_ids, hours_seen)
         if item is not None:
+            if items and item.price.currency != items[0].price.currency:
+                row.fail("currency", f"one currency per listing: this menu is priced in {items[0].price.currency}, "
+                                     f"not {item.price.currency}")
             items.append(item)
     if issues:
         raise ValidationFailed(issues)

@@ -138,3 +138,9 @@ def test_demo_facts_from_the_ad_are_present(chuanshan: Listing) -> None:
     assert {j.title.en for j in chuanshan.jobs} == {"Cashier", "Lobby (front-of-house) manager"}
     assert all("en" in j.languages and j.experience_required for j in chuanshan.jobs)
     assert "$.provider.locations[*].geo" in chuanshan.provenance.illustrative
+
+
+def test_a_menu_priced_in_two_currencies_names_the_odd_item(chuanshan: Listing) -> None:
+    odd = with_item(chuanshan, 2, price=Money.parse("9.00", "CNY"))
+    assert "$.catalog.items[2].price.currency" in paths(odd)
+    assert paths(chuanshan) == set()

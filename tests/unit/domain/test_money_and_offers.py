@@ -26,6 +26,17 @@ def test_money_refuses_lowercase_currency() -> None:
         Money(Decimal("1"), "usd")
 
 
+@pytest.mark.parametrize("code", ["RMB", "XYZ", "US", "EURO"])
+def test_money_refuses_what_is_not_an_iso_4217_code(code: str) -> None:
+    with pytest.raises(DomainError) as exc:
+        Money(Decimal("1"), code)
+    assert code in exc.value.message and "ISO 4217" in exc.value.message
+
+
+def test_money_takes_the_yuan_by_its_code() -> None:
+    assert Money(Decimal("1"), "CNY").currency == "CNY"
+
+
 def test_money_keeps_the_merchants_scale_on_the_wire() -> None:
     assert usd("12.50").to_wire() == "12.50"
     assert (usd("0.10") + usd("0.20")).to_wire() == "0.30"

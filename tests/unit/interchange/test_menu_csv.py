@@ -88,3 +88,25 @@ def test_ten_thousand_rows_import_and_round_trip() -> None:
     assert len(catalog.items) == 10_000
     assert len(catalog.sections) == 50
     assert len(write_menu_csv(catalog).splitlines()) == 10_001
+
+
+def test_a_csv_saved_by_excel_with_a_byte_order_mark_is_read() -> None:
+    text = "\ufeff" + HEADER + "\r\ns1,主食,Mains,a,甲,A,,,1.00,USD,,,,,,\r\n"
+    catalog = read_menu_csv(text)
+    assert [it.id for it in catalog.items] == ["a"]
+
+
+def test_a_made_up_currency_is_refused_at_import_with_its_line() -> None:
+    text = HEADER + "\ns1,主食,Mains,a,甲,A,,,1.00,USD,,,,,,\ns1,主食,Mains,b,乙,B,,,1.00,RMB,,,,,,\n"
+    with pytest.raises(ValidationFailed) as exc:
+        read_menu_csv(text)
+    assert [str(i).split(" column ")[0] for i in exc.value.issues] == ["menu.csv:3:"]
+    assert "RMB" in str(exc.value.issues[0]) and "ISO 4217" in str(exc.value.issues[0])
+
+
+def test_one_currency_per_menu_is_enforced_with_the_line() -> None:
+    text = HEADER + "\ns1,主食,Mains,a,甲,A,,,1.00,USD,,,,,,\ns1,主食,Mains,b,乙,B,,,1.00,CNY,,,,,,\n"
+    with pytest.raises(ValidationFailed) as exc:
+        read_menu_csv(text)
+    assert len(exc.value.issues) == 1
+    assert str(exc.value.issues[0]).startswith("menu.csv:3: column currency: one currency per listing")
