@@ -15,7 +15,8 @@ class Money:
     """An exact amount of one currency.
 
     Rules: the amount is a finite ``Decimal`` (floats are refused because binary fractions
-    cannot represent cents exactly); the currency is an ISO 4217 code in circulation (``RMB`` is refused: the code is CNY).
+    cannot represent cents exactly); the currency is an ISO 4217 code in circulation (``RMB`` is
+    refused: the yuan's code is CNY).
     Negative amounts are representable (refunds, discounts); whether a negative amount is
     allowed is decided where it is used (a price may not be negative, see ``Listing.validate``).
     """
