@@ -23,12 +23,12 @@ class Clock:
         return datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 
-def _verified(message_id: str | None = None) -> tuple[Verified, bytes]:
+def _verified(message_id: str | None = None, signer: str = "bap.example") -> tuple[Verified, bytes]:
     ctx = Context(domain="nic2004:55204", action=Action.CONFIRM, bap_id="bap.example", bap_uri="http://bap/beckn",
                   transaction_id=str(uuid.uuid4()), message_id=message_id or str(uuid.uuid4()),
                   timestamp="2026-11-27T12:00:00Z", bpp_id="bpp.example", bpp_uri="http://bpp/beckn")
     doc = {"context": ctx.to_dict(), "message": {"order": {"id": "x"}}}
-    return Verified(ctx, doc["message"], doc, "bap.example", None), wire_bytes(doc)
+    return Verified(ctx, doc["message"], doc, signer, None), wire_bytes(doc)
 
 
 async def _run_briefly(*coros: object, seconds: float = 0.3) -> None:
@@ -100,6 +100,29 @@ def test_the_same_message_is_journaled_once(engine: Engine) -> None:
     asyncio.run(scenario())
     assert results == [True, False]
     assert handled == ["m-1"]
+
+
+def test_one_message_id_from_two_senders_is_journaled_for_each_and_a_repeat_refused(engine: Engine) -> None:
+    # Replies from different senders to one request share its message_id: each is its own message.
+    uow = SqlUnitOfWorkFactory(engine)
+    farm, factory, farm_again = (_verified("shared", signer) for signer in ("farm.example", "factory.example",
+                                                                            "farm.example"))
+    results: list[bool] = []
+
+    async def scenario() -> None:
+        journal = InboundJournal(uow, Clock())
+        writer = asyncio.ensure_future(journal.run_writer())
+        await asyncio.sleep(0)
+        results.extend(await asyncio.gather(journal.append(*farm), journal.append(*factory)))  # one batch
+        results.append(await journal.append(*farm_again))  # a later batch
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+
+    asyncio.run(scenario())
+    assert results == [True, True, False]
+    with uow(read_only=True) as u:
+        assert sorted(p.signer_subscriber_id for p in u.inbound.pending()) == ["factory.example", "farm.example"]
 
 
 def test_a_batch_gets_ids_in_order_and_repeats_within_it_are_refused(engine: Engine) -> None:
@@ -223,4 +246,4 @@ def test_a_full_node_answers_503_with_retry_after_and_does_not_take_the_message(
     assert reply.body["message"]["ack"]["status"] == "NACK" and "busy" in reply.body["error"]["message"]
     with uow(read_only=True) as u:
         assert u.inbound.pending() == []
-        assert u.messages.record("busy-1", "confirm", Clock().now())  # not recorded as seen
+        assert u.messages.record("bap.example", "busy-1", "confirm", Clock().now())  # not recorded as seen

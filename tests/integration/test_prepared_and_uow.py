@@ -327,7 +327,7 @@ def test_consecutive_units_of_work_on_the_main_thread_share_one_connection(
         with sqlite_factory(read_only=read_only) as u:
             seen.append(_driver(u))
             if not read_only:
-                assert u.messages.record(f"m-{len(seen)}", "confirm", T)
+                assert u.messages.record("bap.example", f"m-{len(seen)}", "confirm", T)
                 u.commit()
     assert all(d is seen[0] for d in seen)
     assert isinstance(seen[0], sqlite3.Connection)
@@ -439,7 +439,7 @@ def test_run_is_inline_on_the_event_loop_thread_for_sqlite(sqlite_factory: SqlUn
 
     def work(message_id: str, action: str) -> tuple[int, Any, int]:
         with sqlite_factory() as u:
-            u.messages.record(message_id, action, T)
+            u.messages.record("bap.example", message_id, action, T)
             u.commit()
             return threading.get_ident(), _driver(u), _COUNT_SEEN.run(_conn(u)).scalar_one()
 
@@ -460,7 +460,7 @@ def test_run_goes_to_a_worker_thread_when_not_inline(sqlite_engine: Engine) -> N
 
         def work(message_id: str) -> tuple[int, Any, str]:
             with factory() as u:
-                u.messages.record(message_id, "confirm", T)
+                u.messages.record("bap.example", message_id, "confirm", T)
                 u.commit()
                 return threading.get_ident(), _driver(u), message_id
 
@@ -482,7 +482,7 @@ def test_run_propagates_exceptions(sqlite_engine: Engine, inline: bool) -> None:
 
     def work(message_id: str) -> None:
         with factory() as u:
-            u.messages.record(message_id, "confirm", T)
+            u.messages.record("bap.example", message_id, "confirm", T)
             raise ValueError(f"boom {message_id}")
 
     try:
@@ -490,7 +490,7 @@ def test_run_propagates_exceptions(sqlite_engine: Engine, inline: bool) -> None:
             asyncio.run(factory.run(work, "m-1"))
         assert _seen_ids(sqlite_engine) == []  # the unit of work was rolled back
         with factory() as u:  # and left nothing locked or busy behind
-            u.messages.record("m-2", "confirm", T)
+            u.messages.record("bap.example", "m-2", "confirm", T)
             u.commit()
         assert _seen_ids(sqlite_engine) == ["m-2"]
     finally:

@@ -31,18 +31,22 @@ def test_replay_records_past_their_memory_are_forgotten_and_recent_ones_kept(eng
     uow = SqlUnitOfWorkFactory(engine)
     with uow() as u:
         for i in range(25):  # old enough: a replay of these would be refused as expired
-            assert u.messages.record(f"old-{i}", "confirm", NOW - MEMORY - timedelta(seconds=1 + i))
-        assert u.messages.record("recent", "confirm", NOW - MEMORY + timedelta(seconds=1))
-        assert u.messages.record("old-0", "select", NOW - timedelta(minutes=1))  # same id, other action
+            assert u.messages.record("bap.example", f"old-{i}", "confirm", NOW - MEMORY - timedelta(seconds=1 + i))
+        assert u.messages.record("bap.example", "recent", "confirm", NOW - MEMORY + timedelta(seconds=1))
+        assert u.messages.record("bap.example", "old-0", "select", NOW - timedelta(minutes=1))  # same id, other action
+        # Same id and action from another sender (every seller answers one search): its own record.
+        assert u.messages.record("farm.example", "old-1", "confirm", NOW - timedelta(minutes=1))
         u.commit()
     # A chunk smaller than the backlog: the pass takes several transactions and stops when done.
     pruned = asyncio.run(Retention(uow, Clock(), chunk=10).prune())
     assert pruned == Pruned(replay_records=25, outbox_messages=0)
     with engine.connect() as conn:
-        left = {(r[0], r[1]) for r in conn.execute(select(seen_messages.c.message_id, seen_messages.c.action))}
-    assert left == {("recent", "confirm"), ("old-0", "select")}
+        left = {tuple(r) for r in conn.execute(
+            select(seen_messages.c.sender_id, seen_messages.c.message_id, seen_messages.c.action))}
+    assert left == {("bap.example", "recent", "confirm"), ("bap.example", "old-0", "select"),
+                    ("farm.example", "old-1", "confirm")}
     with uow() as u:  # still remembered: still refused
-        assert not u.messages.record("recent", "confirm", NOW)
+        assert not u.messages.record("bap.example", "recent", "confirm", NOW)
 
 
 def test_finished_outbox_messages_go_after_a_week_and_pending_ones_never(engine: Engine) -> None:

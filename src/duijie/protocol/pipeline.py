@@ -8,7 +8,9 @@ gateway signature (``X-Gateway-Authorization``, or ``Proxy-Authorization`` with 
 scheme) verified when present (401), 4. created/expires window (401), 5. JSON parse (400),
 6. envelope schema (400, code 30000 with the field), 7. the ``Authorization`` signer is the sender
 named in the context (``bap_id`` for requests, ``bpp_id`` for callbacks) (401),
-8. replay: the same (message_id, action) seen before → **409** + NACK (code 30000).
+8. replay: the same (sender, message_id, action) seen before → **409** + NACK (code 30000). The
+sender is the authenticated signer: Beckn replies from different senders to one request share its
+message_id (every seller's ``on_search`` answers one ``search``), so each sender is told apart.
 
 The replay guard is asked last, so nothing is recorded for a message that fails an earlier step.
 No web framework here: the api layer turns a :class:`Rejection` into a response.
@@ -45,6 +47,7 @@ __all__ = [
     "ReplayGuard",
     "Signers",
     "Verified",
+    "replay_message",
 ]
 
 REPLAY_STATUS = 409
@@ -52,9 +55,9 @@ REPLAY_STATUS = 409
 
 
 class ReplayGuard(Protocol):
-    """Atomically records (message_id, action) and says whether it was already recorded."""
+    """Atomically records (sender_id, message_id, action) and says whether it was already recorded."""
 
-    async def seen_before(self, message_id: str, action: str) -> bool: ...
+    async def seen_before(self, sender_id: str, message_id: str, action: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,13 +221,19 @@ async def check_sender(context: Context, signers: Signers, own_id: str) -> Rejec
     return None
 
 
-async def check_replay(context: Context, guard: ReplayGuard) -> Rejection | None:
-    """Record (message_id, action); refuse with 409 if it was seen before."""
-    if await guard.seen_before(context.message_id, context.action.value):
-        return _nack(
-            REPLAY_STATUS, f"message_id {context.message_id!r} already received for {context.action.value}"
-        )
+async def check_replay(context: Context, sender_id: str, guard: ReplayGuard) -> Rejection | None:
+    """Record (sender_id, message_id, action); refuse with 409 if this sender sent it before.
+
+    ``sender_id`` is the authenticated signer (checked against the context by :func:`check_sender`).
+    """
+    if await guard.seen_before(sender_id, context.message_id, context.action.value):
+        return _nack(REPLAY_STATUS, replay_message(sender_id, context.message_id, context.action.value))
     return None
+
+
+def replay_message(sender_id: str, message_id: str, action: str) -> str:
+    """The NACK's text for a replay (also used where the journal finds one)."""
+    return f"message_id {message_id!r} already received from {sender_id!r} for {action}"
 
 
 class InboundPipeline:
@@ -258,7 +267,7 @@ class InboundPipeline:
         context = Context.from_dict(doc["context"])
         if (impostor := await check_sender(context, signers, cfg.own_subscriber_id)) is not None:
             return impostor
-        if (replayed := await check_replay(context, self._guard)) is not None:
+        if (replayed := await check_replay(context, signers.sender.subscriber_id, self._guard)) is not None:
             return replayed
         message = doc.get("message")
         return Verified(

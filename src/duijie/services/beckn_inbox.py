@@ -13,7 +13,7 @@ from typing import Any
 
 from duijie.protocol.context import Action
 from duijie.protocol.errors import BecknErrorCode, ack_body, nack_body
-from duijie.protocol.pipeline import REPLAY_STATUS, Inbound, InboundPipeline, Rejection, Verified
+from duijie.protocol.pipeline import REPLAY_STATUS, Inbound, InboundPipeline, Rejection, Verified, replay_message
 from duijie.services.inbound_journal import InboundJournal, JournalFull
 from duijie.services.ports import Clock, UnitOfWorkFactory
 
@@ -40,20 +40,20 @@ class Reply:
 
 
 class SqlReplayGuard:
-    """Records (message_id, action) in its own short transaction."""
+    """Records (sender_id, message_id, action) in its own short transaction."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
-    def _record(self, message_id: str, action: str) -> bool:
+    def _record(self, sender_id: str, message_id: str, action: str) -> bool:
         with self._uow() as uow:
-            fresh = uow.messages.record(message_id, action, self._clock.now())
+            fresh = uow.messages.record(sender_id, message_id, action, self._clock.now())
             uow.commit()
         return not fresh
 
-    async def seen_before(self, message_id: str, action: str) -> bool:
-        return await self._uow.run(self._record, message_id, action)
+    async def seen_before(self, sender_id: str, message_id: str, action: str) -> bool:
+        return await self._uow.run(self._record, sender_id, message_id, action)
 
 
 INLINE_ACTIONS = frozenset({Action.SEARCH, Action.ON_SEARCH})
@@ -73,9 +73,9 @@ class JournalingReplayGuard:
         self._inline = inline
         self._journal = journal
 
-    async def seen_before(self, message_id: str, action: str) -> bool:
+    async def seen_before(self, sender_id: str, message_id: str, action: str) -> bool:
         if Action(action) in INLINE_ACTIONS or not self._journal.running:
-            return await self._inline.seen_before(message_id, action)
+            return await self._inline.seen_before(sender_id, message_id, action)
         return False
 
 
@@ -125,9 +125,8 @@ class BecknInbox:
                 return Reply(503, nack_body(BecknErrorCode.INVALID_REQUEST, f"node busy: {full}"),
                              {"Retry-After": "5"})
             if not fresh:
-                return Reply(REPLAY_STATUS, nack_body(
-                    BecknErrorCode.INVALID_REQUEST,
-                    f"message_id {result.context.message_id!r} already received for {path_action}"), {})
+                return Reply(REPLAY_STATUS, nack_body(BecknErrorCode.INVALID_REQUEST, replay_message(
+                    result.signer_subscriber_id, result.context.message_id, path_action)), {})
             return Reply(200, ack_body(), {})
         try:
             refusal = await handler(result)

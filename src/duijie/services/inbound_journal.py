@@ -6,7 +6,7 @@ transaction as its replay record — and handles it right after, in the backgrou
 between the two leaves the message pending in the journal, and the next start handles it.
 
 Journal writes are batched: requests arriving together share one transaction (one SELECT for
-the pairs already seen, one multi-row INSERT of replay records, one of journal rows), so the ACK
+the keys already seen, one multi-row INSERT of replay records, one of journal rows), so the ACK
 path costs one signature check and a fraction of a commit.
 
 Under overload intake comes first. Once more than ``calm_backlog`` messages wait while new ones
@@ -147,7 +147,7 @@ class InboundJournal:
             log.info("the back office caught up (%d handed off since start)", self._handed_off_total)
 
     async def append(self, verified: Verified, raw_body: bytes) -> bool:
-        """Journal ``verified``; False when its (message_id, action) was already received.
+        """Journal ``verified``; False when its (sender, message_id, action) was already received.
 
         Raises :class:`JournalFull` (nothing written) when ``max_backlog`` messages already wait.
         """
@@ -239,10 +239,11 @@ class InboundJournal:
             office.journaled(mine)
 
     def _write(self, batch: list[_Pending], now: datetime) -> list[int | None]:
-        """One transaction: one SELECT for the pairs already seen, one INSERT of replay rows, one
+        """One transaction: one SELECT for the keys already seen, one INSERT of replay rows, one
         of journal rows; per message in order, its journal id, or None for a replay."""
         with self._uow(nowait=True) as uow:
-            keys = [(item.verified.context.message_id, item.verified.context.action.value) for item in batch]
+            keys = [(item.verified.signer_subscriber_id, item.verified.context.message_id,
+                     item.verified.context.action.value) for item in batch]
             fresh = uow.messages.record_many(keys, now)
             ids = iter(uow.inbound.add_many(
                 [(item.verified.context.message_id, item.verified.context.action.value, item.raw_body,

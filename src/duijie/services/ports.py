@@ -159,14 +159,18 @@ class KnownKeyRepository(Protocol):
 
 
 class ReplayRepository(Protocol):
-    """Message ids already received, per action."""
+    """Message ids already received, per authenticated sender and action.
 
-    def record(self, message_id: str, action: str, now: datetime) -> bool:
-        """Record the pair; False when it was already there (a replay)."""
+    Keys are ``(sender_id, message_id, action)``: replies from several senders to one request
+    share its message_id, and each is a message of its own.
+    """
+
+    def record(self, sender_id: str, message_id: str, action: str, now: datetime) -> bool:
+        """Record the key; False when it was already there (a replay)."""
         ...
 
-    def record_many(self, keys: Sequence[tuple[str, str]], now: datetime) -> list[bool]:
-        """Record many (message_id, action) pairs at once; per pair in order, True when it was new."""
+    def record_many(self, keys: Sequence[tuple[str, str, str]], now: datetime) -> list[bool]:
+        """Record many (sender_id, message_id, action) keys at once; per key in order, True when new."""
         ...
 
     def forget_before(self, before: datetime, limit: int) -> int:

@@ -55,10 +55,10 @@ class Resolver:
 
 class MemoryGuard:
     def __init__(self) -> None:
-        self.recorded: set[tuple[str, str]] = set()
+        self.recorded: set[tuple[str, str, str]] = set()
 
-    async def seen_before(self, message_id: str, action: str) -> bool:
-        key = (message_id, action)
+    async def seen_before(self, sender_id: str, message_id: str, action: str) -> bool:
+        key = (sender_id, message_id, action)
         seen = key in self.recorded
         self.recorded.add(key)
         return seen
@@ -112,7 +112,7 @@ def test_signed_valid_search_is_verified_and_recorded() -> None:
     assert result.context.message_id == "m-1" and result.context.action is Action.SEARCH
     assert result.message["intent"]["descriptor"]["name"] == "肉夹馍"
     assert (result.signer_subscriber_id, result.gateway_subscriber_id) == ("bap.test", None)
-    assert guard.recorded == {("m-1", "search")}
+    assert guard.recorded == {("bap.test", "m-1", "search")}
 
 
 def test_headers_are_matched_case_insensitively() -> None:
@@ -221,7 +221,7 @@ def test_replayed_message_id_is_refused_the_second_time() -> None:
 
 def test_same_message_id_with_another_action_is_not_a_replay() -> None:
     guard = MemoryGuard()
-    asyncio.run(guard.seen_before("m-1", "on_search"))
+    asyncio.run(guard.seen_before("bap.test", "m-1", "on_search"))
     result, _ = _run(*_signed(_search()), guard=guard)
     assert isinstance(result, Verified)
 
@@ -291,6 +291,40 @@ def test_callback_must_be_signed_by_the_bpp_named_in_the_context() -> None:
     assert isinstance(ok, Verified)
     wrong = asyncio.run(pipeline.run(Inbound(*_signed(doc | {"x": 1}, BAP), "on_search", NOW)))
     assert isinstance(wrong, Rejection) and wrong.status == 401
+
+
+def _on_search(seller: str, message_id: str = "m-1") -> dict[str, Any]:
+    return {
+        "context": _search(message_id)["context"]
+        | {"action": "on_search", "bpp_id": seller, "bpp_uri": f"http://{seller}/beckn"},
+        "message": {"catalog": {"providers": []}},
+    }
+
+
+def test_two_sellers_answering_one_message_id_are_both_accepted_and_each_only_once() -> None:
+    # Every seller's on_search answers one search under its message_id: the sender tells them apart.
+    farm, factory = _keys("farm.test"), _keys("factory.test")
+    guard = MemoryGuard()
+    pipeline = InboundPipeline(PipelineConfig("bap.test"), Resolver(farm, factory), guard)
+
+    def receive(seller: NodeKeys) -> Verified | Rejection:
+        return asyncio.run(pipeline.run(Inbound(*_signed(_on_search(seller.subscriber_id), seller), "on_search", NOW)))
+
+    assert isinstance(receive(farm), Verified)
+    assert isinstance(receive(factory), Verified)
+    again = _rejected(receive(farm), REPLAY_STATUS)
+    assert "'farm.test'" in again.body["error"]["message"]
+    assert guard.recorded == {("farm.test", "m-1", "on_search"), ("factory.test", "m-1", "on_search")}
+
+
+def test_a_replay_is_keyed_on_the_authenticated_signer_not_on_what_the_context_claims() -> None:
+    # The signer must match the context's bpp_id anyway, so an impostor is refused before the guard.
+    farm = _keys("farm.test")
+    guard = MemoryGuard()
+    pipeline = InboundPipeline(PipelineConfig("bap.test"), Resolver(farm, STRANGER), guard)
+    forged = asyncio.run(pipeline.run(Inbound(*_signed(_on_search("farm.test"), STRANGER), "on_search", NOW)))
+    _rejected(forged, 401)
+    assert guard.recorded == set()
 
 
 @pytest.mark.parametrize("raw", [b"\xff\xfe", b"null"])
