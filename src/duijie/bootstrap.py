@@ -240,6 +240,7 @@ def build_node(
         beckn=inbox,
         registry=LookupService(signer.all_keys, config.subscriber_url, roles, uow, clock),
     )
+    services.outbox = outbox
     wiring = Wiring(config, options, uow, clock, http, signer, resolver, inbox, outbox, services)
     wire_seller(wiring)
     wire_buyer(wiring)

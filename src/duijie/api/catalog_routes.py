@@ -25,6 +25,9 @@ async def healthz(request: Request) -> Response:
     journal = s.beckn.journal_stats() if s.beckn is not None else None
     if journal is not None:
         body["journal"] = journal
+    if s.outbox is not None:
+        # Messages peers refused (NACK, 409, 401...) or that expired undelivered show here.
+        body["outbox"] = await s.outbox.counts()
     return json_response(body)
 
 

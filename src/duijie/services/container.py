@@ -10,6 +10,7 @@ from typing import Any
 
 from duijie.services.beckn_inbox import BecknInbox
 from duijie.services.catalog import CatalogService
+from duijie.services.outbox import OutboxSender
 from duijie.services.ports import Clock
 from duijie.services.registry import LookupService
 
@@ -32,6 +33,7 @@ class Services:
     admin_token_check: Callable[[str], bool]
     beckn: BecknInbox | None = None
     registry: LookupService | None = None
+    outbox: OutboxSender | None = None  # its counts go to /healthz
     # Filled by the features that own them (see bootstrap): typed there.
     merchant: Any = None
     seller: Any = None

@@ -1,4 +1,11 @@
-"""Delivering persisted outgoing messages: sign on send, retry with backoff until ACK or expiry."""
+"""Delivering persisted outgoing messages: sign on send, retry with backoff until ACK or expiry.
+
+A peer's answer decides each message's fate (:func:`judge`): an ACK is ``sent``; a NACK, or a
+status that says the peer will not take the message, is ``refused`` — recorded with the peer's
+error, logged at warning and counted in ``/healthz`` (never passed off as ``sent``, and never
+retried for ever); only a transient failure (no answer, 408, 429, 5xx, or a 401 while the peer
+may not have learned our key yet) is tried again, until the message expires.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from duijie.protocol import jsonbytes
 from duijie.services.ports import Clock, OutboxMessage, OutboxState, Signer, Transport, UnitOfWorkFactory
@@ -13,6 +21,13 @@ from duijie.services.ports import Clock, OutboxMessage, OutboxState, Signer, Tra
 log = logging.getLogger("duijie.outbox")
 
 MAX_BACKOFF = timedelta(seconds=60)
+
+AUTH_RETRIES = 5
+"""A 401 may only mean the peer has not learned our (new) key yet: tried this many times in all
+(about 15 s with the backoff) before it counts as a refusal."""
+
+NO_ANSWER_PREFIX = "no answer: "
+"""How ``last_error`` starts when an attempt got no HTTP answer (it may still have arrived)."""
 
 _Outcome = tuple[int, OutboxState, int, datetime, str | None]
 
@@ -31,6 +46,42 @@ def is_ack(status: int, body: bytes) -> bool:
         return bool(jsonbytes.loads(body)["message"]["ack"]["status"] == "ACK")
     except (ValueError, KeyError, TypeError):
         return False
+
+
+class Verdict(StrEnum):
+    """What a peer's answer to one delivery attempt means for the message."""
+
+    DELIVERED = "delivered"
+    REFUSED = "refused"
+    RETRY = "retry"
+
+
+def judge(status: int, body: bytes, *, attempts: int, last_error: str | None) -> Verdict:
+    """The fate of a message after attempt number ``attempts`` got HTTP ``status`` and ``body``.
+
+    ``last_error`` is what the previous attempt recorded: a 409 after an attempt that got no
+    answer means that attempt got through (the peer already has this message); any other 409 is
+    the peer refusing it (say, as a replay of another message with its id).
+    """
+    if is_ack(status, body):
+        return Verdict.DELIVERED
+    if status == 409 and last_error is not None and last_error.startswith(NO_ANSWER_PREFIX):
+        return Verdict.DELIVERED
+    if status in (408, 429) or status >= 500:
+        return Verdict.RETRY
+    if status == 401 and attempts < AUTH_RETRIES:
+        return Verdict.RETRY
+    return Verdict.REFUSED  # a NACK (whatever its status), 409, 401 at last, any other 4xx
+
+
+def peer_error(status: int, body: bytes) -> str:
+    """``HTTP <status>`` and the NACK's ``error`` (code and message) or the start of the body."""
+    try:
+        error = jsonbytes.loads(body)["error"]
+        detail = f"{error.get('code', '?')} {error.get('message', '')}".strip()
+    except (ValueError, KeyError, TypeError, AttributeError):
+        detail = body[:200].decode(errors="replace")
+    return f"HTTP {status}: {detail[:300]}"
 
 
 class OutboxSender:
@@ -166,19 +217,27 @@ class OutboxSender:
             async with asyncio.timeout(10):
                 resp = await self._transport.send(msg.url, msg.body, headers)
         except Exception as exc:  # noqa: BLE001 - any failure is retried later
-            error = f"{type(exc).__name__}: {exc}"
+            error = f"{NO_ANSWER_PREFIX}{type(exc).__name__}: {exc}"
             log.info("outbox %s %s to %s failed (%s); retrying", msg.id, msg.action, msg.url, error)
             return (msg.id, OutboxState.PENDING, attempts, now + backoff(attempts), error)
-        if is_ack(resp.status, resp.body):
+        verdict = judge(resp.status, resp.body, attempts=attempts, last_error=msg.last_error)
+        if verdict is Verdict.DELIVERED:
             return (msg.id, OutboxState.SENT, attempts, now, None)
-        error = f"HTTP {resp.status}: {resp.body[:200].decode(errors='replace')}"
-        if resp.status == 409:
-            # The peer already has this message_id: an earlier attempt got through.
-            return (msg.id, OutboxState.SENT, attempts, now, error)
-        if 400 <= resp.status < 500 and resp.status not in (401, 408, 429):
-            log.warning("outbox %s %s refused by %s: %s", msg.id, msg.action, msg.url, error)
+        error = peer_error(resp.status, resp.body)
+        if verdict is Verdict.REFUSED:
+            log.warning("outbox %s: %s to %s refused after %d attempt(s): %s",
+                        msg.id, msg.action, msg.url, attempts, error)
             return (msg.id, OutboxState.REFUSED, attempts, now, error)
+        log.info("outbox %s %s to %s: %s; retrying", msg.id, msg.action, msg.url, error)
         return (msg.id, OutboxState.PENDING, attempts, now + backoff(attempts), error)
+
+    async def counts(self) -> dict[str, int]:
+        """How many messages wait, were refused, or expired (for ``/healthz``; sent ones are not counted)."""
+        return await self._uow.run(self._counts)
+
+    def _counts(self) -> dict[str, int]:
+        with self._uow(read_only=True) as uow:
+            return uow.outbox.count_unsent()
 
     def _mark_all(self, outcomes: list[_Outcome]) -> None:
         with self._uow() as uow:

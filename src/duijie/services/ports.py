@@ -216,6 +216,10 @@ class OutboxRepository(Protocol):
 
     def get(self, message_id: int) -> OutboxMessage | None: ...
 
+    def count_unsent(self) -> dict[str, int]:
+        """How many messages are in each state but ``sent`` (pending, refused, expired)."""
+        ...
+
     def prune_finished(self, before: datetime, limit: int) -> int:
         """Delete up to ``limit`` messages whose delivery ended before ``before``; how many went."""
         ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from duijie.services.ports import OutboxMessage, OutboxState
 from duijie.storage.prepared import Prepared
@@ -26,6 +26,9 @@ _DUE_IDS = Prepared(
     .limit(bindparam("p_limit"))
 )
 _BY_ID = Prepared(select(outbox).where(outbox.c.id == bindparam("p_id")))
+_UNSENT = [state.value for state in OutboxState if state is not OutboxState.SENT]
+# Each state is a range of the (state, next_attempt_at) index: sent messages are never scanned.
+_COUNT_UNSENT = select(outbox.c.state, func.count()).where(outbox.c.state.in_(_UNSENT)).group_by(outbox.c.state)
 _FINISHED = [state.value for state in OutboxState if state is not OutboxState.PENDING]
 _PRUNE = delete(outbox).where(
     outbox.c.id.in_(
@@ -105,6 +108,12 @@ class SqlOutboxRepository:
     def get(self, message_id: int) -> OutboxMessage | None:
         row = _BY_ID.run(self._conn, {"p_id": message_id}).first()
         return _to_message(row) if row is not None else None
+
+    def count_unsent(self) -> dict[str, int]:
+        """How many messages are in each state but ``sent`` (every such state named, 0 included)."""
+        counts = dict.fromkeys(_UNSENT, 0)
+        counts.update({state: int(n) for state, n in self._conn.execute(_COUNT_UNSENT)})
+        return counts
 
     def prune_finished(self, before: datetime, limit: int) -> int:
         """Delete up to ``limit`` messages whose delivery ended (sent, expired, refused) before ``before``."""
