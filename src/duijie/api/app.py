@@ -15,6 +15,7 @@ from duijie.api import (
     catalog_routes,
     discovery_routes,
     merchant_routes,
+    openapi,
     registry_routes,
 )
 from duijie.api.errors import HANDLERS
@@ -54,6 +55,7 @@ def create_app(services: Services) -> Starlette:
         *merchant_routes.routes,
         *buyer_routes.routes,
         *discovery_routes.routes,
+        *openapi.routes,
     ]
     app = NodeApp(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.services = services

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from duijie.api.auth import require_admin
+from duijie.api.params import Body, In, Param, Spec
 from duijie.api.responses import error_response, json_response
+from duijie.api.spec_routes import ApiRoute, Args, Endpoint
 from duijie.domain.errors import Issue, ValidationFailed
-from duijie.protocol import jsonbytes
 from duijie.services.buyer import BuyerService, OrderRequest, PeerError, SellerRefused
 from duijie.services.container import Services
 
@@ -24,16 +26,6 @@ def _buyer(request: Request) -> BuyerService:
         raise ValidationFailed([Issue("$", "the buyer role is not wired on this node")])
     buyer: BuyerService = services.buyer
     return buyer
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        data = jsonbytes.loads(await request.body() or b"{}")
-    except ValueError as exc:
-        raise ValidationFailed([Issue("$", f"body is not JSON: {exc}")]) from exc
-    if not isinstance(data, dict):
-        raise ValidationFailed([Issue("$", "body must be a JSON object")])
-    return data
 
 
 def _text(
@@ -124,9 +116,9 @@ def _peer_failure(exc: Exception) -> Response:
     return error_response(exc.status, f"peer_error:{exc.code}" if exc.code else "peer_error", exc.message)
 
 
-async def search(request: Request) -> Response:
+async def search(request: Request, args: Args) -> Response:
     buyer = _buyer(request)
-    data = await _body(request)
+    data = args.body or {}
     issues: list[Issue] = []
     text = _text(data, "text", issues)
     bpp_uri = _url(data, "bpp_uri", issues, required=False) or _url(data, "gateway_uri", issues, required=False)
@@ -145,48 +137,37 @@ async def search(request: Request) -> Response:
     return json_response({"results": results})
 
 
-async def order(request: Request) -> Response:
+async def order(request: Request, args: Args) -> Response:
     buyer = _buyer(request)
-    req = _order_request(await _body(request))
+    req = _order_request(args.body or {})
     try:
         return json_response(await buyer.order(req), status=201)
     except (PeerError, SellerRefused) as exc:
         return _peer_failure(exc)
 
 
-async def orders(request: Request) -> Response:
+async def orders(request: Request, args: Args) -> Response:
     return json_response({"orders": _buyer(request).purchases()})
 
 
-async def one_order(request: Request) -> Response:
-    return json_response(_buyer(request).purchase(request.path_params["order_id"]))
+async def one_order(request: Request, args: Args) -> Response:
+    return json_response(_buyer(request).purchase(args["order_id"]))
 
 
-async def order_action(request: Request) -> Response:
-    buyer = _buyer(request)
-    order_id = request.path_params["order_id"]
-    action = request.path_params["action"]
-    data = await _body(request)
-    buyer.purchase(order_id)  # 404 before anything is sent
-    try:
-        if action == "status":
-            result = await buyer.status(order_id)
-        elif action == "cancel":
-            reason = data.get("reason")
-            if reason is not None and not isinstance(reason, str):
-                raise ValidationFailed([Issue("$.reason", "must be text")])
-            result = await buyer.cancel(order_id, reason)
-        elif action == "rate":
-            result = await buyer.rate(order_id, _rating(data.get("value")))
-        elif action == "track":
-            result = await buyer.track(order_id)
-        elif action == "support":
-            result = await buyer.support(order_id)
-        else:
-            return error_response(404, "not_found", f"no action {action!r}")
-    except (PeerError, SellerRefused) as exc:
-        return _peer_failure(exc)
-    return json_response(result)
+def _order_action(action: Callable[[BuyerService, str, dict[str, Any]], Awaitable[dict[str, Any]]]) -> Endpoint:
+    """An endpoint that sends one Beckn request about a purchase and waits for its callback."""
+
+    async def endpoint(request: Request, args: Args) -> Response:
+        buyer = _buyer(request)
+        order_id = args["order_id"]
+        buyer.purchase(order_id)  # 404 before anything is sent
+        try:
+            result = await action(buyer, order_id, args.body or {})
+        except (PeerError, SellerRefused) as exc:
+            return _peer_failure(exc)
+        return json_response(result)
+
+    return endpoint
 
 
 def _rating(value: Any) -> Decimal:
@@ -199,17 +180,74 @@ def _rating(value: Any) -> Decimal:
     return rating
 
 
-async def transaction(request: Request) -> Response:
+async def transaction(request: Request, args: Args) -> Response:
     buyer = _buyer(request)
-    tid = request.path_params["transaction_id"]
+    tid = args["transaction_id"]
     return json_response({"transaction_id": tid, "callbacks": buyer.transaction(tid)})
 
 
+_TAG = "buyer"
+_ID = {"type": "string", "minLength": 1, "maxLength": 200}
+_URL = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^\\s*https?://"}
+ORDER_ID = Param("order_id", where=In.PATH, required=True, max_length=100, description="The purchase's order id")
+SEARCH = Spec(
+    "Send a Beckn search to one seller or gateway and gather the on_search answers", tag=_TAG, admin=True,
+    body=Body({
+        "type": "object", "required": ["text"],
+        "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 200}, "bpp_uri": _URL,
+                       "gateway_uri": _URL, "wait": {"type": "number", "exclusiveMinimum": 0, "maximum": 30}},
+    }, "What to look for and where", required=True, max_bytes=8_000),
+)
+ORDER = Spec(
+    "Order for pickup: select, init and confirm with one seller", tag=_TAG, admin=True, success=201,
+    body=Body({
+        "type": "object", "required": ["bpp_uri", "provider_id", "items", "billing"],
+        "properties": {
+            "bpp_uri": _URL, "bpp_id": {"type": "string", "maxLength": 256}, "provider_id": _ID, "location_id": _ID,
+            "items": {"type": "array", "minItems": 1, "maxItems": 50, "items": {
+                "type": "object", "required": ["id"],
+                "properties": {"id": _ID, "quantity": {"type": "integer", "minimum": 1, "maximum": 999},
+                               "add_ons": {"type": "array", "maxItems": 20, "items": _ID}}}},
+            "billing": {"type": "object", "required": ["name", "phone"],
+                        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200},
+                                       "phone": {"type": "string", "minLength": 1, "maxLength": 40}}},
+            "fulfillment": {"type": "object", "properties": {
+                "type": {"enum": ["pickup"]}, "time": {"type": "string", "maxLength": 64}, "location_id": _ID}},
+        },
+    }, "The order", required=True, max_bytes=32_000),
+)
+PURCHASES = Spec("This node's purchases, newest first", tag=_TAG, admin=True)
+PURCHASE = Spec("One purchase with the seller's latest answer", tag=_TAG, admin=True, params=(ORDER_ID,))
+_NO_BODY = Body({"type": "object"}, "No fields", max_bytes=1_000)
+ACTIONS: dict[str, tuple[Spec, Callable[[BuyerService, str, dict[str, Any]], Awaitable[dict[str, Any]]]]] = {
+    "status": (Spec("Ask the seller for the order's status", tag=_TAG, admin=True, params=(ORDER_ID,), body=_NO_BODY),
+               lambda b, oid, body: b.status(oid)),
+    "cancel": (Spec("Cancel the order", tag=_TAG, admin=True, params=(ORDER_ID,), body=Body(
+        {"type": "object", "properties": {"reason": {"type": ["string", "null"], "maxLength": 500}}},
+        "Optional reason", max_bytes=4_000)),
+        lambda b, oid, body: b.cancel(oid, body.get("reason"))),
+    "rate": (Spec("Rate the order from 1 to 5", tag=_TAG, admin=True, params=(ORDER_ID,), body=Body(
+        {"type": "object", "required": ["value"],
+         "properties": {"value": {"type": ["number", "string"], "maxLength": 10, "minimum": 1, "maximum": 5}}},
+        "The rating", required=True, max_bytes=1_000)),
+        lambda b, oid, body: b.rate(oid, _rating(body.get("value")))),
+    "track": (Spec("Ask the seller for tracking", tag=_TAG, admin=True, params=(ORDER_ID,), body=_NO_BODY),
+              lambda b, oid, body: b.track(oid)),
+    "support": (Spec("Ask the seller for support contacts", tag=_TAG, admin=True, params=(ORDER_ID,),
+                     body=_NO_BODY),
+                lambda b, oid, body: b.support(oid)),
+}
+TRANSACTION = Spec(
+    "Every callback received for one transaction", tag=_TAG, admin=True,
+    params=(Param("transaction_id", where=In.PATH, required=True, max_length=100),),
+)
+
 routes: list[BaseRoute] = [
-    Route("/api/buy/search", search, methods=["POST"]),
-    Route("/api/buy/order", order, methods=["POST"]),
-    Route("/api/buy/orders", orders, methods=["GET"]),
-    Route("/api/buy/orders/{order_id}", one_order, methods=["GET"]),
-    Route("/api/buy/orders/{order_id}/{action:str}", order_action, methods=["POST"]),
-    Route("/api/buy/transactions/{transaction_id}", transaction, methods=["GET"]),
+    ApiRoute("/api/buy/search", search, SEARCH, methods=["POST"]),
+    ApiRoute("/api/buy/order", order, ORDER, methods=["POST"]),
+    ApiRoute("/api/buy/orders", orders, PURCHASES),
+    ApiRoute("/api/buy/orders/{order_id}", one_order, PURCHASE),
+    *(ApiRoute(f"/api/buy/orders/{{order_id}}/{name}", _order_action(act), spec, methods=["POST"])
+      for name, (spec, act) in ACTIONS.items()),
+    ApiRoute("/api/buy/transactions/{transaction_id}", transaction, TRANSACTION),
 ]

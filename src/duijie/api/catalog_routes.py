@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute
 
-from duijie.api.responses import error_response, json_response
+from duijie.api.params import In, Kind, Param, Spec
+from duijie.api.responses import json_response
+from duijie.api.spec_routes import ApiRoute, Args, DescribedRoute
 from duijie.interchange.jsonld import listing_to_jsonld
 from duijie.services.container import Services
 
@@ -49,9 +49,9 @@ def list_providers(request: Request) -> Response:
     )
 
 
-async def get_provider(request: Request) -> Response:
+async def get_provider(request: Request, args: Args) -> Response:
     catalog = _services(request).catalog
-    provider_id = request.path_params["provider_id"]
+    provider_id = args["provider_id"]
     # The hot path: served from memory without a thread hop; the database is consulted (in a
     # worker thread) only when the cached copy is older than a second.
     body = catalog.cached_view(provider_id)
@@ -60,36 +60,36 @@ async def get_provider(request: Request) -> Response:
     return Response(body, media_type="application/json")
 
 
-def open_at(request: Request) -> Response:
-    raw = request.query_params.get("at")
+def open_at(request: Request, args: Args) -> Response:
     services = _services(request)
-    if raw is None:
-        at = services.clock.now()
-    else:
-        try:
-            at = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
-        except ValueError:
-            return error_response(400, "bad_request", f"at: not an ISO 8601 time: {raw!r}", field="at")
-        if at.tzinfo is None:
-            return error_response(
-                400, "bad_request", "at: give a UTC offset (e.g. 2026-11-27T22:30-05:00)", field="at"
-            )
-    provider_id = request.path_params["provider_id"]
+    at = args["at"] or services.clock.now()
+    provider_id = args["provider_id"]
     locations = services.catalog.open_status(provider_id, at)
     return json_response({"provider_id": provider_id, "at": at.isoformat(), "locations": locations})
 
 
-def jsonld(request: Request) -> Response:
-    stored = _services(request).catalog.listing(request.path_params["provider_id"])
+def jsonld(request: Request, args: Args) -> Response:
+    stored = _services(request).catalog.listing(args["provider_id"])
     resp = json_response(listing_to_jsonld(stored.listing))
     resp.headers["content-type"] = "application/ld+json"
     return resp
 
 
-routes = [
-    Route("/healthz", healthz),
-    Route("/api/providers", list_providers),
-    Route("/api/providers/{provider_id}", get_provider),
-    Route("/api/providers/{provider_id}/open", open_at),
-    Route("/providers/{provider_id}.jsonld", jsonld),
+PROVIDER_ID = Param("provider_id", where=In.PATH, required=True, max_length=200,
+                    description="The provider's id, e.g. chuanshan")
+HEALTHZ = Spec("Liveness, this node's subscriber_id and its journal backlog", tag="node")
+PROVIDERS = Spec("The providers this node hosts, each with its version and digest")
+PROVIDER = Spec("One provider's listing (the duijie.listing/1 document)", params=(PROVIDER_ID,))
+OPEN_AT = Spec(
+    "Whether each location is open at an instant, and when that next changes (local time)",
+    params=(PROVIDER_ID, Param("at", Kind.INSTANT, description="ISO 8601 with a UTC offset; default now")),
+)
+JSONLD = Spec("The listing as schema.org JSON-LD", params=(PROVIDER_ID,), media_type="application/ld+json")
+
+routes: list[BaseRoute] = [
+    DescribedRoute("/healthz", healthz, HEALTHZ),
+    DescribedRoute("/api/providers", list_providers, PROVIDERS),
+    ApiRoute("/api/providers/{provider_id}", get_provider, PROVIDER),
+    ApiRoute("/api/providers/{provider_id}/open", open_at, OPEN_AT),
+    ApiRoute("/providers/{provider_id}.jsonld", jsonld, JSONLD),
 ]

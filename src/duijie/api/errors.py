@@ -8,8 +8,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from duijie.api.params import BadInput
 from duijie.api.responses import INTERNAL_ERROR, error_response
-from duijie.domain.errors import ValidationFailed
+from duijie.domain.errors import DomainError, ErrorCode, ValidationFailed
 from duijie.services.errors import Conflict, NotFound, ServiceError, Unauthorized
 
 log = logging.getLogger("duijie.api")
@@ -38,6 +39,23 @@ async def on_validation_failed(request: Request, exc: Exception) -> Response:
     )
 
 
+_BAD_INPUT_CODES = {404: "not_found", 413: "too_large"}
+
+
+async def on_bad_input(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BadInput)
+    code = _BAD_INPUT_CODES.get(exc.status, "bad_request")
+    return error_response(exc.status, code, f"{exc.field}: {exc.reason}", field=exc.field)
+
+
+async def on_domain_error(request: Request, exc: Exception) -> Response:
+    # A domain rule refusing what a request asked for (an unknown id, a value it cannot take).
+    assert isinstance(exc, DomainError)
+    if exc.code is ErrorCode.NOT_FOUND:
+        return error_response(404, "not_found", exc.message)
+    return error_response(400, exc.code.value, exc.message)
+
+
 async def on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return error_response(exc.status_code, "http_error", str(exc.detail))
@@ -49,7 +67,9 @@ async def on_unexpected(request: Request, exc: Exception) -> Response:
 
 
 HANDLERS = {
+    BadInput: on_bad_input,
     ValidationFailed: on_validation_failed,
+    DomainError: on_domain_error,
     ServiceError: on_service_error,
     HTTPException: on_http_exception,
     Exception: on_unexpected,

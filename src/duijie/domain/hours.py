@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +26,14 @@ SCHEMA_DAYS = {
 }
 _SIMPLE_RULE = re.compile(r"^(?P<days>[A-Za-z,\-]+)\s+(?P<times>[0-9:,\-\s]+)$")
 _RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+EVALUABLE_FROM = datetime(1900, 1, 2, tzinfo=UTC)
+"""Earliest instant hours are evaluated at: opening-hours-py's calendar starts in 1900 (it calls
+everything before closed), and a day's margin keeps the local date there in every zone."""
+
+EVALUABLE_UNTIL = datetime(9999, 12, 30, tzinfo=UTC)
+"""Latest instant hours are evaluated at: a day's margin keeps the local date within year 9999,
+the last one ``datetime`` holds, in every zone."""
 
 
 class HoursState(StrEnum):
@@ -108,6 +116,12 @@ class OpeningHours:
     def _local(self, now: datetime) -> datetime:
         if now.tzinfo is None or now.utcoffset() is None:
             raise DomainError(ErrorCode.NAIVE_DATETIME, "now must be timezone-aware")
+        # Compared as instants without converting: converting 9999-12-31T23:00-05:00 overflows.
+        if not EVALUABLE_FROM <= now <= EVALUABLE_UNTIL:
+            raise DomainError(
+                ErrorCode.INVALID_VALUE,
+                f"hours are evaluated between {EVALUABLE_FROM.date()} and {EVALUABLE_UNTIL.date()} (UTC)",
+            )
         # opening-hours-py needs a ZoneInfo (it reads .key); convert the instant, not the wall time.
         return now.astimezone(zone(self.time_zone))
 
@@ -133,6 +147,8 @@ class OpeningHours:
             return None
         if at.tzinfo is None:
             at = at.replace(tzinfo=zone(self.time_zone))
+        if at > EVALUABLE_UNTIL:  # compared without converting (that could overflow)
+            return None  # past the last instant the calendar evaluates: no change within it
         return at, self.state(at)
 
     def to_schema_org(self) -> tuple[ScheduleRow, ...] | None:
