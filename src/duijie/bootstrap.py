@@ -159,7 +159,8 @@ def wire_discovery(w: Wiring) -> None:
     if w.options.gateway:
         gateway = GatewayService(w.config.subscriber_id, store.records, w.signer.current, w.transport, w.clock,
                                  local=w.inbox.handler_for(Action.SEARCH),
-                                 local_on_search=w.inbox.handler_for(Action.ON_SEARCH))
+                                 local_on_search=w.inbox.handler_for(Action.ON_SEARCH),
+                                 hosts_providers=lambda: bool(catalog.providers()))
         w.inbox.register(Action.SEARCH, gateway.handle_search)
         w.inbox.register(Action.ON_SEARCH, gateway.handle_on_search)
         w.inbox.receive = capture_raw(w.inbox.receive)  # type: ignore[method-assign]

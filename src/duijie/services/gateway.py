@@ -7,6 +7,10 @@ each BPP verifies both signatures. A BPP answers a search that came through a ga
 through that gateway, which relays the ``on_search`` to the BAP's ``bap_uri`` unchanged, with
 its own signature added (BECKN-006 steps 6-9). The gateway never signs a catalog in the BPP's
 name, so it cannot alter one unnoticed; catalogs in the local index are merchant-signed anyway.
+
+Every seller's ``on_search`` answers the one search under its ``message_id``; the replay guard
+tells them apart by sender, so each is relayed. A gateway that hosts no provider of its own adds
+no answer of its own: an empty catalog in its name would only look like a seller with nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from duijie.protocol.outbound import add_gateway_signature
 from duijie.protocol.pipeline import Verified
 from duijie.protocol.records import SignedRecord
 from duijie.services.beckn_inbox import Handler, Nack
+from duijie.services.outbox import peer_error
 from duijie.services.ports import Clock, Transport
 
 log = logging.getLogger("duijie.gateway")
@@ -89,6 +94,7 @@ class GatewayService:
         local: Handler | None = None,
         timeout: float = 5.0,
         local_on_search: Handler | None = None,
+        hosts_providers: Callable[[], bool] = lambda: False,
     ) -> None:
         self._own = own_subscriber_id
         self._records = records
@@ -97,6 +103,7 @@ class GatewayService:
         self._clock = clock
         self._local = local
         self._local_on_search = local_on_search
+        self._hosts_providers = hosts_providers
         self._timeout = timeout
         self.stats = GatewayStats()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -118,13 +125,17 @@ class GatewayService:
         raw = RAW_REQUEST.get()
         if verified.context.bpp_id or raw is None:
             return await self._delegate(verified)
-        targets = await asyncio.to_thread(self.targets, verified)
+        targets, hosting = await asyncio.to_thread(self._fan_out, verified)
         task = asyncio.create_task(self._multicast(raw[0], raw[1], targets))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        if self._local is not None:
+        if self._local is not None and hosting:
             await self._local(verified)  # this node's own providers answer too
         return None
+
+    def _fan_out(self, verified: Verified) -> tuple[list[SignedRecord], bool]:
+        """Who gets the search, and whether this node has providers of its own to answer with."""
+        return self.targets(verified), self._hosts_providers()
 
     async def _delegate(self, verified: Verified) -> Nack | None:
         if self._local is not None:
@@ -174,7 +185,7 @@ class GatewayService:
             if resp.status == 200:
                 self.stats.relayed += 1
                 return
-            log.info("BAP at %s refused the on_search from %s: %s", url, bpp_id, resp.status)
+            log.warning("BAP at %s refused the on_search from %s: %s", url, bpp_id, peer_error(resp.status, resp.body))
         except Exception as exc:  # noqa: BLE001 - a BAP that is gone just misses this answer
             log.info("BAP at %s unreachable for on_search from %s: %s", url, bpp_id, exc)
         self.stats.failed += 1

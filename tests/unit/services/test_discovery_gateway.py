@@ -114,3 +114,41 @@ async def test_on_search_comes_back_through_the_gateway_and_the_buyer_verifies_b
     assert "川陕名吃" in json.dumps(relayed[0].message, ensure_ascii=False)
     sent_to_gateway = [u for u, _ in net.transport.sent if u == url("gw") + "/beckn/on_search"]
     assert sent_to_gateway, "the shop answered the BAP directly instead of through the gateway"
+
+
+async def test_every_sellers_answer_is_relayed_and_a_gateway_without_providers_adds_none(net: MockNet) -> None:
+    # Every seller's on_search answers the one search under its message_id: the gateway and the
+    # buyer accept each (replays are per sender), and the gateway, hosting no provider, adds none.
+    sellers = {"shop": "chuanshan.json", "farm": "farm.json", "factory": "factory.json"}
+    names = (*sellers, "gw", "buyer")
+    for name in names:
+        net.add(name, peers=tuple(url(p) for p in names if p != name), gateway=name == "gw")
+    for name, listing in sellers.items():
+        net.nodes[name].services.catalog.import_document(json.loads((DEMO_DATA / listing).read_text()))
+    for _ in range(2):
+        for name in names:
+            await net.nodes[name].services.discovery.run_round()
+    got: list[Verified] = []
+    buyer_inbox = net.nodes["buyer"].services.beckn
+    stored = buyer_inbox.handler_for(Action.ON_SEARCH)
+
+    async def record(verified: Verified) -> Nack | None:
+        got.append(verified)
+        return await stored(verified) if stored else None
+
+    buyer_inbox.register(Action.ON_SEARCH, record)
+    body = wire_bytes({**json.loads(_search()), "message": {"intent": {}}})  # everything each one sells
+    headers = net.nodes["buyer"].signer.headers_for(body, datetime.now(UTC))
+    assert (await net.transport.send(url("gw") + "/beckn/search", body, headers)).status == 200
+    gateway = net.nodes["gw"].services.discovery.gateway
+    await gateway.drain()
+    assert gateway.stats.forwarded == 3
+    for name in sellers:
+        await net.nodes[name].outbox.deliver_due()
+    await net.nodes["gw"].outbox.deliver_due()  # an answer of the gateway's own would go now
+    await gateway.drain()
+    assert sorted(v.signer_subscriber_id for v in got) == ["factory.test", "farm.test", "shop.test"]
+    assert {v.gateway_subscriber_id for v in got} == {"gw.test"}
+    assert {v.context.message_id for v in got} == {"m-1"}
+    assert all(v.message["catalog"]["providers"] for v in got)
+    assert gateway.stats.relayed == 3 and gateway.stats.failed == 0
