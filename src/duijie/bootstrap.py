@@ -15,7 +15,7 @@ from duijie.api.app import create_app
 from duijie.protocol.context import Action
 from duijie.protocol.pipeline import InboundPipeline, PipelineConfig
 from duijie.services.beckn_inbox import INLINE_ACTIONS, BecknInbox, JournalingReplayGuard, SqlReplayGuard
-from duijie.services.catalog import CatalogService
+from duijie.services.trade.catalog import CatalogService
 from duijie.services.container import NodeIdentity, Services
 from duijie.services.inbound_journal import InboundJournal
 from duijie.services.key_lookup import NodeKeyResolver
@@ -79,15 +79,17 @@ class Wiring:
 
 def wire_seller(w: Wiring) -> None:
     """BPP role: answer search/select/init/confirm/... and the merchant's inbox."""
-    from duijie.services.merchant import MerchantService
-    from duijie.services.order_callbacks import SellerNode
-    from duijie.services.seller import SellerService
+    from duijie.services.trade.food.kind import FoodKind
+    from duijie.services.trade.merchant import MerchantService
+    from duijie.services.trade.order_callbacks import SellerNode
+    from duijie.services.trade.seller import SellerService
 
     if "BPP" not in w.options.roles:
         return
     node = SellerNode(w.config.subscriber_id, w.config.subscriber_url)
     seller = SellerService(w.uow, w.clock, node)
-    seller.register(w.inbox)
+    seller.kinds.register(FoodKind())  # the kinds of trade this node sells, one line each
+    seller.register(w.inbox.register)
     w.services.seller = seller
     w.services.merchant = MerchantService(w.uow, w.clock, node)
 
@@ -96,7 +98,7 @@ def wire_buyer(w: Wiring) -> None:
     """BAP role: run flows against other nodes and collect their callbacks."""
     from duijie.services.buyer import BuyerService
     from duijie.services.buyer_inbox import BuyerInbox
-    from duijie.services.receipts import ReceiptIssuer
+    from duijie.services.trade.receipts import ReceiptIssuer
 
     issuer = ReceiptIssuer(w.signer, w.clock, w.config.subscriber_id)
     callbacks = BuyerInbox(w.uow, w.clock, w.resolver, issuer, w.config.subscriber_id)

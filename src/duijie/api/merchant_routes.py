@@ -12,7 +12,7 @@ from duijie.api.auth import require_admin
 from duijie.api.responses import json_response
 from duijie.services.container import Services
 from duijie.services.errors import NotFound, ServiceError
-from duijie.services.merchant import MerchantService
+from duijie.services.trade.merchant import MerchantService
 
 
 def _merchant(request: Request) -> MerchantService:

@@ -9,7 +9,7 @@ import click
 
 from duijie.cli.common import Failure, data_dir_option, db_option, user_errors
 from duijie.domain.errors import Issue, ValidationFailed
-from duijie.services.catalog import CatalogService
+from duijie.services.trade.catalog import CatalogService
 
 
 def _catalog(data_dir: Path, db_url: str | None) -> CatalogService:

@@ -21,11 +21,14 @@ from duijie.services.buyer_inbox import BuyerInbox
 from duijie.services.buyer_ports import BuyerUnitOfWorkFactory, Purchase, StoredCallback
 from duijie.services.errors import NotFound, ServiceError
 from duijie.services.ports import Clock, Signer, Transport
+from duijie.services.trade.food.buying import FOOD_PURCHASE, OrderRequest
+from duijie.services.trade.kinds import RQ, BuyerKind
 
 DOMAIN = "nic2004:55204"
 """The one Beckn domain this node's buyer uses: NIC 2004 55204, restaurants and food service."""
 TTL = "PT30S"
-FULFILLMENT_TYPES = {"pickup": "Self-Pickup", "delivery": "Delivery"}
+
+__all__ = ["BuyerService", "OrderRequest", "Peer", "PeerError", "SellerRefused"]
 
 
 class PeerError(ServiceError):
@@ -51,21 +54,6 @@ class Peer:
 
     transaction_id: str
     bpp_uri: str
-    bpp_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OrderRequest:
-    """What the buyer wants: one provider, items with counts and add-ons, billing, pickup place/time."""
-
-    bpp_uri: str
-    provider_id: str
-    location_id: str
-    items: tuple[tuple[str, int, tuple[str, ...]], ...]
-    billing_name: str
-    billing_phone: str
-    fulfillment_type: str = "pickup"
-    pickup_time: str | None = None
     bpp_id: str | None = None
 
 
@@ -203,45 +191,25 @@ class BuyerService:
         ]
 
     async def order(self, req: OrderRequest) -> dict[str, Any]:
-        """select → on_select (quote) → init → on_init → confirm → on_confirm; returns the purchase."""
+        """A food order for pickup: see :meth:`place`."""
+        return await self.place(FOOD_PURCHASE, req)
+
+    async def place(self, kind: BuyerKind[RQ], req: RQ) -> dict[str, Any]:
+        """select → on_select (quote) → init → on_init → confirm → on_confirm, with the orders ``kind``
+        writes for ``req``; returns the purchase."""
         peer = Peer(str(uuid.uuid4()), req.bpp_uri, req.bpp_id)
-        fulfillment: dict[str, Any] = {
-            "type": FULFILLMENT_TYPES.get(req.fulfillment_type, req.fulfillment_type),
-            "stops": [{"type": "start", "location": {"id": req.location_id}}],
-        }
-        if req.pickup_time:
-            fulfillment["stops"][0]["time"] = {"timestamp": req.pickup_time}
-        items = [
-            {
-                "id": item_id,
-                "quantity": {"selected": {"count": count}},
-                "location_ids": [req.location_id],
-                **({"add_ons": [{"id": a} for a in add_ons]} if add_ons else {}),
-            }
-            for item_id, count, add_ons in req.items
-        ]
-        cart = {
-            "provider": {"id": req.provider_id, "locations": [{"id": req.location_id}]},
-            "items": items,
-            "fulfillments": [fulfillment],
-        }
         if peer.bpp_id is None:
             # Learn the seller's subscriber id from its on_search, in the same transaction.
             intent = {"provider": {"id": req.provider_id}}
             peer = self._learned(peer, (await self._request(Action.SEARCH, peer, {"intent": intent}))[0])
+        cart = kind.select_order(req)
         selected = (await self._request(Action.SELECT, peer, {"order": cart}))[0]
         peer = self._learned(peer, selected)
-        quoted = selected.document["message"]["order"]
-        draft = {**cart, **{k: v for k, v in quoted.items() if k in ("quote", "items", "provider")}}
-        draft["billing"] = {"name": req.billing_name, "phone": req.billing_phone}
-        draft["fulfillments"] = [
-            {**f, "customer": {"person": {"name": req.billing_name}, "contact": {"phone": req.billing_phone}}}
-            for f in quoted.get("fulfillments") or [fulfillment]
-        ]
+        draft = kind.init_order(req, cart, selected.document["message"]["order"])
         initialised = (await self._request(Action.INIT, peer, {"order": draft}))[0]
         peer = self._learned(peer, initialised)
-        terms = initialised.document["message"]["order"]
-        confirmed = (await self._request(Action.CONFIRM, peer, {"order": {**draft, **terms}}))[0]
+        order = kind.confirm_order(req, draft, initialised.document["message"]["order"])
+        confirmed = (await self._request(Action.CONFIRM, peer, {"order": order}))[0]
         order_id = confirmed.document["message"]["order"].get("id")
         if not order_id:
             raise PeerError("on_confirm carried no order id")

@@ -25,7 +25,7 @@ from duijie.protocol.receipts import (
 from duijie.services.beckn_inbox import Nack
 from duijie.services.buyer_ports import BuyerUnitOfWork, BuyerUnitOfWorkFactory, Purchase, StoredCallback
 from duijie.services.ports import Clock
-from duijie.services.receipts import ReceiptIssuer
+from duijie.services.trade.receipts import ReceiptIssuer
 
 log = logging.getLogger("duijie.buyer")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from duijie.services.beckn_inbox import BecknInbox
-from duijie.services.catalog import CatalogService
+from duijie.services.trade.catalog import CatalogService
 from duijie.services.outbox import OutboxSender
 from duijie.services.ports import Clock
 from duijie.services.registry import LookupService

@@ -24,7 +24,7 @@ from duijie.services.ports import (
     ReplayRepository,
     WriteBusy,
 )
-from duijie.services.seller_ports import DraftRepository, OrderRepository
+from duijie.services.trade.food.ports import DraftRepository, OrderRepository
 from duijie.storage.buyer_repo import SqlCallbackRepository, SqlPurchaseRepository, SqlReceiptRepository
 from duijie.storage.inbound_repo import SqlInboundRepository
 from duijie.storage.keys_repo import SqlKnownKeyRepository

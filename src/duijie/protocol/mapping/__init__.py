@@ -22,7 +22,7 @@ from duijie.protocol.mapping.catalog import (
     provider_to_beckn,
     search_criteria,
 )
-from duijie.protocol.mapping.codes import PICKUP, MappingError, beckn_status, error_code
+from duijie.protocol.mapping.codes import PICKUP, MappingError, beckn_status, error_code, error_paths
 from duijie.protocol.mapping.orders import (
     billing_from_order,
     cancellation_terms,
@@ -50,6 +50,7 @@ __all__ = [
     "descriptor",
     "draft_to_beckn",
     "error_code",
+    "error_paths",
     "item_to_beckn",
     "location_to_beckn",
     "order_to_beckn",

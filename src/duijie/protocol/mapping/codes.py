@@ -52,6 +52,16 @@ def beckn_status(state: OrderState) -> str:
     return _STATUS[state]
 
 
+_RULE_PATHS = {
+    OrderRule.EMPTY_CART: "message.order.items",
+}
+
+
 def error_code(rule: OrderRule) -> BecknErrorCode:
     """The BECKN-005 code that reports a broken order rule."""
     return _RULE_CODES[rule]
+
+
+def error_paths(rule: OrderRule) -> str | None:
+    """The part of the request a broken order rule points at, where it is always the same part."""
+    return _RULE_PATHS.get(rule)

@@ -1,10 +1,10 @@
 """Issuing and holding receipts with this node's key: the seller signs at confirm, the buyer countersigns.
 
-Seller side: :meth:`ReceiptIssuer.seller_receipt` is the ``on_order_confirmed(order_doc, uow)``
-hook of the seller service; it stores the seller-signed receipt in the same unit of work as the
-order and returns it, and the seller puts :func:`receipt_tag_group` of it into the on_confirm
-``order.tags``. When the buyer sends the countersigned copy back (an ``update`` with
-``update_target`` "tags"), the seller's update handler calls :meth:`ReceiptIssuer.accept_countersigned`.
+Seller side: :meth:`ReceiptIssuer.seller_hook` is the ``on_order_confirmed(order_doc, context, uow)``
+hook of the seller service; it stores the seller-signed receipt (:meth:`ReceiptIssuer.seller_receipt`)
+in the same unit of work as the order and puts it into the on_confirm ``order.tags``. When the
+buyer sends the countersigned copy back (an ``update`` with ``update_target`` "tags"), the seller
+calls :meth:`ReceiptIssuer.accept_countersigned` (its ``on_receipt_countersigned``).
 """
 
 from __future__ import annotations
@@ -98,17 +98,16 @@ class ReceiptIssuer:
         uow.receipts.put(str(order["id"]), receipt, self._clock.now())
         return receipt
 
-    def seller_hook(self, order_doc: dict[str, Any], uow: Any) -> None:
-        """The seller service's ``on_order_confirmed``: sign, store, and put the receipt in ``order_doc.tags``.
+    def seller_hook(self, order_doc: dict[str, Any], context: Mapping[str, Any], uow: Any) -> None:
+        """The seller's ``on_order_confirmed``: sign, store, and put the receipt in ``order_doc.tags``.
 
-        ``order_doc`` is the Beckn order about to go out in on_confirm; the parties and the
-        transaction come from the stored order's confirm context (``uow.orders``). The order doc
-        is changed in place so the receipt travels inside that on_confirm.
+        ``order_doc`` is the Beckn order about to go out in on_confirm and ``context`` the
+        confirm's (the parties and the transaction, whatever the kind of trade). The order doc is
+        changed in place so the receipt travels inside that on_confirm.
         """
-        stored = uow.orders.get(str(order_doc.get("id")))
-        context = dict(getattr(stored, "context", None) or {})
-        context["bpp_id"] = context.get("bpp_id") or self._own_id
-        receipt = safe_seller_receipt(self, {"order": order_doc, "context": context}, uow)
+        parties = {k: context[k] for k in ("bap_id", "bpp_id", "transaction_id", "domain") if context.get(k)}
+        parties["bpp_id"] = parties.get("bpp_id") or self._own_id
+        receipt = safe_seller_receipt(self, {"order": order_doc, "context": parties}, uow)
         if receipt is not None:
             order_doc["tags"] = with_receipt_tag(order_doc, receipt)["tags"]
 

@@ -1,4 +1,8 @@
-"""The JSON stored for an order or a draft (storage format, not the Beckn wire shape)."""
+"""The plain JSON form of an order and of a draft: the one place an order is written out as data.
+
+Storage keeps it (with the Beckn context of the confirm beside it) and the merchant's inbox shows
+it; the Beckn wire shape is another language, spoken by ``protocol.mapping``.
+"""
 
 from __future__ import annotations
 
@@ -108,9 +112,9 @@ def draft_from_json(text: str) -> Draft:
     )
 
 
-def order_to_json(order: Order, context: dict[str, Any]) -> str:
-    """The order plus the Beckn context of its confirm (the template for later callbacks)."""
-    doc = {
+def order_document(order: Order) -> dict[str, Any]:
+    """Every field of ``order`` as plain JSON data (read back by :func:`order_from_json`)."""
+    return {
         "id": order.id,
         "provider_id": order.provider_id,
         "bap_id": order.bap_id,
@@ -126,7 +130,11 @@ def order_to_json(order: Order, context: dict[str, Any]) -> str:
         "rating": order.rating,
         "reason": order.reason,
     }
-    return orjson.dumps({"order": doc, "context": context}, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def order_to_json(order: Order, context: dict[str, Any]) -> str:
+    """The order plus the Beckn context of its confirm (the template for later callbacks)."""
+    return orjson.dumps({"order": order_document(order), "context": context}, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def order_from_json(text: str) -> tuple[Order, dict[str, Any]]:

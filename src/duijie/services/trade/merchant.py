@@ -12,49 +12,37 @@ from typing import Any
 
 from duijie.domain.order_errors import OrderError
 from duijie.domain.orders import Order, OrderState
+from duijie.domain.text import LocalText
+from duijie.interchange.order_json import order_document
 from duijie.protocol import mapping as m
 from duijie.protocol.context import Action, Context
 from duijie.services.errors import Conflict, NotFound, ServiceError
-from duijie.services.order_callbacks import SellerNode, queue_callback
 from duijie.services.ports import Clock
-from duijie.services.seller_ports import SellerUnitOfWorkFactory
+from duijie.services.trade.food.ports import SellerUnitOfWorkFactory
+from duijie.services.trade.order_callbacks import SellerNode, queue_callback
 
 Transition = Callable[[Order, Any], Order]
 
 
 def order_view(order: Order) -> dict[str, Any]:
-    """The JSON the merchant API and CLI show for one order."""
+    """The JSON the merchant API and CLI show for one order: its stored document, plus the
+    Beckn status and a summary of the lines (display names, totals) for a list."""
+    doc = order_document(order)
+    quote = doc.pop("quote")
     return {
-        "id": order.id,
-        "provider_id": order.provider_id,
-        "state": order.state.value,
+        **doc,
         "beckn_status": m.beckn_status(order.state),
-        "bap_id": order.bap_id,
-        "transaction_id": order.transaction_id,
-        "pickup": {
-            "location_id": order.pickup.location_id,
-            "at": order.pickup.at.isoformat() if order.pickup.at else None,
-        },
-        "billing": None
-        if order.billing is None
-        else {"name": order.billing.name, "phone": order.billing.phone, "email": order.billing.email},
-        "payment": order.payment.value,
         "lines": [
             {
-                "item_id": ln.item_id,
-                "name": ln.name.both(),
-                "quantity": ln.quantity,
-                "add_ons": [a.id for a in ln.add_ons],
-                "total": ln.total.to_wire(),
+                "item_id": ln["item_id"],
+                "name": LocalText(**ln["name"]).both(),
+                "quantity": ln["quantity"],
+                "add_ons": [a["id"] for a in ln["add_ons"]],
+                "total": ln["total"]["amount"],
             }
-            for ln in order.quote.lines
+            for ln in quote["lines"]
         ],
-        "total": {"amount": order.quote.total.to_wire(), "currency": order.quote.total.currency},
-        "history": [{"state": h.state.value, "at": h.at.isoformat(), "by": h.by} for h in order.history],
-        "rating": order.rating,
-        "reason": order.reason,
-        "created_at": order.created_at.isoformat(),
-        "updated_at": order.updated_at.isoformat(),
+        "total": quote["total"],
     }
 
 
