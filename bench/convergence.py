@@ -2,7 +2,9 @@
 
 Nodes run the real record store and exchange logic (signatures, verification, SQLite per
 node) but call each other directly instead of through ASGI, to stay fast. Each node starts
-knowing 3 random peers and learns the rest from records. Prints one JSON line.
+knowing 3 random peers and learns the rest from records; a record's key is confirmed at its
+subscriber's own lookup (called directly too, as :class:`DirectIdentityLookup`), as nodes do
+over HTTP. Prints one JSON line.
 
     python bench/convergence.py [N]
 """
@@ -24,11 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from duijie.interchange.listing_json import dump_document, listing_from_document  # noqa: E402
+from duijie.protocol.identity import IdentityAddresses  # noqa: E402
 from duijie.protocol.keys import EncryptionKey, NodeKeys, SigningKey  # noqa: E402
 from duijie.protocol.records import catalog_digest  # noqa: E402
 from duijie.services.discovery import OwnNode, RecordStore  # noqa: E402
+from duijie.services.key_authority import KeyAuthority  # noqa: E402
 from duijie.services.peer_exchange import ExchangeLimits, PeerError, PeerExchange  # noqa: E402
 from duijie.services.ports import ListingSummary, StoredListing, SystemClock  # noqa: E402
+from duijie.services.registry import LookupService  # noqa: E402
 from duijie.storage.engine import make_engine  # noqa: E402
 from duijie.storage.tables import metadata  # noqa: E402
 from duijie.storage.uow import SqlUnitOfWorkFactory  # noqa: E402
@@ -86,11 +91,32 @@ class DirectClient:
             raise PeerError("not held")
         return self._count(held)
 
+    async def self_record(self, peer_url: str) -> dict[str, Any]:
+        peer = self.net.get(peer_url)
+        if peer is None:
+            raise PeerError("no such peer")
+        return self._count(await asyncio.to_thread(peer.store.own_record))
+
+
+class DirectIdentityLookup:
+    """A node's own ``/registry/lookup``, called directly (the in-process sibling of the HTTP one)."""
+
+    def __init__(self, lookups: dict[str, LookupService]) -> None:
+        self.lookups = lookups
+        self.calls = 0
+
+    async def lookup(self, lookup_url: str, query: Any) -> list[Any] | None:
+        self.calls += 1
+        service = self.lookups.get(lookup_url)
+        return None if service is None else await service.lookup(dict(query))
+
 
 def build(n: int, tmp: Path, merchant: Merchant, rng: random.Random) -> tuple[list[PeerExchange], list[DirectClient]]:
     net: dict[str, PeerExchange] = {}
     nodes, clients = [], []
     now = datetime.now(UTC)
+    lookups: dict[str, LookupService] = {}
+    addresses = IdentityAddresses({f"n{i}.bench": f"http://n{i}.bench" for i in range(n)})
     for i in range(n):
         engine = make_engine(f"sqlite:///{tmp / f'n{i}.db'}")
         metadata.create_all(engine)
@@ -99,8 +125,10 @@ def build(n: int, tmp: Path, merchant: Merchant, rng: random.Random) -> tuple[li
                         now - timedelta(days=1), now + timedelta(days=30))
         own = OwnNode(f"n{i}.bench", f"http://n{i}.bench/beckn", ("BPP", "BAP"))
         hosts = i == 0
+        lookups[f"{own.peer_url}/registry/lookup"] = LookupService(lambda k=keys: [k], own.url, own.roles)
+        authority = KeyAuthority(DirectIdentityLookup(lookups), addresses)
         store = RecordStore(uow, SystemClock(), own, lambda k=keys: [k],
-                            merchant.summaries if hosts else list, merchant.stored)
+                            merchant.summaries if hosts else list, merchant.stored, authority.vouch, addresses)
         client = DirectClient(net, own.peer_url)
         # All nodes share one event loop and thread pool here, so network-style timeouts would
         # measure the simulator's queueing, not the protocol: give them ample room.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -13,11 +15,13 @@ from starlette.applications import Starlette
 
 from duijie.api.app import create_app
 from duijie.protocol.context import Action
+from duijie.protocol.identity import IdentityAddresses
 from duijie.protocol.pipeline import InboundPipeline, PipelineConfig
 from duijie.services.beckn_inbox import INLINE_ACTIONS, BecknInbox, JournalingReplayGuard, SqlReplayGuard
 from duijie.services.trade.catalog import CatalogService
 from duijie.services.container import NodeIdentity, Services
 from duijie.services.inbound_journal import InboundJournal
+from duijie.services.key_authority import HttpIdentityLookup, KeyAuthority
 from duijie.services.key_lookup import NodeKeyResolver
 from duijie.services.outbox import OutboxSender
 from duijie.services.ports import Clock, JournalState, SystemClock, Transport
@@ -44,6 +48,8 @@ class ServeOptions:
     gateway: bool = False
     roles: tuple[str, ...] = field(default=("BPP", "BAP"))
     calm_backlog: int = 64  # journaled messages that may wait before the node is under pressure
+    #: ``--resolve NAME=URL``: where identities live, for demos and tests on one machine (docs/TRUST.md).
+    resolve: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -124,16 +130,11 @@ def wire_discovery(w: Wiring) -> None:
 
     roles = ("BG", *w.options.roles) if w.options.gateway else tuple(w.options.roles)
 
-    async def registry_check(subscriber_id: str, unique_key_id: str) -> str | None:
-        for registry in w.resolver.registries:
-            found = await w.resolver.lookup_registry(registry, subscriber_id, unique_key_id)
-            if found is not None:
-                return found.signing_public_key
-        return None
-
     catalog = w.services.catalog
+    authority = w.resolver.authority
     store = RecordStore(w.uow, w.clock, OwnNode(w.config.subscriber_id, w.config.subscriber_url, roles),
-                        w.signer.all_keys, catalog.providers, catalog.listing, registry_check)
+                        w.signer.all_keys, catalog.providers, catalog.listing, authority.vouch,
+                        authority.addresses)
     limits = ExchangeLimits(timeout=float(os.environ.get("DUIJIE_PEER_TIMEOUT", "5")))
     exchange = PeerExchange(store, w.uow, w.clock, HttpPeerClient(w.transport, limits, store.own.peer_url), limits)
     exchange.add_peers(w.options.peers)
@@ -226,7 +227,10 @@ def build_node(
     signer = KeyringSigner(data_dir)
     http = transport or HttpTransport()
     registries = tuple(dict.fromkeys((*config.registries, *options.registries)))
-    resolver = NodeKeyResolver(signer.all_keys, uow, clock, http, registries)
+    # A live view: what serve was given first, then what config.json keeps.
+    addresses = IdentityAddresses(ChainMap(options.resolve, config.resolve))  # type: ignore[arg-type]
+    authority = KeyAuthority(HttpIdentityLookup(http), addresses, registries)
+    resolver = NodeKeyResolver(signer.all_keys, uow, clock, authority)
     journal = InboundJournal(uow, clock, back_office=link if isinstance(link, IntakeLink) else None,
                              calm_backlog=options.calm_backlog,
                              yield_factor=BACK_OFFICE_YIELD if isinstance(link, BackOfficeLink) else 4.0)
@@ -241,7 +245,7 @@ def build_node(
         catalog=CatalogService(uow, clock),
         admin_token_check=config.admin_token_matches,
         beckn=inbox,
-        registry=LookupService(signer.all_keys, config.subscriber_url, roles, uow, clock),
+        registry=LookupService(signer.all_keys, config.subscriber_url, roles),
     )
     services.outbox = outbox
     wiring = Wiring(config, options, uow, clock, http, signer, resolver, inbox, outbox, services)

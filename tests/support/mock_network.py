@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from duijie.bootstrap import Node, ServeOptions, build_node
@@ -19,12 +19,16 @@ class MockNet:
     root: Path
     transport: MockTransport
     nodes: dict[str, Node]
+    #: Every node's ``--resolve`` map, shared (a node added later is found by those added before).
+    names: dict[str, str] = field(default_factory=dict)
 
     def add(self, name: str, *, peers: tuple[str, ...] = (), gateway: bool = False,
             roles: tuple[str, ...] = ("BPP", "BAP"), registries: tuple[str, ...] = ()) -> Node:
         base = f"http://{name}.test"
         create_node_dir(self.root / name, f"{base}/beckn", subscriber_id=f"{name}.test")
-        options = ServeOptions(registries=registries, peers=peers, gateway=gateway, roles=roles)
+        self.names[f"{name}.test"] = base
+        options = ServeOptions(registries=registries, peers=peers, gateway=gateway, roles=roles,
+                               resolve=self.names)
         node = build_node(self.root / name, transport=self.transport, options=options)
         self.transport.register(base, node.app)
         self.nodes[name] = node

@@ -48,7 +48,8 @@ def _prepare(node: DemoNode, root: Path, port: int, registries: tuple[str, ...])
 
 
 def _spawn(
-    info: dict[str, object], node: DemoNode, peers: list[str], registries: tuple[str, ...]
+    info: dict[str, object], node: DemoNode, peers: list[str], registries: tuple[str, ...],
+    names: tuple[str, ...] = (),
 ) -> subprocess.Popen[bytes]:
     cmd = [
         sys.executable, "-m", "duijie", "serve",
@@ -58,6 +59,8 @@ def _spawn(
         cmd += ["--peer", peer]
     for reg in registries:
         cmd += ["--registry", reg]
+    for name in names:  # each demo id lives on a loopback port: say where (docs/TRUST.md)
+        cmd += ["--resolve", name]
     if node.gateway:
         cmd.append("--gateway")
     env = dict(os.environ)
@@ -147,9 +150,10 @@ def demo(port_base: int, registries: tuple[str, ...], as_json: bool, keep: bool,
     try:
         infos = [_prepare(n, root, port_base + i, registries) for i, n in enumerate(DEMO_NODES)]
         urls = [str(i["url"]) for i in infos]
+        names = tuple(f"{i['subscriber_id']}={i['url']}" for i in infos)
         for info, node in zip(infos, DEMO_NODES, strict=True):
             peers = [u for u in urls if u != info["url"]]
-            procs.append(_spawn(info, node, peers, registries))
+            procs.append(_spawn(info, node, peers, registries, names))
             (Path(str(info["data_dir"])) / "serve.pid").write_text(str(procs[-1].pid))
         _wait_ready(infos, procs)
         public = [{k: v for k, v in i.items() if k not in ("data_dir", "port")} for i in infos]

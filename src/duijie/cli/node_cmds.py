@@ -86,6 +86,10 @@ def info(data_dir: Path, as_json: bool) -> None:
 @click.option("--registry", "registries", multiple=True,
               help="A Beckn registry to trust for unknown senders (repeatable).")
 @click.option("--peer", "peers", multiple=True, help="Bootstrap peer node URL for discovery (repeatable).")
+@click.option("--resolve", "resolve", multiple=True, metavar="NAME=URL",
+              help="Where the identity NAME lives, like curl's --resolve (repeatable): its keys are looked up at "
+                   "URL/registry/lookup and its records must point there. For demos and tests on one machine; "
+                   "by default an id host[:port] lives at https://host[:port] (http on loopback).")
 @click.option("--gateway", is_flag=True, help="Also act as a Beckn gateway (BG): multicast search.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
@@ -105,6 +109,7 @@ def serve(
     db_url: str | None,
     registries: tuple[str, ...],
     peers: tuple[str, ...],
+    resolve: tuple[str, ...],
     gateway: bool,
     log_level: str,
     back_office: str,
@@ -121,14 +126,21 @@ def serve(
     from duijie.cli.gc_tuning import tune_for_serving
     from duijie.transport.process_link import IntakeLink
 
+    from duijie.protocol.identity import ResolveEntryError, parse_resolve
+
     logging.getLogger("duijie").setLevel(log_level.upper())
+    try:
+        names = dict(parse_resolve(entry) for entry in resolve)
+    except ResolveEntryError as exc:
+        raise Failure(str(exc)) from exc
     link = None
     if back_office == "process":
         link = IntakeLink(back_office_argv(data_dir, db_url, registries, gateway, log_level), BACK_OFFICE_ACTIONS)
     node = build_node(
         data_dir,
         db_url=db_url,
-        options=ServeOptions(registries=registries, peers=peers, gateway=gateway, calm_backlog=calm_backlog),
+        options=ServeOptions(registries=registries, peers=peers, gateway=gateway, calm_backlog=calm_backlog,
+                             resolve=names),
         link=link,
     )
     tune_for_serving()

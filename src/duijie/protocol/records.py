@@ -6,23 +6,25 @@ version of the current signed catalog. Peers pass records on, so every record is
 (:func:`check_record`) before it is stored or re-served. The signature covers
 :func:`duijie.protocol.canonical.canonical_bytes` of the record body.
 
-Trust rule (DESIGN.md §6): a record for subscriber X is accepted only when signed by one
-of the keys it lists, that key is the one already known for X (or X is new), and a
-*changed* key for a known X carries an ``endorsement`` by the old key (or a trusted
-registry confirms the new key, which the caller checks).
+Trust rule (docs/TRUST.md): a record for subscriber S is accepted only when it is signed by a
+key it lists, its ``url`` and ``peer_url`` are at the address S names
+(:class:`~duijie.protocol.identity.IdentityAddresses`), and its signing key is trusted for S:
+already trusted, endorsed by a trusted key, or vouched for by an authority the caller asked
+(a configured registry or S's own lookup). A relayed record is only a hint until then.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from duijie.protocol.canonical import canonical_bytes
+from duijie.protocol.identity import IdentityAddresses
 from duijie.protocol.keys import KeyFormatError, SigningKey, VerifyKey
 from duijie.protocol.signing import body_digest
 
@@ -43,7 +45,30 @@ class RecordVerdict(StrEnum):
     BAD_SIGNATURE = "bad_signature"
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
-    KEY_NOT_TRUSTED = "key_not_trusted"  # impostor, or a key change nobody vouched for
+    NOT_BOUND = "not_bound"  # its url/peer_url is not at the address its subscriber id names
+    KEY_NOT_TRUSTED = "key_not_trusted"  # unconfirmed: nobody who may speak for the id vouched yet
+    KEY_CONFLICT = "key_conflict"  # a trusted key, or the id's authority, says another key
+
+
+#: Verdicts that only a forger (or a broken node) produces: counted against the peer that sent them.
+HOSTILE_VERDICTS = frozenset({RecordVerdict.BAD_SIGNATURE, RecordVerdict.NOT_BOUND, RecordVerdict.KEY_CONFLICT})
+
+
+class VouchState(StrEnum):
+    """What the authorities for an identity said about one of its key ids."""
+
+    FOUND = "found"  # they named a key for (subscriber_id, unique_key_id)
+    DENIED = "denied"  # the identity's own lookup answered and does not list that key id
+    UNREACHABLE = "unreachable"  # nobody who may speak for the identity could be asked
+
+
+@dataclass(frozen=True, slots=True)
+class Vouch:
+    """An authority's answer; ``source`` names it (``registry:URL`` or ``self-lookup``)."""
+
+    state: VouchState
+    public_key: str | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,25 +204,38 @@ def sign_record(record: NodeRecord, key: SigningKey, unique_key_id: str,
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """Result of :func:`check_record`; ``key_changed`` tells the caller a registry may confirm."""
+    """Result of :func:`check_record`.
+
+    ``source`` is where the signing key's trust came from when this check established it
+    (``endorsed``, ``registry:URL``, ``self-lookup``); None when it was trusted already.
+    """
 
     verdict: RecordVerdict
     reason: str
-    key_changed: bool = False
+    source: str | None = None
 
     @property
     def accepted(self) -> bool:
         return self.verdict is RecordVerdict.ACCEPTED
 
+    @property
+    def hostile(self) -> bool:
+        """Only a forger sends this: the peer that relayed it is counted against."""
+        return self.verdict in HOSTILE_VERDICTS
 
-def check_record(signed: SignedRecord, now: datetime, known_public_keys: Sequence[str] = (),
-                 *, registry_confirmed: bool = False) -> Check:
-    """Verify signature, validity window and key continuity of ``signed`` at ``now``.
 
-    ``known_public_keys`` are the signing keys already trusted for this subscriber (from
-    its earlier record, the peer key table or a registry); empty means first contact.
+def check_record(signed: SignedRecord, now: datetime, trusted: Mapping[str, str] | None = None, *,
+                 addresses: IdentityAddresses | None = None, vouch: Vouch | None = None) -> Check:
+    """Decide whether ``signed`` may be believed at ``now``.
+
+    ``trusted`` maps the subscriber's trusted key ids to their public keys (from a configured
+    registry, its own lookup, or an endorsed change); ``addresses`` binds the record's URLs to
+    its id; ``vouch`` is what the id's authorities said about the signing key id, once asked.
+    Without a trusted key, an endorsement by one or a vouch the verdict is ``KEY_NOT_TRUSTED``:
+    the caller may ask the authorities and call again with their answer.
     """
     record, sig = signed.record, signed.signature
+    trusted = trusted or {}
     listed = record.key(sig.unique_key_id)
     if listed is None or listed.signing_public_key != sig.signing_public_key:
         return Check(RecordVerdict.BAD_SIGNATURE, "signed by a key the record does not list")
@@ -208,18 +246,27 @@ def check_record(signed: SignedRecord, now: datetime, known_public_keys: Sequenc
         return Check(RecordVerdict.EXPIRED, f"record expired at {record.expires_at.isoformat()}")
     if (record.issued_at - now).total_seconds() > MAX_SKEW_SECONDS:
         return Check(RecordVerdict.NOT_YET_VALID, "record issued in the future")
-    if not known_public_keys or sig.signing_public_key in known_public_keys:
+    sid = record.subscriber_id
+    if addresses is not None and not (addresses.binds(sid, record.url) and addresses.binds(sid, record.peer_url)):
+        return Check(RecordVerdict.NOT_BOUND,
+                     f"{sid} names {addresses.base_url(sid)}, the record points to {record.url} / {record.peer_url}")
+    held = trusted.get(sig.unique_key_id)
+    if held == sig.signing_public_key:
         return Check(RecordVerdict.ACCEPTED, "ok")
-    endorsed = (
-        signed.endorsement is not None
-        and signed.endorsement.signing_public_key in known_public_keys
-        and signed.endorsement.verifies(data)
-    )
-    if endorsed or registry_confirmed:
-        return Check(RecordVerdict.ACCEPTED, "key change endorsed", key_changed=True)
-    return Check(RecordVerdict.KEY_NOT_TRUSTED,
-                 f"{record.subscriber_id} is known with another key and the change is not endorsed",
-                 key_changed=True)
+    endorsement = signed.endorsement
+    if (endorsement is not None and endorsement.signing_public_key in trusted.values()
+            and endorsement.verifies(data)):
+        return Check(RecordVerdict.ACCEPTED, "key change endorsed by a trusted key", source="endorsed")
+    if held is not None:
+        return Check(RecordVerdict.KEY_CONFLICT, f"{sid} key {sig.unique_key_id} is trusted with another public key")
+    if vouch is None or vouch.state is VouchState.UNREACHABLE:
+        return Check(RecordVerdict.KEY_NOT_TRUSTED, f"nobody who may speak for {sid} vouched for key "
+                                                    f"{sig.unique_key_id} (yet)")
+    if vouch.state is VouchState.DENIED:
+        return Check(RecordVerdict.KEY_CONFLICT, f"{sid}'s own lookup does not list key {sig.unique_key_id}")
+    if vouch.public_key != sig.signing_public_key:
+        return Check(RecordVerdict.KEY_CONFLICT, f"{vouch.source} names another key for {sid} {sig.unique_key_id}")
+    return Check(RecordVerdict.ACCEPTED, f"key confirmed by {vouch.source}", source=vouch.source)
 
 
 def _time(value: Any, what: str) -> datetime:

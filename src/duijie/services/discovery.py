@@ -1,9 +1,12 @@
 """The record store of discovery: this node's own record, and peers' records verified on entry.
 
-Every record is checked with :func:`duijie.protocol.records.check_record` before it is stored,
-so anything this node re-serves to other peers has been verified here. The keys of an
-accepted record go into the peer key table (source ``peer-record``), which is how signatures
-of nodes learned by peer exchange can be checked without a registry.
+A record relayed by a peer is a hint (docs/TRUST.md). It is stored, and re-served to other
+peers, only once :func:`duijie.protocol.records.check_record` accepts it: its URLs are at the
+address its subscriber id names, and its signing key is trusted for that id (already, by an
+endorsement of a trusted key, or because a configured registry or the id's own lookup vouched
+for it just now). Keys learned so go into the key table with their source. A URL a record
+names becomes a peer to poll only when its identity was confirmed at that very address;
+otherwise, like the ``from`` URL of a caller, it is a candidate that must answer for itself.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from urllib.parse import urlsplit
 import anyio.to_thread
 
 from duijie.protocol.canonical import canonical_bytes
+from duijie.protocol.identity import IdentityAddresses
 from duijie.protocol.keys import NodeKeys
 from duijie.protocol.records import (
     Check,
@@ -35,14 +39,22 @@ from duijie.protocol.records import (
     record_from_dict,
     sign_record,
 )
-from duijie.services.discovery_ports import NodeRecordRepository, PeerCatalogRepository, PeerRepository
+from duijie.services.discovery_ports import (
+    NodeRecordRepository,
+    PeerCatalogRepository,
+    PeerKind,
+    PeerRepository,
+)
+from duijie.services.key_authority import SELF_LOOKUP_SOURCE, Answer, is_trusted_source
 from duijie.services.ports import Clock, KnownKey, ListingSummary, StoredListing, UnitOfWork
 
 log = logging.getLogger("duijie.discovery")
 
-PEER_KEY_SOURCE = "peer-record"
 #: Largest page a peer may ask for (``GET /peers/records?limit=``).
 MAX_PAGE = 200
+#: Peers earned (operator peers are not counted and never evicted) and candidates held at most.
+MAX_PEERS = 1000
+MAX_CANDIDATES = 100
 
 
 class DiscoveryUnitOfWork(UnitOfWork, Protocol):
@@ -57,8 +69,8 @@ class DiscoveryUowFactory(Protocol):
     def __call__(self, *, read_only: bool = False) -> DiscoveryUnitOfWork: ...
 
 
-#: Asks the trusted registries for (subscriber_id, unique_key_id); the public key or None.
-RegistryCheck = Callable[[str, str], Awaitable[str | None]]
+#: Asks who may speak for an identity (registries, then its own lookup) about (subscriber_id, unique_key_id).
+Authority = Callable[[str, str], Awaitable[Answer]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +109,8 @@ class RecordStore:
         own_keys: Callable[[], Sequence[NodeKeys]],
         listings: Callable[[], list[ListingSummary]],
         listing: Callable[[str], StoredListing],
-        registry_check: RegistryCheck | None = None,
+        authority: Authority | None = None,
+        addresses: IdentityAddresses | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -105,7 +118,8 @@ class RecordStore:
         self._own_keys = own_keys
         self._listings = listings
         self._listing = listing
-        self._registry_check = registry_check
+        self._authority = authority
+        self.addresses = addresses or IdentityAddresses()
         self._location: tuple[float, float] | None = None
         self._parsed: dict[str, SignedRecord] = {}
 
@@ -139,7 +153,8 @@ class RecordStore:
                 providers=providers,
                 issued_at=now,
                 expires_at=now + self.own.record_ttl,
-                sequence=(previous.record.sequence + 1) if previous else 1,
+                # Seconds since the epoch at least: a node whose database was lost still moves forward.
+                sequence=max(previous.record.sequence + 1 if previous else 1, int(now.timestamp())),
             )
             endorse = None
             if previous is not None and previous.signature.unique_key_id != signing.unique_key_id:
@@ -177,14 +192,12 @@ class RecordStore:
     def records_page(self, since: str | None, limit: int, caller: str | None = None) -> dict[str, Any]:
         """Verified records changed after cursor ``since``, at most ``limit`` (≤ MAX_PAGE).
 
-        ``caller`` (the asking node's base URL) is remembered as a peer to poll back; what it
-        serves is verified like any other peer's records, so a false URL costs one failed poll.
+        ``caller`` (the asking node's base URL) becomes a *candidate* only: it is polled once it
+        answered ``/peers/self`` with a valid record of its own for an identity bound to it.
         """
-        if caller and caller.startswith(("http://", "https://")) and len(caller) < 300 \
-                and caller.rstrip("/") != self.own.peer_url:
-            with self._uow() as uow:
-                if uow.peers.add(caller.rstrip("/")):
-                    uow.commit()
+        url = peer_origin(caller) if caller else None
+        if url is not None and url != self.own.peer_url:
+            self.add_candidate(url)
         try:
             cursor = max(int(since), 0) if since else 0
         except ValueError:
@@ -196,6 +209,13 @@ class RecordStore:
         rows = rows[:limit]
         next_cursor = rows[-1].change_seq if rows else cursor
         return {"records": [json.loads(r.document) for r in rows], "next": str(next_cursor), "more": more}
+
+    def add_candidate(self, url: str) -> None:
+        """Remember ``url`` as a candidate (capped: the oldest candidates make room)."""
+        with self._uow() as uow:
+            if uow.peers.add(url, None, PeerKind.CANDIDATE, self._clock.now()):
+                uow.peers.evict(PeerKind.CANDIDATE, MAX_CANDIDATES)
+                uow.commit()
 
     def records(self) -> list[SignedRecord]:
         """Every valid verified record, own included."""
@@ -211,11 +231,12 @@ class RecordStore:
         return record_from_dict(json.loads(row.document))
 
     # ---- intake ------------------------------------------------------------------------------
-    async def accept(self, data: Any) -> tuple[Check, SignedRecord | None]:
-        """Verify one record from a peer and store it when it is sound and newer."""
-        return (await self.accept_page([data]))[0]
+    async def accept(self, data: Any, *, full: bool = False) -> tuple[Check, SignedRecord | None]:
+        """Verify one record and store it when it is sound and newer (``full``: check it even when
+        it is not newer than the one held, as a candidate's own answer must be)."""
+        return (await self.accept_page([data], full=full))[0]
 
-    async def accept_page(self, items: list[Any]) -> list[tuple[Check, SignedRecord | None]]:
+    async def accept_page(self, items: list[Any], *, full: bool = False) -> list[tuple[Check, SignedRecord | None]]:
         """Verify a page of records; one read and one write transaction for the whole page.
 
         Each result is the check and the record when it was stored (None when refused, ours,
@@ -228,52 +249,43 @@ class RecordStore:
                 parsed.append((i, record_from_dict(item)))
             except RecordFormatError as exc:
                 results[i] = (Check(RecordVerdict.BAD_FORMAT, str(exc)), None)
-        known = await anyio.to_thread.run_sync(lambda: [self._known_keys(s) for _, s in parsed])
-        accepted: list[SignedRecord] = []
+        known = await anyio.to_thread.run_sync(lambda: [self._trusted(s) for _, s in parsed])
+        accepted: list[tuple[SignedRecord, Check]] = []
         for (i, signed), (keys, seq) in zip(parsed, known, strict=True):
-            check, fresh = await self._decide(signed, keys, seq)
+            check, fresh = await self._decide(signed, keys, seq, full)
             results[i] = (check, signed if fresh else None)
             if fresh:
-                accepted.append(signed)
+                accepted.append((signed, check))
         if accepted:
             await anyio.to_thread.run_sync(self._store_all, accepted)
         return results
 
-    async def _decide(self, signed: SignedRecord, known: list[str], current_seq: int | None) -> tuple[Check, bool]:
+    async def _decide(self, signed: SignedRecord, trusted: dict[str, str], current_seq: int | None,
+                      full: bool) -> tuple[Check, bool]:
         sid = signed.record.subscriber_id
         if sid == self.own.subscriber_id:
             # Our own record coming back through a peer: nothing to learn (and never replaced).
             return Check(RecordVerdict.ACCEPTED, "own record"), False
-        if current_seq is not None and signed.record.sequence <= current_seq:
+        newer = current_seq is None or signed.record.sequence > current_seq
+        if not newer and not full:
+            # Only confirmed records are ever stored, so an older one cannot displace it: skip the work.
             return Check(RecordVerdict.ACCEPTED, "not newer"), False
-        check = check_record(signed, self._clock.now(), known)
-        if check.verdict is RecordVerdict.KEY_NOT_TRUSTED and check.key_changed and self._registry_check:
-            vouched = await self._registry_check(sid, signed.signature.unique_key_id)
-            if vouched == signed.signature.signing_public_key:
-                check = check_record(signed, self._clock.now(), known, registry_confirmed=True)
-        elif check.accepted and not known and self._registry_check:
-            # First contact: a trusted registry that knows this key id otherwise exposes an impostor.
-            vouched = await self._registry_check(sid, signed.signature.unique_key_id)
-            if vouched is not None and vouched != signed.signature.signing_public_key:
-                check = Check(RecordVerdict.KEY_NOT_TRUSTED, "a trusted registry knows another key")
+        now = self._clock.now()
+        check = check_record(signed, now, trusted, addresses=self.addresses)
+        if check.verdict is RecordVerdict.KEY_NOT_TRUSTED and self._authority is not None:
+            answer = await self._authority(sid, signed.signature.unique_key_id)
+            check = check_record(signed, now, trusted, addresses=self.addresses, vouch=answer.vouch)
         if not check.accepted:
             log.warning("refused record for %s: %s", sid, check.reason)
-        return check, check.accepted
+        return check, check.accepted and newer
 
-    def _known_keys(self, signed: SignedRecord) -> tuple[list[str], int | None]:
-        """Signing keys already trusted for the record's subscriber, and its stored sequence."""
+    def _trusted(self, signed: SignedRecord) -> tuple[dict[str, str], int | None]:
+        """Keys trusted for the record's subscriber (unique_key_id → public key), and its stored sequence."""
         sid = signed.record.subscriber_id
         with self._uow(read_only=True) as uow:
             row = uow.node_records.get(sid)
-            previous = self._parse(row.document) if row is not None else None
-            ukids = {k.unique_key_id for k in signed.record.keys}
-            if previous is not None:
-                ukids |= {k.unique_key_id for k in previous.record.keys}
-            # Point lookups (not a table scan): this runs for every record a peer sends.
-            keys = [k.signing_public_key for u in sorted(ukids) if (k := uow.known_keys.get(sid, u)) is not None]
-        if previous is not None:
-            keys += [k.signing_public_key for k in previous.record.keys]
-        return sorted(set(keys)), (row.sequence if row is not None else None)
+            keys = {k.unique_key_id: k.signing_public_key for k in _held_keys(uow, signed).values()}
+        return keys, (row.sequence if row is not None else None)
 
     def _parse(self, document: str) -> SignedRecord:
         # Records are re-read every round; parse each stored text once.
@@ -284,29 +296,64 @@ class RecordStore:
             cached = self._parsed[document] = record_from_dict(json.loads(document))
         return cached
 
-    def _store_all(self, records: list[SignedRecord]) -> None:
+    def _store_all(self, records: list[tuple[SignedRecord, Check]]) -> None:
         now = self._clock.now()
         with self._uow() as uow:
-            for signed in records:
-                self._store(uow, signed, now)
+            for signed, check in records:
+                self._store(uow, signed, check, now)
             uow.commit()
 
-    def _store(self, uow: DiscoveryUnitOfWork, signed: SignedRecord, now: datetime) -> None:
+    def _store(self, uow: DiscoveryUnitOfWork, signed: SignedRecord, check: Check, now: datetime) -> None:
         r = signed.record
         held = uow.node_records.get(r.subscriber_id)
         if held is not None and held.sequence >= r.sequence:
             return  # a page carried two versions: keep the newest
         uow.node_records.put(r.subscriber_id, r.sequence, _utc(r.expires_at),
                              json.dumps(signed.to_dict(), ensure_ascii=False), now)
+        trusted = _held_keys(uow, signed)
         for k in r.keys:
-            uow.known_keys.put(
-                KnownKey(r.subscriber_id, k.unique_key_id, k.signing_public_key, k.encr_public_key, r.url,
-                         k.valid_from, k.valid_until, PEER_KEY_SOURCE),
-                now,
-            )
-        if r.peer_url != self.own.peer_url:
-            uow.peers.add(r.peer_url, r.subscriber_id)
+            have = trusted.get(k.unique_key_id)
+            if have is not None and have.signing_public_key != k.signing_public_key:
+                continue  # a trusted key id is never re-bound by a record
+            # The signing key's trust came from ``check.source``; the others it lists, it endorses.
+            signer = k.unique_key_id == signed.signature.unique_key_id
+            source = have.source if have is not None else (check.source if signer and check.source else "endorsed")
+            uow.known_keys.put(KnownKey(r.subscriber_id, k.unique_key_id, k.signing_public_key, k.encr_public_key,
+                                        r.url, k.valid_from, k.valid_until, source), now)
+        if r.peer_url == self.own.peer_url:
+            return
+        if check.source == SELF_LOOKUP_SOURCE:
+            # Its own lookup, at the very address this URL is on, just answered for it: earned.
+            if uow.peers.add(r.peer_url, r.subscriber_id, PeerKind.PEER, now):
+                uow.peers.evict(PeerKind.PEER, MAX_PEERS)
+        elif uow.peers.add(r.peer_url, r.subscriber_id, PeerKind.CANDIDATE, now):
+            uow.peers.evict(PeerKind.CANDIDATE, MAX_CANDIDATES)
 
+
+def _held_keys(uow: DiscoveryUnitOfWork, signed: SignedRecord) -> dict[str, KnownKey]:
+    """Trusted keys of the record's subscriber under the key ids it involves (listed, signing,
+    endorsing): point lookups, since this runs for every record a peer sends."""
+    sid = signed.record.subscriber_id
+    ukids = {k.unique_key_id for k in signed.record.keys} | {signed.signature.unique_key_id}
+    if signed.endorsement is not None:
+        ukids.add(signed.endorsement.unique_key_id)
+    found = (uow.known_keys.get(sid, u) for u in sorted(ukids))
+    return {k.unique_key_id: k for k in found if k is not None and is_trusted_source(k.source)}
+
+
+def peer_origin(url: str) -> str | None:
+    """``scheme://host[:port]`` of a caller's base URL, or None when it is not a plain http(s) origin."""
+    if len(url) > 300:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def sign_record_bytes(keys: NodeKeys, document: dict[str, Any]) -> RecordSignature:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 
@@ -56,9 +57,21 @@ class PeerCatalogRepository(Protocol):
     def all(self) -> list[StoredCatalog]: ...
 
 
+class PeerKind(StrEnum):
+    """How far a URL has earned this node's attention (docs/TRUST.md, "peers are earned")."""
+
+    CANDIDATE = "candidate"  # named by someone (a ``from`` URL, a record): probed, never polled
+    PEER = "peer"  # answered with a valid record of its own for an identity bound to it: polled
+    OPERATOR = "operator"  # given by the operator (``--peer``, ``POST /api/peers``): polled, never evicted
+
+
+#: Rank of each kind: a URL only ever moves up (a candidate never demotes a peer).
+KIND_RANK = {PeerKind.CANDIDATE: 0, PeerKind.PEER: 1, PeerKind.OPERATOR: 2}
+
+
 @dataclass(frozen=True, slots=True)
 class PeerState:
-    """A peer this node polls, and the cursor it gave last time."""
+    """A peer (or candidate) and the cursor it gave last time."""
 
     url: str
     subscriber_id: str | None
@@ -66,14 +79,41 @@ class PeerState:
     failures: int
     last_ok_at: datetime | None
     next_attempt_at: datetime | None
+    kind: PeerKind = PeerKind.PEER
+    refusals: int = 0
+    added_at: datetime | None = None
 
 
 class PeerRepository(Protocol):
-    def add(self, url: str, subscriber_id: str | None = None) -> bool:
-        """Remember ``url`` (no-op when known); True when it was new."""
+    def add(self, url: str, subscriber_id: str | None = None, kind: PeerKind = PeerKind.CANDIDATE,
+            now: datetime | None = None) -> bool:
+        """Remember ``url``, or raise its kind (never lower it); True when it was new or raised."""
         ...
 
+    def get(self, url: str) -> PeerState | None: ...
+
     def all(self) -> list[PeerState]: ...
+
+    def polled(self) -> list[PeerState]:
+        """Peers and operator peers (the ones rounds poll), without candidates."""
+        ...
+
+    def candidates(self, limit: int, now: datetime) -> list[PeerState]:
+        """Candidates due for a probe, oldest first."""
+        ...
+
+    def count(self, kind: PeerKind) -> int: ...
+
+    def evict(self, kind: PeerKind, keep: int) -> int:
+        """Drop the worst (most failures and refusals, then longest silent, then oldest) rows of ``kind``
+        beyond ``keep``; returns how many went."""
+        ...
+
+    def remove(self, url: str) -> None: ...
+
+    def refused(self, url: str, count: int) -> int:
+        """Count ``count`` refused records against ``url``; returns its total."""
+        ...
 
     def mark_ok(self, url: str, cursor: str | None, now: datetime) -> None: ...
 

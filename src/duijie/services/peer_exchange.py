@@ -5,6 +5,12 @@ rounds to reach every node grow with log N), reads bounded pages, verifies every
 through the :class:`~duijie.services.discovery.RecordStore`, and fetches a catalog only when
 the digest in a verified record differs from the one held. Slow or dead peers are cut off
 by timeouts and backed off; oversized answers are refused.
+
+Peers are earned (docs/TRUST.md): rounds poll only peers and operator peers; each round also
+probes a few candidates' ``/peers/self``, and a candidate whose answer is a valid record of
+its own, for an identity bound to its URL, becomes a peer. A peer that sends forged or
+unbound records is counted against; past ``refusal_limit`` it is dropped (an operator peer is
+backed off instead).
 """
 
 from __future__ import annotations
@@ -28,8 +34,8 @@ from duijie.protocol.records import (
     catalog_from_dict,
     catalog_problem,
 )
-from duijie.services.discovery import MAX_PAGE, DiscoveryUowFactory, RecordStore
-from duijie.services.discovery_ports import PeerState, StoredCatalog
+from duijie.services.discovery import MAX_PAGE, MAX_PEERS, DiscoveryUowFactory, RecordStore, peer_origin
+from duijie.services.discovery_ports import PeerKind, PeerState, StoredCatalog
 from duijie.services.ports import Clock, Transport
 
 log = logging.getLogger("duijie.peers")
@@ -50,6 +56,9 @@ class ExchangeLimits:
     fanout: int = 8
     max_catalogs_per_round: int = 50
     backoff: timedelta = timedelta(seconds=2)
+    candidate_probes: int = 2  # candidates asked for their own record per round
+    refusal_limit: int = 3  # forged or unbound records a peer may send before it is dropped
+    operator_backoff: timedelta = timedelta(minutes=10)  # an operator peer past the limit waits this long
 
 
 class PeerClient(Protocol):
@@ -58,6 +67,10 @@ class PeerClient(Protocol):
     async def records(self, peer_url: str, since: str | None, limit: int) -> dict[str, Any]: ...
 
     async def catalog(self, peer_url: str, subscriber_id: str, provider_id: str) -> dict[str, Any]: ...
+
+    async def self_record(self, peer_url: str) -> dict[str, Any]:
+        """The peer's own signed record (``/peers/self``): how a candidate answers for itself."""
+        ...
 
 
 class HttpPeerClient:
@@ -101,6 +114,9 @@ class HttpPeerClient:
         url = f"{peer_url}/peers/catalogs/{quote(provider_id, safe='')}"
         return await self._call(url, {"subscriber_id": subscriber_id})
 
+    async def self_record(self, peer_url: str) -> dict[str, Any]:
+        return await self._call(f"{peer_url}/peers/self", {})
+
 
 @dataclass
 class RoundStats:
@@ -112,6 +128,8 @@ class RoundStats:
     records_refused: int = 0
     catalogs_fetched: int = 0
     catalogs_refused: int = 0
+    candidates_probed: int = 0
+    candidates_promoted: int = 0
     refusals: list[str] = field(default_factory=list)
 
 
@@ -142,15 +160,17 @@ class PeerExchange:
         self.gateway: Any = None
 
     def add_peers(self, urls: Sequence[str]) -> None:
+        """Operator peers (``--peer``, ``POST /api/peers``): polled without earning it; what they
+        send is still checked like anything else."""
         with self._uow() as uow:
             for url in urls:
-                uow.peers.add(url.rstrip("/"))
+                uow.peers.add(url.rstrip("/"), None, PeerKind.OPERATOR, self._clock.now())
             uow.commit()
 
     def _due_peers(self) -> list[PeerState]:
         now = self._clock.now()
         with self._uow(read_only=True) as uow:
-            peers = uow.peers.all()
+            peers = uow.peers.polled()
         own = self.store.own.peer_url
         due = [p for p in peers if p.url != own and (p.next_attempt_at is None or p.next_attempt_at <= now)]
         if len(due) <= self.limits.fanout:
@@ -170,9 +190,59 @@ class PeerExchange:
         await anyio.to_thread.run_sync(self.store.publish_self)
         stats = RoundStats()
         peers = await anyio.to_thread.run_sync(self._due_peers)
-        await asyncio.gather(*(self._sync_guarded(p, stats) for p in peers))
+        await asyncio.gather(*(self._sync_guarded(p, stats) for p in peers),
+                             self._probe_candidates(stats))
         await self._reconcile([p.url for p in peers], stats)
         return stats
+
+    async def _probe_candidates(self, stats: RoundStats) -> None:
+        """Ask a few candidates for their own record; promote those that answer for themselves."""
+        if self.limits.candidate_probes <= 0:
+            return
+        due = await anyio.to_thread.run_sync(self._due_candidates)
+        for candidate in due:
+            stats.candidates_probed += 1
+            earned = None
+            try:
+                data = await asyncio.wait_for(self._client.self_record(candidate.url), self.limits.timeout)
+                check, _ = await self.store.accept(data, full=True)
+                record = data.get("record") if check.accepted else None
+                named = peer_origin(str(record.get("peer_url", ""))) if isinstance(record, dict) else None
+                if named == candidate.url:
+                    earned = str(record.get("subscriber_id")) if isinstance(record, dict) else None
+                else:
+                    log.info("candidate %s did not answer for itself: %s", candidate.url,
+                             check.reason if not check.accepted else f"its record names {named}")
+            except (PeerError, TimeoutError) as exc:
+                log.info("candidate %s failed: %s", candidate.url, exc)
+            await anyio.to_thread.run_sync(self._settle_candidate, candidate.url, earned)
+            stats.candidates_promoted += earned is not None
+
+    def _due_candidates(self) -> list[PeerState]:
+        with self._uow(read_only=True) as uow:
+            return uow.peers.candidates(self.limits.candidate_probes, self._clock.now())
+
+    def _settle_candidate(self, url: str, subscriber_id: str | None) -> None:
+        with self._uow() as uow:
+            if subscriber_id is None:
+                uow.peers.remove(url)  # one chance; naming it again makes it a candidate again
+            elif uow.peers.add(url, subscriber_id, PeerKind.PEER, self._clock.now()):
+                uow.peers.evict(PeerKind.PEER, MAX_PEERS)
+            uow.commit()
+
+    def _count_refusals(self, peer: PeerState, count: int) -> None:
+        """Count forged or unbound records against ``peer``; drop (or back off) one past the limit."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            total = uow.peers.refused(peer.url, count)
+            if total >= self.limits.refusal_limit:
+                if peer.kind is PeerKind.OPERATOR:
+                    uow.peers.mark_failed(peer.url, now, now + self.limits.operator_backoff)
+                else:
+                    uow.peers.remove(peer.url)
+                log.warning("peer %s sent %d refused records: %s", peer.url, total,
+                            "backed off" if peer.kind is PeerKind.OPERATOR else "dropped")
+            uow.commit()
 
     async def _sync_guarded(self, peer: PeerState, stats: RoundStats) -> None:
         stats.peers_asked += 1
@@ -204,12 +274,18 @@ class PeerExchange:
             items = page.get("records")
             if not isinstance(items, list) or len(items) > limit:
                 raise PeerError(f"{peer.url}: page is not a list of at most {limit} records")
+            hostile = 0
             for check, signed in await self.store.accept_page(items):
                 if not check.accepted:
                     stats.records_refused += 1
                     stats.refusals.append(f"{check.verdict.value}: {check.reason}")
+                    hostile += check.hostile
                 elif signed is not None:
                     stats.records_accepted += 1
+            if hostile:
+                await anyio.to_thread.run_sync(self._count_refusals, peer, hostile)
+                if peer.refusals + hostile >= self.limits.refusal_limit:
+                    return  # dropped or backed off: nothing more from it this round
             taken += len(items)
             cursor = str(page.get("next", cursor))
             if not page.get("more") or not items:
@@ -284,14 +360,17 @@ class PeerExchange:
     def describe(self) -> dict[str, Any]:
         """Peers polled and verified records held (``GET /api/peers``, ``duijie peers list``)."""
         with self._uow(read_only=True) as uow:
-            peers = uow.peers.all()
+            peers = uow.peers.polled()
+            candidates = uow.peers.count(PeerKind.CANDIDATE)
             catalogs = uow.peer_catalogs.all()
         return {
             "peers": [
-                {"url": p.url, "subscriber_id": p.subscriber_id, "cursor": p.cursor, "failures": p.failures,
+                {"url": p.url, "subscriber_id": p.subscriber_id, "kind": p.kind.value, "cursor": p.cursor,
+                 "failures": p.failures, "refusals": p.refusals,
                  "last_ok_at": p.last_ok_at.isoformat() if p.last_ok_at else None}
                 for p in peers
             ],
+            "candidates": candidates,
             "records": [
                 {"subscriber_id": r.record.subscriber_id, "url": r.record.url, "roles": list(r.record.roles),
                  "sequence": r.record.sequence, "expires_at": r.record.expires_at.isoformat(),

@@ -1,18 +1,20 @@
-"""This node as a Beckn lookup source: its own keys and the verified keys it has learned."""
+"""This node as a Beckn lookup source: its own keys only (and so the merchants it hosts).
+
+A lookup never repeats keys learned from elsewhere: a node that trusts this lookup
+(``--registry``) must not inherit whatever this node was told (docs/TRUST.md).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import anyio.to_thread
-
 from duijie.protocol.keys import NodeKeys
-from duijie.services.key_lookup import subscription_record
-from duijie.services.ports import Clock, KnownKey, UnitOfWorkFactory
+from duijie.services.ports import KnownKey
+from duijie.services.subscriptions import subscription_record
 
 
-def _own_record(keys: NodeKeys, url: str, roles: Sequence[str]) -> KnownKey:
+def _own_record(keys: NodeKeys, url: str) -> KnownKey:
     return KnownKey(
         keys.subscriber_id,
         keys.unique_key_id,
@@ -37,26 +39,12 @@ def _matches(record: dict[str, Any], query: dict[str, Any]) -> bool:
 class LookupService:
     """Answers a Subscription filter with 1.1.1 records (plus ``subscriber_url``/``ukId`` aliases)."""
 
-    def __init__(self, own_keys: Callable[[], Sequence[NodeKeys]], own_url: str, roles: Sequence[str],
-                 uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, own_keys: Callable[[], Sequence[NodeKeys]], own_url: str, roles: Sequence[str]) -> None:
         self._own_keys = own_keys
         self._own_url = own_url
         self._roles = list(roles)
-        self._uow = uow
-        self._clock = clock
-
-    def _known(self) -> list[KnownKey]:
-        with self._uow(read_only=True) as uow:
-            return uow.known_keys.all()
 
     async def lookup(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        now = self._clock.now()
         own_type = self._roles[0] if self._roles else "BPP"
-        records = [
-            subscription_record(_own_record(k, self._own_url, self._roles), type_=own_type)
-            for k in self._own_keys()
-        ]
-        for key in await anyio.to_thread.run_sync(self._known):
-            if key.is_valid_at(now):
-                records.append(subscription_record(key, type_="*"))
+        records = [subscription_record(_own_record(k, self._own_url), type_=own_type) for k in self._own_keys()]
         return [r for r in records if _matches(r, query)]

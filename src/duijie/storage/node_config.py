@@ -28,6 +28,8 @@ class NodeConfig:
     admin_token_sha256: str
     db_url: str | None = None
     registries: tuple[str, ...] = field(default_factory=tuple)
+    #: Names mapped to base URLs (``--resolve`` kept in the config): where identities live.
+    resolve: dict[str, str] = field(default_factory=dict)
 
     @property
     def subscriber_url(self) -> str:
@@ -97,6 +99,7 @@ def load_config(data_dir: Path) -> NodeConfig:
             admin_token_sha256=str(data["admin_token_sha256"]),
             db_url=data.get("db_url"),
             registries=tuple(data.get("registries") or ()),
+            resolve={str(k): str(v) for k, v in (data.get("resolve") or {}).items()},
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{path}: invalid configuration ({exc})") from exc

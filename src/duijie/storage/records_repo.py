@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from duijie.services.discovery_ports import PeerState, StoredCatalog, StoredRecord
+from duijie.services.discovery_ports import KIND_RANK, PeerKind, PeerState, StoredCatalog, StoredRecord
 from duijie.storage.tables import node_records, peer_catalogs, peers
 from duijie.storage.timestamps import as_utc
 
@@ -87,24 +87,74 @@ class SqlPeerCatalogRepository:
         return [_catalog(r) for r in rows]
 
 
+def _peer(r: Any) -> PeerState:
+    return PeerState(r.url, r.subscriber_id, r.cursor, r.failures,
+                     as_utc(r.last_ok_at) if r.last_ok_at else None,
+                     as_utc(r.next_attempt_at) if r.next_attempt_at else None,
+                     PeerKind(r.kind), r.refusals, as_utc(r.added_at) if r.added_at else None)
+
+
 class SqlPeerRepository:
+    """Peers, operator peers and candidates (``kind``), with poll state and refusal counts."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add(self, url: str, subscriber_id: str | None = None) -> bool:
-        if self._conn.execute(select(peers.c.url).where(peers.c.url == url)).first() is not None:
+    def add(self, url: str, subscriber_id: str | None = None, kind: PeerKind = PeerKind.CANDIDATE,
+            now: datetime | None = None) -> bool:
+        held = self._conn.execute(select(peers.c.kind, peers.c.subscriber_id).where(peers.c.url == url)).first()
+        if held is None:
+            self._conn.execute(insert(peers).values(url=url, subscriber_id=subscriber_id, cursor=None, failures=0,
+                                                    kind=kind.value, refusals=0, added_at=now))
+            return True
+        if KIND_RANK[kind] <= KIND_RANK[PeerKind(held.kind)]:
             return False
-        self._conn.execute(insert(peers).values(url=url, subscriber_id=subscriber_id, cursor=None, failures=0))
+        self._conn.execute(update(peers).where(peers.c.url == url).values(
+            kind=kind.value, subscriber_id=subscriber_id or held.subscriber_id, next_attempt_at=None))
         return True
 
+    def get(self, url: str) -> PeerState | None:
+        row = self._conn.execute(select(peers).where(peers.c.url == url)).first()
+        return _peer(row) if row is not None else None
+
     def all(self) -> list[PeerState]:
-        rows = self._conn.execute(select(peers).order_by(peers.c.url)).all()
-        return [
-            PeerState(r.url, r.subscriber_id, r.cursor, r.failures,
-                      as_utc(r.last_ok_at) if r.last_ok_at else None,
-                      as_utc(r.next_attempt_at) if r.next_attempt_at else None)
-            for r in rows
-        ]
+        return [_peer(r) for r in self._conn.execute(select(peers).order_by(peers.c.url)).all()]
+
+    def polled(self) -> list[PeerState]:
+        rows = self._conn.execute(
+            select(peers).where(peers.c.kind != PeerKind.CANDIDATE.value).order_by(peers.c.url)).all()
+        return [_peer(r) for r in rows]
+
+    def candidates(self, limit: int, now: datetime) -> list[PeerState]:
+        due = (peers.c.next_attempt_at.is_(None)) | (peers.c.next_attempt_at <= now)
+        rows = self._conn.execute(
+            select(peers).where(peers.c.kind == PeerKind.CANDIDATE.value, due)
+            .order_by(peers.c.added_at, peers.c.url).limit(limit)).all()
+        return [_peer(r) for r in rows]
+
+    def count(self, kind: PeerKind) -> int:
+        return int(self._conn.execute(
+            select(func.count()).select_from(peers).where(peers.c.kind == kind.value)).scalar() or 0)
+
+    def evict(self, kind: PeerKind, keep: int) -> int:
+        excess = self.count(kind) - keep
+        if excess <= 0:
+            return 0
+        worst = self._conn.execute(
+            select(peers.c.url).where(peers.c.kind == kind.value)
+            .order_by((peers.c.failures + peers.c.refusals).desc(), peers.c.last_ok_at.is_(None).desc(),
+                      peers.c.last_ok_at, peers.c.added_at)
+            .limit(excess)).scalars().all()
+        self._conn.execute(delete(peers).where(peers.c.url.in_(worst)))
+        return len(worst)
+
+    def remove(self, url: str) -> None:
+        self._conn.execute(delete(peers).where(peers.c.url == url))
+
+    def refused(self, url: str, count: int) -> int:
+        self._conn.execute(update(peers).where(peers.c.url == url).values(refusals=peers.c.refusals + count))
+        total = self._conn.execute(select(peers.c.refusals).where(peers.c.url == url)).scalar()
+        return int(total or 0)
 
     def mark_ok(self, url: str, cursor: str | None, now: datetime) -> None:
         self._conn.execute(

@@ -176,7 +176,9 @@ peer_catalogs = Table(
     PrimaryKeyConstraint("subscriber_id", "provider_id"),
 )
 
-# Discovery: the peers this node polls, with the cursor each one gave last time.
+# Discovery: the peers this node polls, with the cursor each one gave last time. ``kind`` says
+# how far a URL earned that (candidate, peer, operator: services/discovery_ports.PeerKind);
+# ``refusals`` counts the forged or unbound records it sent.
 peers = Table(
     "peers",
     metadata,
@@ -186,7 +188,11 @@ peers = Table(
     Column("failures", Integer, nullable=False),
     Column("last_ok_at", DateTime(timezone=True), nullable=True),
     Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("kind", String(20), nullable=False, server_default="candidate"),
+    Column("refusals", Integer, nullable=False, server_default="0"),
+    Column("added_at", DateTime(timezone=True), nullable=True),
 )
+Index("ix_peers_kind_added_at", peers.c.kind, peers.c.added_at)
 
 # Inbound journal: verified messages, written with their replay record before the ACK and
 # deleted once handled, so an ACKed message survives a crash. Every row is 'pending' (the

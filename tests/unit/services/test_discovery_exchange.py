@@ -61,7 +61,10 @@ async def test_a_catalog_reaches_the_buyer_through_an_intermediate_peer(net: Moc
     net.add("relay", peers=(url("shop"),), roles=("BPP",))
     buyer = net.add("buyer", peers=(url("relay"),), roles=("BAP",))
     await _rounds(net, ("relay",), 1)
-    net.transport.down.add(url("shop"))  # the shop goes offline: only the relay's verified copy is left
+    # The buyer checked the shop's key at the shop's own lookup before (as when they traded) ...
+    shop_key = net.nodes["shop"].signer.all_keys()[0]
+    assert await buyer.resolver.resolve("shop.test", shop_key.unique_key_id) is not None
+    net.transport.down.add(url("shop"))  # ... then the shop goes offline: only the relay's verified copy is left
     stats = await buyer.services.discovery.run_round()
     assert stats.catalogs_fetched == 1
     results = buyer.services.search.search(text="凉皮")
@@ -139,6 +142,8 @@ async def test_a_peer_that_alters_a_catalog_is_caught_by_the_merchant_signature(
     altered = json.loads(json.dumps(genuine))
     altered["listing"]["catalog"]["items"][1]["price"]["amount"] = "0.01"
     net.transport.register("http://mitm.test", _fake_peer([record], altered))
+    shop_key = shop.signer.all_keys()[0]  # the buyer checked the shop's key at its own lookup before
+    assert await buyer.resolver.resolve("shop.test", shop_key.unique_key_id) is not None
     net.transport.down.add(url("shop"))  # only the tampering peer can be asked
     buyer.services.discovery.add_peers(["http://mitm.test"])
     stats = await buyer.services.discovery.run_round()
