@@ -58,7 +58,8 @@ def parse_state(raw: str | None) -> OrderState | None:
 
 
 class MerchantService:
-    """Use cases of the merchant's order inbox; the async methods run their SQL in a worker thread."""
+    """Use cases of the merchant's order inbox; the async methods run their database work through
+    ``uow.run`` (inline on SQLite, in a worker thread on PostgreSQL)."""
 
     def __init__(self, uow: SellerUnitOfWorkFactory, clock: Clock, node: SellerNode) -> None:
         self._uow = uow

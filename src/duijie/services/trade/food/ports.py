@@ -1,4 +1,4 @@
-"""Ports of the seller side (BPP): orders and drafts."""
+"""Ports of the food order, seller side: its orders and the drafts between select/init and confirm."""
 
 from __future__ import annotations
 
