@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,28 +175,38 @@ def _get(doc: Any, *path: str | int) -> Any:
     return doc
 
 
+def _text(doc: Any, *path: str | int) -> str | None:
+    # A sender may put anything where a Beckn descriptor has text; only text is read.
+    value = _get(doc, *path)
+    return value if isinstance(value, str) else None
+
+
 def _gps(text: Any) -> tuple[float, float] | None:
     try:
         lat, lon = (float(x) for x in str(text).split(","))
     except ValueError:
         return None
-    return lat, lon
+    return (lat, lon) if math.isfinite(lat) and math.isfinite(lon) else None
 
 
 def search_criteria(intent: dict[str, Any] | None) -> SearchCriteria:
-    """Read a search ``intent``: descriptor text, item, category, provider, location/gps."""
-    intent = intent or {}
-    stop_loc = _get(intent, "fulfillment", "stops", 0, "location") or {}
+    """Read a search ``intent``: descriptor text, item, category, provider, location/gps.
+
+    Whatever does not have the shape Beckn gives it (a list where text belongs) is left out.
+    """
+    intent = intent if isinstance(intent, dict) else {}
+    stop_loc = _get(intent, "fulfillment", "stops", 0, "location")
+    stop_loc = stop_loc if isinstance(stop_loc, dict) else {}
     gps = _gps(stop_loc.get("gps") or _get(stop_loc, "circle", "gps")) if stop_loc else None
     radius = _get(stop_loc, "circle", "radius", "value")
     return SearchCriteria(
-        text=_get(intent, "descriptor", "name"),
-        item_text=_get(intent, "item", "descriptor", "name"),
-        category=_get(intent, "category", "id")
-        or _get(intent, "category", "descriptor", "code")
-        or _get(intent, "category", "descriptor", "name"),
-        provider_id=_get(intent, "provider", "id"),
-        provider_text=_get(intent, "provider", "descriptor", "name"),
+        text=_text(intent, "descriptor", "name"),
+        item_text=_text(intent, "item", "descriptor", "name"),
+        category=_text(intent, "category", "id")
+        or _text(intent, "category", "descriptor", "code")
+        or _text(intent, "category", "descriptor", "name"),
+        provider_id=_text(intent, "provider", "id"),
+        provider_text=_text(intent, "provider", "descriptor", "name"),
         gps=gps,
         radius_km=float(radius) if isinstance(radius, str) and radius.replace(".", "", 1).isdigit() else None,
     )
