@@ -41,6 +41,14 @@ async def _run_briefly(*coros: object, seconds: float = 0.3) -> None:
             await t
 
 
+async def _until_running(journal: InboundJournal, timeout: float = 10) -> None:
+    """The writer and workers are up (their start reads leftovers: slow on a loaded machine)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not journal.running and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    assert journal.running
+
+
 def test_a_journaled_message_left_by_a_crash_is_handled_on_the_next_start(engine: Engine) -> None:
     uow = SqlUnitOfWorkFactory(engine)
     verified, body = _verified()
@@ -87,8 +95,7 @@ def test_the_same_message_is_journaled_once(engine: Engine) -> None:
     async def scenario() -> None:
         journal = InboundJournal(uow, Clock())
         tasks = [asyncio.ensure_future(journal.run_writer()), asyncio.ensure_future(journal.run_workers(dispatch))]
-        await asyncio.sleep(0.05)
-        assert journal.running
+        await _until_running(journal)
         results.extend(await asyncio.gather(journal.append(first, body), journal.append(again, body)))
         await asyncio.sleep(0.2)
         for t in tasks:
@@ -231,8 +238,7 @@ def test_a_full_node_answers_503_with_retry_after_and_does_not_take_the_message(
         inbox = BecknInbox(PassingPipeline(), Clock(), journal)  # type: ignore[arg-type]
         inbox.register(Action.CONFIRM, handler)
         tasks = [asyncio.ensure_future(journal.run_writer()), asyncio.ensure_future(journal.run_workers(handler))]
-        await asyncio.sleep(0.05)
-        assert journal.running
+        await _until_running(journal)
         reply = await inbox.receive(body, {}, "confirm")
         for t in tasks:
             t.cancel()
