@@ -17,8 +17,8 @@ from duijie.api.app import create_app
 from duijie.protocol.context import Action
 from duijie.protocol.identity import IdentityAddresses
 from duijie.protocol.pipeline import InboundPipeline, PipelineConfig
+from duijie.protocol.roles import Role, parse_roles
 from duijie.services.beckn_inbox import INLINE_ACTIONS, BecknInbox, JournalingReplayGuard, SqlReplayGuard
-from duijie.services.trade.catalog import CatalogService
 from duijie.services.container import NodeIdentity, Services
 from duijie.services.inbound_journal import InboundJournal
 from duijie.services.key_authority import HttpIdentityLookup, KeyAuthority
@@ -27,6 +27,7 @@ from duijie.services.outbox import OutboxSender
 from duijie.services.ports import Clock, JournalState, SystemClock, Transport
 from duijie.services.registry import LookupService
 from duijie.services.retention import Retention
+from duijie.services.trade.catalog import CatalogService
 from duijie.storage import migrate
 from duijie.storage.checkpoint import WalCheckpointer
 from duijie.storage.engine import make_engine, sqlite_url
@@ -45,11 +46,16 @@ class ServeOptions:
 
     registries: tuple[str, ...] = ()
     peers: tuple[str, ...] = ()
-    gateway: bool = False
+    gateway: bool = False  # the old spelling of role BG
     roles: tuple[str, ...] = field(default=("BPP", "BAP"))
     calm_backlog: int = 64  # journaled messages that may wait before the node is under pressure
     #: ``--resolve NAME=URL``: where identities live, for demos and tests on one machine (docs/TRUST.md).
     resolve: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def all_roles(self) -> tuple[Role, ...]:
+        """The roles this node plays and publishes (``gateway`` adds BG), most specific first."""
+        return parse_roles((*self.roles, *(("BG",) if self.gateway else ())))
 
 
 @dataclass
@@ -90,7 +96,7 @@ def wire_seller(w: Wiring) -> None:
     from duijie.services.trade.order_callbacks import SellerNode
     from duijie.services.trade.seller import SellerService
 
-    if "BPP" not in w.options.roles:
+    if Role.BPP not in w.options.all_roles:
         return
     node = SellerNode(w.config.subscriber_id, w.config.subscriber_url)
     seller = SellerService(w.uow, w.clock, node)
@@ -107,15 +113,17 @@ def wire_buyer(w: Wiring) -> None:
     from duijie.services.trade.receipts import ReceiptIssuer
 
     issuer = ReceiptIssuer(w.signer, w.clock, w.config.subscriber_id)
-    callbacks = BuyerInbox(w.uow, w.clock, w.resolver, issuer, w.config.subscriber_id)
-    callbacks.register(w.inbox.register)
-    w.services.buyer = BuyerService(w.uow, w.transport, w.signer, w.clock, callbacks,
-                                    w.config.subscriber_id, w.config.subscriber_url)
     # The seller signs at confirm and takes back the buyer's countersigned copy through these hooks.
     seller = w.services.seller
     if seller is not None:
         seller.on_order_confirmed = issuer.seller_hook
         seller.on_receipt_countersigned = issuer.accept_countersigned
+    if Role.BAP not in w.options.all_roles:
+        return
+    callbacks = BuyerInbox(w.uow, w.clock, w.resolver, issuer, w.config.subscriber_id)
+    callbacks.register(w.inbox.register)
+    w.services.buyer = BuyerService(w.uow, w.transport, w.signer, w.clock, callbacks,
+                                    w.config.subscriber_id, w.config.subscriber_url)
 
 
 def wire_discovery(w: Wiring) -> None:
@@ -128,7 +136,7 @@ def wire_discovery(w: Wiring) -> None:
     from duijie.services.index import LocalIndex
     from duijie.services.peer_exchange import ExchangeLimits, HttpPeerClient, PeerExchange
 
-    roles = ("BG", *w.options.roles) if w.options.gateway else tuple(w.options.roles)
+    roles = tuple(r.value for r in w.options.all_roles)  # plain text in the signed record
 
     catalog = w.services.catalog
     authority = w.resolver.authority
@@ -159,7 +167,7 @@ def wire_discovery(w: Wiring) -> None:
                            SearchQuery, reader)
         exchange.catalog_listeners.append(local.on_catalog)
         w.services.search = local
-    if w.options.gateway:
+    if Role.BG in roles:
         gateway = GatewayService(w.config.subscriber_id, store.records, w.signer.current, w.transport, w.clock,
                                  local=w.inbox.handler_for(Action.SEARCH),
                                  local_on_search=w.inbox.handler_for(Action.ON_SEARCH),
@@ -236,9 +244,9 @@ def build_node(
                              yield_factor=BACK_OFFICE_YIELD if isinstance(link, BackOfficeLink) else 4.0)
     guard = JournalingReplayGuard(SqlReplayGuard(uow, clock), journal)
     pipeline = InboundPipeline(PipelineConfig(config.subscriber_id), resolver, guard)
-    inbox = BecknInbox(pipeline, clock, journal)
+    inbox = BecknInbox(pipeline, clock, journal, roles=options.all_roles)
     outbox = OutboxSender(uow, http, signer, clock)
-    roles = ("BG", *options.roles) if options.gateway else options.roles
+    roles = tuple(r.value for r in options.all_roles)
     services = Services(
         identity=NodeIdentity(config.subscriber_id, config.subscriber_url),
         clock=clock,

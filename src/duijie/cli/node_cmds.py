@@ -12,6 +12,7 @@ import click
 from duijie.cli.back_office import back_office_argv, back_office_mode_default
 from duijie.cli.common import Failure, data_dir_option, db_option, user_errors
 from duijie.cli.node_setup import create_node_dir
+from duijie.protocol.roles import default_roles
 from duijie.storage import keyfiles
 from duijie.storage.node_config import load_config
 
@@ -90,7 +91,13 @@ def info(data_dir: Path, as_json: bool) -> None:
               help="Where the identity NAME lives, like curl's --resolve (repeatable): its keys are looked up at "
                    "URL/registry/lookup and its records must point there. For demos and tests on one machine; "
                    "by default an id host[:port] lives at https://host[:port] (http on loopback).")
-@click.option("--gateway", is_flag=True, help="Also act as a Beckn gateway (BG): multicast search.")
+@click.option("--role", "roles", multiple=True, metavar="BAP|BPP|BG",
+              type=click.Choice(["BAP", "BPP", "BG"], case_sensitive=False),
+              help="A Beckn role this node plays, publishes and accepts messages for (repeatable): BAP buys "
+                   "(receives on_* callbacks), BPP sells (receives search/select/init/confirm/...), BG is a "
+                   "gateway (receives search and on_search). Default: BAP, plus BPP when the data dir hosts "
+                   "providers, plus BG with --gateway. Other actions are NACKed (40001, naming the roles).")
+@click.option("--gateway", is_flag=True, help="Same as --role BG: act as a Beckn gateway that multicasts search.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
 @click.option("--back-office", "back_office", type=click.Choice(["process", "inline"]),
@@ -110,6 +117,7 @@ def serve(
     registries: tuple[str, ...],
     peers: tuple[str, ...],
     resolve: tuple[str, ...],
+    roles: tuple[str, ...],
     gateway: bool,
     log_level: str,
     back_office: str,
@@ -119,14 +127,15 @@ def serve(
 
     This process checks, journals and ACKs what arrives; by default a back office process
     handles the journaled requests and sends the callbacks on the other core (`--back-office`).
+    The node's roles (`--role`) are what it publishes in its node record and lookup, and the
+    only Beckn actions it accepts.
     """
     import uvicorn
 
-    from duijie.bootstrap import BACK_OFFICE_ACTIONS, ServeOptions, build_node
+    from duijie.bootstrap import BACK_OFFICE_ACTIONS, ServeOptions, build_node, open_catalog
     from duijie.cli.gc_tuning import tune_for_serving
-    from duijie.transport.process_link import IntakeLink
-
     from duijie.protocol.identity import ResolveEntryError, parse_resolve
+    from duijie.transport.process_link import IntakeLink
 
     logging.getLogger("duijie").setLevel(log_level.upper())
     try:
@@ -136,11 +145,13 @@ def serve(
     link = None
     if back_office == "process":
         link = IntakeLink(back_office_argv(data_dir, db_url, registries, gateway, log_level), BACK_OFFICE_ACTIONS)
+    if not roles:
+        roles = default_roles(hosts_providers=bool(open_catalog(data_dir, db_url=db_url).providers()), gateway=gateway)
     node = build_node(
         data_dir,
         db_url=db_url,
-        options=ServeOptions(registries=registries, peers=peers, gateway=gateway, calm_backlog=calm_backlog,
-                             resolve=names),
+        options=ServeOptions(registries=registries, peers=peers, gateway=gateway, roles=roles,
+                             calm_backlog=calm_backlog, resolve=names),
         link=link,
     )
     tune_for_serving()

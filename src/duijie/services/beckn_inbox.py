@@ -7,13 +7,14 @@ the outbox in one transaction, so an ACK always means the callback is safely on 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 from duijie.protocol.context import Action
 from duijie.protocol.errors import BecknErrorCode, ack_body, nack_body
 from duijie.protocol.pipeline import REPLAY_STATUS, Inbound, InboundPipeline, Rejection, Verified, replay_message
+from duijie.protocol.roles import accepted_actions, role_refusal
 from duijie.services.inbound_journal import InboundJournal, JournalFull
 from duijie.services.ports import Clock, UnitOfWorkFactory
 
@@ -86,11 +87,15 @@ class BecknInbox:
     (see :mod:`duijie.services.inbound_journal`); without one, it is handled before the ACK.
     """
 
-    def __init__(self, pipeline: InboundPipeline, clock: Clock, journal: InboundJournal | None = None) -> None:
+    def __init__(self, pipeline: InboundPipeline, clock: Clock, journal: InboundJournal | None = None,
+                 roles: Collection[str] | None = None) -> None:
         self._pipeline = pipeline
         self._clock = clock
         self._journal = journal
         self._handlers: dict[Action, Handler] = {}
+        # The node's roles decide what it accepts at all (None: every action it has a handler for).
+        self.roles = tuple(roles) if roles is not None else None
+        self._accepted = accepted_actions(roles) if roles is not None else frozenset(Action)
 
     def register(self, action: Action, handler: Handler) -> None:
         self._handlers[action] = handler
@@ -106,7 +111,21 @@ class BecknInbox:
     def handles(self, action: Action) -> bool:
         return action in self._handlers
 
+    def _role_refusal(self, path_action: str) -> Reply | None:
+        """A NACK for an action none of this node's roles receives, before anything is checked or kept:
+        its roles are public (node record, lookup), and refusing early costs no key lookup."""
+        try:
+            action = Action(path_action)
+        except ValueError:
+            return None  # the pipeline answers an unknown action
+        if action in self._accepted:
+            return None
+        return Reply(400, nack_body(BecknErrorCode.ACTION_NOT_APPLICABLE, role_refusal(action, self.roles or ())), {})
+
     async def receive(self, raw_body: bytes, headers: dict[str, str], path_action: str) -> Reply:
+        refused = self._role_refusal(path_action)
+        if refused is not None:
+            return refused
         inbound = Inbound(raw_body, headers, path_action, self._clock.now())
         result = await self._pipeline.run(inbound)
         if isinstance(result, Rejection):
