@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select
@@ -31,9 +32,12 @@ def _verified(message_id: str | None = None, signer: str = "bap.example") -> tup
     return Verified(ctx, doc["message"], doc, signer, None), wire_bytes(doc)
 
 
-async def _run_briefly(*coros: object, seconds: float = 0.3) -> None:
+async def _run_until(done: Callable[[], bool], *coros: object, timeout: float = 10) -> None:
+    """Run ``coros`` until ``done()`` (checked every 10 ms; a loaded machine may take a while)."""
     tasks = [asyncio.ensure_future(c) for c in coros]  # type: ignore[call-overload]
-    await asyncio.sleep(seconds)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not done() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
     for t in tasks:
         t.cancel()
     for t in tasks:
@@ -72,14 +76,18 @@ def test_a_journaled_message_left_by_a_crash_is_handled_on_the_next_start(engine
     async def dispatch(v: Verified) -> None:
         handled.append(v)
 
-    asyncio.run(_run_briefly(InboundJournal(uow, Clock()).run_workers(dispatch)))
+    def journal_rows() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(inbound_messages)).scalar_one())
+
+    asyncio.run(_run_until(lambda: bool(handled) and journal_rows() == 0,
+                           InboundJournal(uow, Clock()).run_workers(dispatch)))
     assert [v.context.message_id for v in handled] == [verified.context.message_id]
     assert handled[0].message == {"order": {"id": "x"}} and handled[0].signer_subscriber_id == "bap.example"
     with uow(read_only=True) as u:
         assert u.inbound.pending() == []
     # Handled entries leave the journal altogether (their effects are stored by the handler).
-    with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(inbound_messages)).scalar_one() == 0
+    assert journal_rows() == 0
 
 
 def test_the_same_message_is_journaled_once(engine: Engine) -> None:

@@ -45,7 +45,8 @@ seen_messages = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     # Rows written before migration 0005 have no recorded sender: ''.
     Column("sender_id", String(200), nullable=False, server_default=""),
-    PrimaryKeyConstraint("sender_id", "message_id", "action"),
+    # message_id leads: the journal's batched check asks ``message_id IN (...)``.
+    PrimaryKeyConstraint("message_id", "action", "sender_id"),
 )
 # Retention forgets records by age (services/retention.py).
 Index("ix_seen_messages_received_at", seen_messages.c.received_at)

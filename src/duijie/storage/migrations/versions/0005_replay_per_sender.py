@@ -3,7 +3,8 @@
 Beckn replies from different senders to one request share its message_id (every seller's
 on_search answers the one search), so the replay guard must tell senders apart. Rows written
 before this revision have no recorded sender and keep an empty one; they are forgotten by
-retention a day after receipt like every replay record.
+retention a day after receipt like every replay record. The key leads with message_id, so the
+journal's batched check (``message_id IN (...)``) reads the primary key's index, not the table.
 
 Revision ID: 0005
 Revises: 0004
@@ -23,7 +24,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('sender_id', sa.String(length=200), nullable=False,
                                       server_default=''))
         batch_op.drop_constraint('pk_seen_messages', type_='primary')
-        batch_op.create_primary_key('pk_seen_messages', ['sender_id', 'message_id', 'action'])
+        batch_op.create_primary_key('pk_seen_messages', ['message_id', 'action', 'sender_id'])
 
 
 def downgrade() -> None:
