@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from duijie.protocol.keys import EncryptionKey, NodeKeys, SigningKey
 from duijie.protocol.identity import IdentityAddresses
+from duijie.protocol.keys import EncryptionKey, NodeKeys, SigningKey
 from duijie.services.key_authority import HttpIdentityLookup, KeyAuthority
 from duijie.services.key_lookup import NodeKeyResolver, key_from_subscription, subscription_record
 from duijie.services.outbox import OutboxSender, backoff, is_ack

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -178,3 +180,72 @@ def test_records_pages_are_bounded_and_resume_from_the_cursor(net: MockNet) -> N
     assert len(page["records"]) == 1 and page["more"] is False
     assert store.records_page(page["next"], 50)["records"] == []
     assert record_from_dict(page["records"][0]).record.subscriber_id == "shop.test"
+
+
+def _forged_shop(net: MockNet, *, sequence: int, expires_at: datetime | None = None) -> dict[str, object]:
+    """A record claiming shop.test at shop.test's own address, signed by another key."""
+    genuine = net.nodes["shop"].services.discovery.store.publish_self()
+    impostor = SigningKey.generate()
+    keys = tuple(dataclasses.replace(k, signing_public_key=impostor.public_key_base64()) for k in genuine.record.keys)
+    forged = dataclasses.replace(genuine.record, keys=keys, sequence=sequence,
+                                 expires_at=expires_at or genuine.record.expires_at)
+    return sign_record(forged, impostor, keys[0].unique_key_id).to_dict()
+
+
+async def test_a_forgery_first_cannot_lock_the_genuine_record_out(net: MockNet) -> None:
+    _restaurant(net)
+    buyer = net.add("buyer", roles=("BAP",))
+    forged = _forged_shop(net, sequence=10**12, expires_at=datetime(2099, 1, 1, tzinfo=UTC))
+    net.transport.register("http://evil.test", _fake_peer([forged]))
+    buyer.services.discovery.add_peers(["http://evil.test"])
+    stats = await buyer.services.discovery.run_round()
+    assert stats.records_refused == 1 and "key_conflict" in stats.refusals[0]
+    assert buyer.services.discovery.store.record_of("shop.test") is None
+    buyer.services.discovery.add_peers([url("shop")])
+    await buyer.services.discovery.run_round()
+    held = buyer.services.discovery.store.record_of("shop.test")
+    assert held is not None and held.record.sequence < 10**12
+    assert held.signature.signing_public_key == net.nodes["shop"].signer.all_keys()[0].signing.public_key_base64()
+    with buyer.services.discovery._uow(read_only=True) as uow:  # noqa: SLF001 - the key table's source
+        key = uow.known_keys.get("shop.test", held.signature.unique_key_id)
+    assert key is not None and key.source == "self-lookup"
+
+
+async def test_a_peer_sending_forgeries_is_counted_and_backed_off_past_the_limit(net: MockNet) -> None:
+    _restaurant(net)
+    buyer = net.add("buyer", peers=(url("shop"),), roles=("BAP",))
+    await buyer.services.discovery.run_round()
+    net.transport.register("http://evil.test", _fake_peer([_forged_shop(net, sequence=10**12 + i) for i in range(3)]))
+    buyer.services.discovery.add_peers(["http://evil.test"])
+    stats = await buyer.services.discovery.run_round()
+    assert stats.records_refused == 3
+    evil = next(p for p in buyer.services.discovery.describe()["peers"] if p["url"] == "http://evil.test")
+    assert evil["refusals"] == 3
+    net.transport.sent.clear()
+    await buyer.services.discovery.run_round()
+    assert not any(u.startswith("http://evil.test") for u, _ in net.transport.sent)  # backed off
+    assert buyer.services.discovery.store.record_of("shop.test") is not None  # the genuine one stays
+
+
+async def test_from_urls_are_capped_candidates_and_only_one_answering_for_itself_is_earned(net: MockNet) -> None:
+    _restaurant(net)
+    shop = net.nodes["shop"].services.discovery
+    net.add("buyer", roles=("BAP",))
+    for i in range(150):
+        shop.store.records_page(None, 1, f"http://flood-{i}.test")
+    described = shop.describe()
+    assert described["peers"] == [] and described["candidates"] == 100
+    # A fresh shop: one genuine caller and one that answers with somebody else's record.
+    shop2 = net.add("shop2", roles=("BPP",)).services.discovery
+    relayed = shop.store.publish_self().to_dict()
+    net.transport.register("http://liar.test", Starlette(routes=[
+        Route("/peers/self", lambda r: JSONResponse(relayed), methods=["POST"])]))
+    shop2.store.records_page(None, 1, url("buyer"))
+    shop2.store.records_page(None, 1, "http://liar.test")
+    stats = await shop2.run_round()
+    assert stats.candidates_probed == 2 and stats.candidates_promoted == 1
+    peers = shop2.describe()
+    # The liar is gone; the buyer earned it; the shop whose record the liar relayed earned it too,
+    # since its own lookup, at the address that record names, just confirmed it.
+    assert [(p["url"], p["kind"]) for p in peers["peers"]] == [(url("buyer"), "peer"), (url("shop"), "peer")]
+    assert peers["candidates"] == 0
