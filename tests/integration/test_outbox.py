@@ -11,7 +11,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from duijie.services.outbox import AUTH_RETRIES, NO_ANSWER_PREFIX, OutboxSender, Verdict, judge, peer_error
+from duijie.services.outbox import (
+    AUTH_RETRIES,
+    NO_ANSWER_PREFIX,
+    OutboxSender,
+    Verdict,
+    backoff,
+    is_ack,
+    judge,
+    peer_error,
+)
 from duijie.services.ports import OutboxState, TransportResponse
 from duijie.storage.uow import SqlUnitOfWorkFactory
 
@@ -41,6 +50,20 @@ class Script:
         if isinstance(answer, Exception):
             raise answer
         return answer
+
+
+class Recorder:
+    """Records what is sent and gives one answer (or raises one exception) every time."""
+
+    def __init__(self, answer: TransportResponse | Exception) -> None:
+        self.answer = answer
+        self.sent: list[tuple[str, bytes, Mapping[str, str]]] = []
+
+    async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> TransportResponse:
+        self.sent.append((url, body, headers))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
 
 
 class Signer:
@@ -140,3 +163,83 @@ def test_peer_error_names_the_nack_or_quotes_the_body() -> None:
     assert peer_error(400, NACK) == "HTTP 400: 30000 bad order"
     assert peer_error(502, b"<html>bad gateway</html>") == "HTTP 502: <html>bad gateway</html>"
     assert peer_error(400, b'{"error": "text"}') == 'HTTP 400: {"error": "text"}'
+
+
+def test_outbox_retries_until_ack_and_keeps_pending_across_restarts(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    clock = Clock()
+    with uow() as u:
+        mid = u.outbox.add("http://peer/beckn/on_confirm", "on_confirm", b'{"x":1}', NOW, NOW + timedelta(hours=1))
+        u.commit()
+    down = Recorder(ConnectionError("refused"))
+    asyncio.run(OutboxSender(uow, down, Signer(), clock).deliver_due())  # type: ignore[arg-type]
+    with uow(read_only=True) as u:
+        msg = u.outbox.get(mid)
+    assert msg is not None and msg.state is OutboxState.PENDING and msg.attempts == 1
+    assert msg.next_attempt_at > NOW
+    # A new sender (as after a restart) delivers it once it is due.
+    clock.current = msg.next_attempt_at
+    up = Recorder(TransportResponse(200, b'{"message":{"ack":{"status":"ACK"}}}'))
+    assert asyncio.run(OutboxSender(uow, up, Signer(), clock).deliver_due()) == 1  # type: ignore[arg-type]
+    assert up.sent[0][1] == b'{"x":1}' and up.sent[0][2]["Authorization"] == "Signature test"
+    with uow(read_only=True) as u:
+        sent = u.outbox.get(mid)
+    assert sent is not None and sent.state is OutboxState.SENT
+
+
+def test_a_committed_message_goes_out_at_once_and_a_rolled_back_one_never(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    up = Recorder(TransportResponse(200, b'{"message":{"ack":{"status":"ACK"}}}'))
+    sender = OutboxSender(uow, up, Signer(), Clock())  # type: ignore[arg-type]
+    uow.outbox_listeners.append(sender.submit)
+
+    def queue(body: bytes, *, commit: bool) -> None:  # as a handler does, in a worker thread
+        with uow() as u:
+            u.outbox.add("http://peer/beckn/on_confirm", "on_confirm", body, NOW, NOW + timedelta(hours=1))
+            if commit:
+                u.commit()
+
+    async def scenario() -> None:
+        runner = asyncio.ensure_future(sender.run(poll_seconds=3600))  # only the hand-off can send now
+        await asyncio.sleep(0.1)
+        await asyncio.to_thread(queue, b'{"rolled":"back"}', commit=False)
+        await asyncio.to_thread(queue, b'{"n":1}', commit=True)
+        for _ in range(100):
+            if up.sent:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        runner.cancel()
+        try:
+            await runner
+        except asyncio.CancelledError:
+            pass
+
+    asyncio.run(scenario())
+    assert [body for _, body, _ in up.sent] == [b'{"n":1}']
+
+
+def test_outbox_gives_up_after_expiry_and_on_refusal(engine: Engine) -> None:
+    uow = SqlUnitOfWorkFactory(engine)
+    with uow() as u:
+        late = u.outbox.add("http://p/on_status", "on_status", b"{}", NOW - timedelta(hours=2),
+                            NOW - timedelta(hours=1))
+        refused = u.outbox.add("http://p/on_status", "on_status", b"{}", NOW, NOW + timedelta(hours=1))
+        u.commit()
+    nack = Recorder(TransportResponse(400, b'{"message":{"ack":{"status":"NACK"}}}'))
+    asyncio.run(OutboxSender(uow, nack, Signer(), Clock()).deliver_due())  # type: ignore[arg-type]
+    with uow(read_only=True) as u:
+        assert u.outbox.get(late).state is OutboxState.EXPIRED  # type: ignore[union-attr]
+        assert u.outbox.get(refused).state is OutboxState.REFUSED  # type: ignore[union-attr]
+
+
+def test_only_a_2xx_ack_body_counts_as_delivered() -> None:
+    assert is_ack(200, b'{"message":{"ack":{"status":"ACK"}}}')
+    assert not is_ack(200, b'{"message":{"ack":{"status":"NACK"}}}')
+    assert not is_ack(500, b'{"message":{"ack":{"status":"ACK"}}}')
+    assert not is_ack(200, b"not json")
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert backoff(1) < backoff(2) < backoff(3)
+    assert backoff(50) == timedelta(seconds=60)
