@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +17,7 @@ from duijie.api.app import create_app
 from duijie.protocol.context import Action
 from duijie.protocol.identity import IdentityAddresses
 from duijie.protocol.pipeline import InboundPipeline, PipelineConfig
+from duijie.protocol.records import SignedRecord
 from duijie.protocol.roles import Role, parse_roles
 from duijie.services.beckn_inbox import INLINE_ACTIONS, BecknInbox, JournalingReplayGuard, SqlReplayGuard
 from duijie.services.container import NodeIdentity, Services
@@ -167,6 +168,8 @@ def wire_discovery(w: Wiring) -> None:
                            SearchQuery, reader)
         exchange.catalog_listeners.append(local.on_catalog)
         w.services.search = local
+    if w.services.buyer is not None:
+        wire_live_search(w, store.records)
     if Role.BG in roles:
         gateway = GatewayService(w.config.subscriber_id, store.records, w.signer.current, w.transport, w.clock,
                                  local=w.inbox.handler_for(Action.SEARCH),
@@ -176,6 +179,24 @@ def wire_discovery(w: Wiring) -> None:
         w.inbox.register(Action.ON_SEARCH, gateway.handle_on_search)
         w.inbox.receive = capture_raw(w.inbox.receive)  # type: ignore[method-assign]
         exchange.gateway = gateway
+
+
+def wire_live_search(w: Wiring, records: Callable[[], list[SignedRecord]]) -> None:
+    """Search for people: ask the gateways and sellers this node knows, merge with the local index."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    from duijie.search import SearchDocument, SearchQuery, open_index
+    from duijie.services.index import TextIndex
+    from duijie.services.live_search import LiveSearch
+
+    def scratch() -> TextIndex:
+        # One in-memory database per query, gone with the index: live answers are never kept.
+        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+        return open_index(engine, semantic=False)
+
+    w.services.live_search = LiveSearch(w.services.buyer, records, w.config.subscriber_id, w.services.search,
+                                        scratch, SearchDocument, SearchQuery, w.clock)
 
 
 def open_database(data_dir: Path, db_url: str | None, *, serving: bool = False) -> Engine:

@@ -125,12 +125,12 @@ async def search(request: Request, args: Args) -> Response:
     """``GET /api/search?q=&near=LAT,LON&within=KM&open_at=ISO&category=&kind=&diet=`` on the local index;
     with ``live=1`` (or ``auto``: when the node knows a gateway or seller) the network is asked too."""
     criteria = {_CRITERIA[k]: v for k, v in args.params.items() if k in _CRITERIA and v not in (None, ())}
-    if args["live"] != "0":
-        finder = _services(request).live_search
-        if finder is None:
-            return error_response(404, "not_found", "live search needs the buyer role (BAP) on this node")
-        live = None if args["live"] == "auto" else True
+    finder = _services(request).live_search
+    if finder is not None:  # a buyer node: one merge (sellers interleaved), with or without the network
+        live = {"0": False, "1": True}.get(args["live"])
         return json_response(await finder.search(criteria, live=live, wait=float(args["wait"])))
+    if args["live"] == "1":
+        return error_response(404, "not_found", "live search needs the buyer role (BAP) on this node")
     local = _services(request).search
     if local is None:
         return error_response(404, "not_found", "this node keeps no local index (not a buyer node)")

@@ -8,7 +8,9 @@ a top-level ``error`` is the seller's refusal and is raised as :class:`SellerRef
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -189,6 +191,44 @@ class BuyerService:
             }
             for cb in found
         ]
+
+    async def search_network(
+        self, intent: dict[str, Any], urls: Sequence[str], *, wait: float, expect: Collection[str] = ()
+    ) -> tuple[list[StoredCallback], dict[str, str]]:
+        """Send one ``search`` (one message_id, no bpp_id) to each of ``urls`` — gateways or BPPs —
+        and collect every ``on_search`` that arrives within ``wait`` seconds.
+
+        Stops waiting early once every subscriber in ``expect`` has answered. Returns the stored
+        answers and, for each URL that did not take the search (NACK, no answer, unreachable), why.
+        """
+        ctx = self._context(Action.SEARCH, None, str(uuid.uuid4()))
+        message = {"intent": intent}
+        event = self.inbox.waiters.expect(ctx.message_id, Action.ON_SEARCH)
+        failed: dict[str, str] = {}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        try:
+            sends = [asyncio.ensure_future(self._send(url, Action.SEARCH, ctx, message)) for url in urls]
+            done, pending = await asyncio.wait(sends, timeout=wait) if sends else (set(), set())
+            for url, send in zip(urls, sends, strict=True):
+                if send in pending:
+                    send.cancel()
+                    failed[url] = f"no ACK within {wait:g} s"
+                elif send.exception() is not None:
+                    failed[url] = str(send.exception())
+            waiting = set(expect)
+            while len(failed) < len(urls) and loop.time() < deadline:
+                event.clear()  # before reading what arrived: a later arrival sets it again
+                waiting -= {cb.bpp_id for cb in self.inbox.waiters.arrived(ctx.message_id, Action.ON_SEARCH)}
+                if expect and not waiting:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(deadline - loop.time()):
+                        await event.wait()
+        finally:
+            self.inbox.waiters.done(ctx.message_id, Action.ON_SEARCH)
+        found = await self._uow.run(self._callbacks, ctx.message_id, Action.ON_SEARCH.value)
+        return found, failed
 
     async def order(self, req: OrderRequest) -> dict[str, Any]:
         """A food order for pickup: see :meth:`place`."""

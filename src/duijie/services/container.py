@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from duijie.services.beckn_inbox import BecknInbox
-from duijie.services.trade.catalog import CatalogService
 from duijie.services.outbox import OutboxSender
 from duijie.services.ports import Clock
 from duijie.services.registry import LookupService
+from duijie.services.trade.catalog import CatalogService
 
 
 @dataclass
@@ -40,6 +40,7 @@ class Services:
     buyer: Any = None
     discovery: Any = None
     search: Any = None
+    live_search: Any = None  # services.live_search.LiveSearch: the network asked now, merged with `search`
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 

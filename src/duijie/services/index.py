@@ -206,7 +206,7 @@ class LocalIndex:
                     "id": loc.id, "name": {"zh": loc.name.zh, "en": loc.name.en},
                     "address": f"{loc.address.street}, {loc.address.locality}",
                 },
-                "source": "local-index",
+                "source": "indexed",
                 "fetched_at": catalog.fetched_at.isoformat(),
                 "age_seconds": max(0, int((now - catalog.fetched_at).total_seconds())),
             })
