@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from duijie.interchange.listing_json import dump_document, listing_from_document  # noqa: E402
 from duijie.protocol.identity import IdentityAddresses  # noqa: E402
 from duijie.protocol.keys import EncryptionKey, NodeKeys, SigningKey  # noqa: E402
-from duijie.protocol.records import catalog_digest  # noqa: E402
+from duijie.protocol.signed_catalogs import catalog_digest  # noqa: E402
 from duijie.services.discovery import OwnNode, RecordStore  # noqa: E402
 from duijie.services.key_authority import KeyAuthority  # noqa: E402
 from duijie.services.peer_exchange import ExchangeLimits, PeerError, PeerExchange  # noqa: E402
@@ -179,9 +179,11 @@ async def main(n: int) -> dict[str, Any]:
         merchant.change()
         digest = catalog_digest(merchant.doc)
         rounds, per_round = 0, []
+        change_started = time.monotonic()
         while holders(nodes, digest) < n and rounds < 40:
             per_round.append(await run_round(nodes, clients))
             rounds += 1
+        change_seconds = time.monotonic() - change_started
         catalog_bytes = len(json.dumps(merchant.doc, ensure_ascii=False).encode())
         return {
             "bench": "convergence",
@@ -192,6 +194,7 @@ async def main(n: int) -> dict[str, Any]:
             "target_rounds": round(2 * math.log2(n), 1),
             "bytes_per_node_quiet_round": round(quiet),
             "bytes_per_node_per_round_during_change": round(sum(per_round) / max(len(per_round), 1)),
+            "seconds_per_round_during_change": round(change_seconds / max(rounds, 1), 2),
             "catalog_bytes": catalog_bytes,
             "fanout": nodes[0].limits.fanout,
             "seconds": round(time.monotonic() - started, 1),

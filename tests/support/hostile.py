@@ -27,7 +27,8 @@ from tests.support.processes import free_port
 from duijie.protocol.context import format_timestamp
 from duijie.protocol.keys import EncryptionKey, NodeKeys, SigningKey
 from duijie.protocol.outbound import build_signed_request
-from duijie.protocol.records import NodeRecord, ProviderEntry, RecordKey, catalog_digest, sign_record
+from duijie.protocol.records import NodeRecord, ProviderEntry, RecordKey, sign_record
+from duijie.protocol.signed_catalogs import catalog_digest
 from duijie.services.discovery import sign_record_bytes
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "duijie" / "demo" / "data" / "chuanshan.json"

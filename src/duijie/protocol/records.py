@@ -26,7 +26,6 @@ from typing import Any
 from duijie.protocol.canonical import canonical_bytes
 from duijie.protocol.identity import IdentityAddresses
 from duijie.protocol.keys import KeyFormatError, SigningKey, VerifyKey
-from duijie.protocol.signing import body_digest
 
 RECORD_FORMAT = "duijie.node-record/1"
 #: A record issued further than this in the future is refused (clock skew allowance).
@@ -279,7 +278,8 @@ def _time(value: Any, what: str) -> datetime:
     return moment
 
 
-def _signature(data: Any) -> RecordSignature:
+def signature_from_dict(data: Any) -> RecordSignature:
+    """Parse a detached signature object; raises :class:`RecordFormatError`."""
     if not isinstance(data, Mapping):
         raise RecordFormatError("signature must be an object")
     return RecordSignature(str(data["unique_key_id"]), str(data["signing_public_key"]), str(data["signature"]))
@@ -312,71 +312,9 @@ def record_from_dict(data: Any) -> SignedRecord:
             sequence=int(body["sequence"]),
         )
         endorsement = data.get("endorsement")
-        return SignedRecord(record, _signature(data["signature"]),
-                            _signature(endorsement) if endorsement is not None else None, dict(body))
+        return SignedRecord(record, signature_from_dict(data["signature"]),
+                            signature_from_dict(endorsement) if endorsement is not None else None, dict(body))
     except RecordFormatError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RecordFormatError(f"not a node record: {type(exc).__name__}: {exc}") from exc
-
-
-@dataclass(frozen=True, slots=True)
-class SignedCatalog:
-    """A provider's listing document with the node's detached signature over its canonical bytes."""
-
-    subscriber_id: str
-    provider_id: str
-    version: int
-    listing: dict[str, Any]
-    signature: RecordSignature
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": "duijie.signed-catalog/1",
-            "subscriber_id": self.subscriber_id,
-            "provider_id": self.provider_id,
-            "version": self.version,
-            "listing": self.listing,
-            "signature": self.signature.to_dict(),
-        }
-
-
-def catalog_from_dict(data: Any) -> SignedCatalog:
-    """Parse a signed catalog; raises :class:`RecordFormatError`."""
-    try:
-        listing = data["listing"]
-        if not isinstance(listing, dict):
-            raise RecordFormatError("listing must be an object")
-        return SignedCatalog(str(data["subscriber_id"]), str(data["provider_id"]), int(data["version"]),
-                             listing, _signature(data["signature"]))
-    except RecordFormatError:
-        raise
-    except (KeyError, TypeError, ValueError) as exc:
-        raise RecordFormatError(f"not a signed catalog: {exc}") from exc
-
-
-def catalog_digest(listing: Mapping[str, Any]) -> str:
-    """The digest a record carries for a listing document (same as the catalog service's)."""
-    return body_digest(canonical_bytes(listing))
-
-
-def catalog_problem(catalog: SignedCatalog, record: NodeRecord) -> str | None:
-    """Why ``catalog`` must be refused given its owner's verified ``record``; None when sound.
-
-    The digest must equal the record's entry and the signature must be by a key the record
-    lists: a gateway or peer that altered or substituted a catalog is caught here.
-    """
-    if catalog.subscriber_id != record.subscriber_id:
-        return "catalog names another subscriber"
-    entry = record.provider(catalog.provider_id)
-    if entry is None:
-        return f"{record.subscriber_id} does not list provider {catalog.provider_id!r}"
-    data = canonical_bytes(catalog.listing)
-    if body_digest(data) != entry.digest:
-        return "catalog digest does not match the node record"
-    key = record.key(catalog.signature.unique_key_id)
-    if key is None or key.signing_public_key != catalog.signature.signing_public_key:
-        return "catalog signed by a key the record does not list"
-    if not catalog.signature.verifies(data):
-        return "catalog signature does not verify"
-    return None

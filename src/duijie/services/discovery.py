@@ -33,12 +33,12 @@ from duijie.protocol.records import (
     RecordKey,
     RecordSignature,
     RecordVerdict,
-    SignedCatalog,
     SignedRecord,
     check_record,
     record_from_dict,
     sign_record,
 )
+from duijie.protocol.signed_catalogs import SignedCatalog
 from duijie.services.discovery_ports import (
     NodeRecordRepository,
     PeerCatalogRepository,

@@ -12,15 +12,13 @@ from duijie.protocol.records import (
     ProviderEntry,
     RecordKey,
     RecordVerdict,
-    SignedCatalog,
     Vouch,
     VouchState,
-    catalog_digest,
-    catalog_problem,
     check_record,
     record_from_dict,
     sign_record,
 )
+from duijie.protocol.signed_catalogs import SignedCatalog, catalog_digest, catalog_problem
 from duijie.services.discovery import sign_record_bytes
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
