@@ -278,6 +278,16 @@ def _time(value: Any, what: str) -> datetime:
     return moment
 
 
+#: Largest sequence a record may carry (a 64-bit column holds it; JSON numbers stay exact).
+MAX_SEQUENCE = 2**53
+
+
+def _sequence(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEQUENCE:
+        raise RecordFormatError(f"sequence must be an integer from 0 to {MAX_SEQUENCE}")
+    return value
+
+
 def signature_from_dict(data: Any) -> RecordSignature:
     """Parse a detached signature object; raises :class:`RecordFormatError`."""
     if not isinstance(data, Mapping):
@@ -309,7 +319,7 @@ def record_from_dict(data: Any) -> SignedRecord:
             ),
             issued_at=_time(body["issued_at"], "issued_at"),
             expires_at=_time(body["expires_at"], "expires_at"),
-            sequence=int(body["sequence"]),
+            sequence=_sequence(body["sequence"]),
         )
         endorsement = data.get("endorsement")
         return SignedRecord(record, signature_from_dict(data["signature"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Index,
@@ -156,7 +157,7 @@ node_records = Table(
     "node_records",
     metadata,
     Column("subscriber_id", String(200), primary_key=True),
-    Column("sequence", Integer, nullable=False),
+    Column("sequence", BigInteger, nullable=False),  # own sequences start at the Unix time
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("document", Text, nullable=False),
     Column("change_seq", Integer, nullable=False),

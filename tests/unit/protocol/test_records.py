@@ -173,3 +173,16 @@ def test_a_catalog_signed_by_another_key_is_refused() -> None:
     key, other = SigningKey.generate(), SigningKey.generate()
     problem = catalog_problem(_catalog(other, LISTING), _record(key))
     assert problem is not None and "key" in problem
+
+
+def test_a_sequence_beyond_what_a_64_bit_column_holds_exactly_is_not_a_record() -> None:
+    import pytest
+
+    from duijie.protocol.records import RecordFormatError
+
+    key = SigningKey.generate()
+    for bad in (2**53 + 1, -1, "5", True):
+        doc = sign_record(_record(key), key, "k1").to_dict()
+        doc["record"]["sequence"] = bad
+        with pytest.raises(RecordFormatError):
+            record_from_dict(doc)
