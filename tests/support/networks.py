@@ -109,7 +109,7 @@ def three_sellers_network(root: Path) -> Iterator[SellersNetwork]:
     net = SellersNetwork(root, sellers, gateway, buyer, providers)
     try:
         with ThreadPoolExecutor(len(names)) as pool:
-            list(pool.map(lambda node: node.start(timeout=90), net.nodes()))
+            list(pool.map(lambda node: node.start(timeout=300), net.nodes()))
         _wait_until_known(gateway, list(net.seller_ids.values()))
         yield net
     finally:
