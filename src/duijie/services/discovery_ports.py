@@ -7,6 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from duijie.services.ports import UnitOfWork
+
+#: Peers earned (operator peers are not counted and never evicted) and candidates held at most.
+MAX_PEERS = 1000
+MAX_CANDIDATES = 100
+
 
 @dataclass(frozen=True, slots=True)
 class StoredRecord:
@@ -118,3 +124,15 @@ class PeerRepository(Protocol):
     def mark_ok(self, url: str, cursor: str | None, now: datetime) -> None: ...
 
     def mark_failed(self, url: str, now: datetime, retry_at: datetime) -> None: ...
+
+
+class DiscoveryUnitOfWork(UnitOfWork, Protocol):
+    node_records: NodeRecordRepository
+    peer_catalogs: PeerCatalogRepository
+    peers: PeerRepository
+
+    def __enter__(self) -> DiscoveryUnitOfWork: ...
+
+
+class DiscoveryUowFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> DiscoveryUnitOfWork: ...
