@@ -30,7 +30,7 @@ from duijie.cli.node_setup import create_node_dir
 from duijie.transport.mock import MockTransport
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "src" / "duijie" / "demo" / "data"
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 20
 OUTBOUND = {("POST", "/api/buy/search"), ("POST", "/api/buy/order")}
 SETTINGS = settings(
     max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None, print_blob=False,
