@@ -133,6 +133,8 @@ def listing_issues(listing: Listing) -> list[Issue]:
             out.append(Issue(f"{here}.lead_time_minutes", "must not be negative"))
         if r.free_cancel_hours < 0:
             out.append(Issue(f"{here}.free_cancel_hours", "must not be negative"))
+        if r.buffer.total_seconds() < 0:
+            out.append(Issue(f"{here}.buffer_minutes", "must not be negative"))
         _price(r.deposit, f"{here}.deposit", out)
         if r.booking_window is not None and r.booking_window.problem:
             out.append(Issue(f"{here}.booking_window", r.booking_window.problem))

@@ -11,6 +11,13 @@ from duijie.domain.money import Money
 from duijie.domain.text import LocalText
 
 
+class ApprovalMode(StrEnum):
+    """How a booking request becomes a booking: at once, or after the merchant approves it."""
+
+    INSTANT = "instant"
+    MANUAL = "manual"
+
+
 class ResourceKind(StrEnum):
     """What is booked."""
 
@@ -27,7 +34,10 @@ class BookableResource:
     Rules (checked by ``Listing.validate``): capacity >= 1; 1 <= min_party <= capacity;
     slot length > 0; lead time >= 0; deposit not negative; free_cancel_hours >= 0; an
     explicit ``booking_window`` (when slots may start, local time) closes after it opens;
-    the location exists. Bookings must also fall inside the location's opening hours.
+    the location exists; buffer >= 0. Bookings must also fall inside the location's opening
+    hours (see ``duijie.domain.reservation_rules``). ``approval`` says whether a request is
+    confirmed at once or waits for the merchant; ``buffer`` is the time kept free between two
+    bookings (cleaning, setting up).
     """
 
     id: str
@@ -43,11 +53,18 @@ class BookableResource:
     free_cancel_hours: int = 0
     booking_window: TimeWindow | None = None
     description: LocalText | None = None
+    approval: ApprovalMode = ApprovalMode.INSTANT
+    buffer: timedelta = timedelta(0)
 
     @property
     def slot_minutes(self) -> int:
         """Slot length in whole minutes (the wire unit)."""
         return int(self.slot_length.total_seconds() // 60)
+
+    @property
+    def buffer_minutes(self) -> int:
+        """Buffer between bookings in whole minutes (the wire unit)."""
+        return int(self.buffer.total_seconds() // 60)
 
     def fits(self, party_size: int) -> bool:
         """True when a party of ``party_size`` may book this resource."""

@@ -8,14 +8,14 @@ from typing import Any
 from duijie.domain.hours import TimeWindow
 from duijie.domain.jobs import EmploymentType, JobPosting
 from duijie.domain.offers import PriceTier, ProducerOffer
-from duijie.domain.resources import BookableResource, ResourceKind
+from duijie.domain.resources import ApprovalMode, BookableResource, ResourceKind
 from duijie.domain.text import LocalText
 from duijie.interchange.reader import Reader
 from duijie.interchange.wire import compact, contact_in, contact_out, money_out, text_out
 
 _RESOURCE_KEYS = {"id", "kind", "name", "description", "location_id", "capacity", "min_party",
                   "slot_minutes", "lead_time_minutes", "deposit", "cancellation", "free_cancel_hours",
-                  "booking_window"}
+                  "booking_window", "approval", "buffer_minutes"}
 _JOB_KEYS = {"id", "title", "employment_type", "openings", "location_id", "duties", "requirements",
              "languages", "experience_required", "apply_via", "how_to_apply"}
 _OFFER_KEYS = {"id", "name", "description", "unit", "tiers", "minimum_batch", "location_id", "category"}
@@ -32,6 +32,9 @@ def resource_out(res: BookableResource) -> dict[str, Any]:
         "deposit": money_out(res.deposit), "cancellation": text_out(res.cancellation),
         "free_cancel_hours": res.free_cancel_hours,
         "booking_window": {"opens": f"{w.opens:%H:%M}", "closes": f"{w.closes:%H:%M}"} if w else None,
+        # Written only when not the default, so listings without them export unchanged.
+        "approval": res.approval.value if res.approval is not ApprovalMode.INSTANT else None,
+        "buffer_minutes": res.buffer_minutes or None,
     })
 
 
@@ -55,12 +58,16 @@ def resource_in(r: Reader, raw: Any, path: str) -> BookableResource | None:
     free_cancel = r.get(obj, "free_cancel_hours", path, int)
     raw_window = obj.get("booking_window")
     window = _window_in(r, raw_window, f"{path}.booking_window") if raw_window is not None else None
+    approval = r.enum(obj, "approval", path, ApprovalMode) if "approval" in obj else ApprovalMode.INSTANT
+    buffer = r.get(obj, "buffer_minutes", path, int) if "buffer_minutes" in obj else 0
     if (ident is None or kind is None or name is None or location_id is None or capacity is None
-            or min_party is None or slot is None or lead is None or free_cancel is None):
+            or min_party is None or slot is None or lead is None or free_cancel is None
+            or approval is None or buffer is None):
         return None
     return BookableResource(
         ident, kind, name, location_id, capacity, min_party, timedelta(minutes=slot),
         timedelta(minutes=lead), deposit, cancellation, free_cancel, window, description,
+        approval, timedelta(minutes=buffer),
     )
 
 
