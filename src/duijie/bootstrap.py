@@ -93,6 +93,8 @@ class Wiring:
 def wire_seller(w: Wiring) -> None:
     """BPP role: answer search/select/init/confirm/... and the merchant's inbox."""
     from duijie.services.trade.food.kind import FoodKind
+    from duijie.services.trade.jobs.desk import ApplicationDesk
+    from duijie.services.trade.jobs.kind import JobsKind
     from duijie.services.trade.merchant import MerchantService
     from duijie.services.trade.order_callbacks import SellerNode
     from duijie.services.trade.seller import SellerService
@@ -102,9 +104,11 @@ def wire_seller(w: Wiring) -> None:
     node = SellerNode(w.config.subscriber_id, w.config.subscriber_url)
     seller = SellerService(w.uow, w.clock, node)
     seller.kinds.register(FoodKind())  # the kinds of trade this node sells, one line each
+    seller.kinds.register(JobsKind())
     seller.register(w.inbox.register)
     w.services.seller = seller
     w.services.merchant = MerchantService(w.uow, w.clock, node)
+    w.services.applications = ApplicationDesk(w.uow, w.clock, node)
 
 
 def wire_buyer(w: Wiring) -> None:

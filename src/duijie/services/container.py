@@ -36,6 +36,7 @@ class Services:
     outbox: OutboxSender | None = None  # its counts go to /healthz
     # Filled by the features that own them (see bootstrap): typed there.
     merchant: Any = None
+    applications: Any = None  # services.trade.jobs.desk.ApplicationDesk: the employer's job applications
     seller: Any = None
     buyer: Any = None
     discovery: Any = None

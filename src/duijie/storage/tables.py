@@ -211,3 +211,25 @@ inbound_messages = Table(
     Column("state", String(20), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
+
+# Job applications (seller side, the employer's): the applicant's details live only here and in
+# the applicant's own node. One application per (bap_id, transaction_id), so a retried confirm
+# finds the one it made; ``stage`` and the posting are columns for the employer's lists and for
+# counting the offers that fill a posting's openings.
+job_applications = Table(
+    "job_applications",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("provider_id", String(100), nullable=False),
+    Column("posting_id", String(100), nullable=False),
+    Column("bap_id", String(200), nullable=False),
+    Column("bap_uri", String(500), nullable=False),
+    Column("transaction_id", String(100), nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("bap_id", "transaction_id", name="uq_job_applications_bap_transaction"),
+)
+Index("ix_job_applications_posting_stage", job_applications.c.provider_id, job_applications.c.posting_id,
+      job_applications.c.stage)

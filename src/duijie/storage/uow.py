@@ -25,6 +25,8 @@ from duijie.services.ports import (
     WriteBusy,
 )
 from duijie.services.trade.food.ports import DraftRepository, OrderRepository
+from duijie.services.trade.jobs.ports import ApplicationRepository
+from duijie.storage.applications_repo import SqlApplicationRepository
 from duijie.storage.buyer_repo import SqlCallbackRepository, SqlPurchaseRepository, SqlReceiptRepository
 from duijie.storage.inbound_repo import SqlInboundRepository
 from duijie.storage.keys_repo import SqlKnownKeyRepository
@@ -86,6 +88,7 @@ class SqlUnitOfWork:
     callbacks: CallbackRepository
     purchases: PurchaseRepository
     receipts: ReceiptRepository
+    applications: ApplicationRepository
 
     def __init__(
         self,
@@ -166,6 +169,7 @@ class SqlUnitOfWork:
         self.callbacks = SqlCallbackRepository(conn)
         self.purchases = SqlPurchaseRepository(conn)
         self.receipts = SqlReceiptRepository(conn)
+        self.applications = SqlApplicationRepository(conn)
         self._bind_repositories(conn)
         return self
 

@@ -26,6 +26,7 @@ from duijie.protocol.pipeline import Verified
 from duijie.protocol.signing import DEFAULT_SKEW_SECONDS
 from duijie.services.local_search import search_listings
 from duijie.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from duijie.services.trade.jobs.search import with_job_postings
 from duijie.services.trade.kinds import Message, Refused, TradeKinds
 from duijie.services.trade.listings import named_listing
 from duijie.services.trade.order_callbacks import SellerNode, queue_callback
@@ -142,6 +143,7 @@ class SellerService:
             if stored is not None:
                 listings.append(stored.listing)
         providers = [m.provider_to_beckn(listing, items) for listing, items in search_listings(listings, criteria)]
+        providers = with_job_postings(uow, listings, criteria, providers)  # the job postings it asks for
         return {"catalog": m.catalog_to_beckn(providers, self.node.subscriber_id)}
 
     def _dispatch(self, uow: UnitOfWork, v: Verified, now: datetime) -> Message:
