@@ -187,7 +187,7 @@ async def transaction(request: Request, args: Args) -> Response:
 
 
 _TAG = "buyer"
-_ID = {"type": "string", "minLength": 1, "maxLength": 200}
+_ID = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"}  # not blank
 _URL = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^\\s*https?://"}
 ORDER_ID = Param("order_id", where=In.PATH, required=True, max_length=100, description="The purchase's order id")
 SEARCH = Spec(
@@ -202,6 +202,9 @@ ORDER = Spec(
     "Order for pickup: select, init and confirm with one seller", tag=_TAG, admin=True, success=201,
     body=Body({
         "type": "object", "required": ["bpp_uri", "provider_id", "items", "billing"],
+        # A pickup location: at the top or in the fulfillment.
+        "anyOf": [{"required": ["location_id"]},
+                  {"required": ["fulfillment"], "properties": {"fulfillment": {"required": ["location_id"]}}}],
         "properties": {
             "bpp_uri": _URL, "bpp_id": {"type": "string", "maxLength": 256}, "provider_id": _ID, "location_id": _ID,
             "items": {"type": "array", "minItems": 1, "maxItems": 50, "items": {
@@ -209,8 +212,9 @@ ORDER = Spec(
                 "properties": {"id": _ID, "quantity": {"type": "integer", "minimum": 1, "maximum": 999},
                                "add_ons": {"type": "array", "maxItems": 20, "items": _ID}}}},
             "billing": {"type": "object", "required": ["name", "phone"],
-                        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200},
-                                       "phone": {"type": "string", "minLength": 1, "maxLength": 40}}},
+                        "properties": {"name": _ID,
+                                       "phone": {"type": "string", "maxLength": 40,
+                                                 "pattern": "^[0-9+()\\-. ]*[0-9][0-9+()\\-. ]*$"}}},
             "fulfillment": {"type": "object", "properties": {
                 "type": {"enum": ["pickup"]}, "time": {"type": "string", "maxLength": 64}, "location_id": _ID}},
         },
