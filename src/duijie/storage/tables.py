@@ -233,3 +233,75 @@ job_applications = Table(
 )
 Index("ix_job_applications_posting_stage", job_applications.c.provider_id, job_applications.c.posting_id,
       job_applications.c.stage)
+
+# Room reservations (seller side). One booking per (bap_id, transaction_id); the slot as columns
+# (UTC) for the day views and overlap queries, the booking itself as its JSON document.
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("provider_id", String(100), nullable=False),
+    Column("resource_id", String(100), nullable=False),
+    Column("bap_id", String(200), nullable=False),
+    Column("bap_uri", String(500), nullable=False),
+    Column("transaction_id", String(100), nullable=False),
+    Column("state", String(30), nullable=False),
+    Column("slot_start", DateTime(timezone=True), nullable=False),
+    Column("slot_end", DateTime(timezone=True), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("bap_id", "transaction_id", name="uq_reservations_bap_transaction"),
+)
+Index("ix_reservations_resource_start", reservations.c.provider_id, reservations.c.resource_id,
+      reservations.c.slot_start)
+
+# No double booking, enforced by the database: each booking that occupies its slot (HELD,
+# PENDING_APPROVAL, CONFIRMED) claims every 15-minute cell its slot and buffer cover, in the
+# booking's own transaction; the primary key lets a cell be claimed once, so of two racing
+# transactions one fails on SQLite and on PostgreSQL alike. Cancelling deletes the claims.
+reservation_claims = Table(
+    "reservation_claims",
+    metadata,
+    Column("provider_id", String(100), nullable=False),
+    Column("resource_id", String(100), nullable=False),
+    Column("cell", BigInteger, nullable=False),  # minutes since the Unix epoch, a multiple of 15
+    Column("booking_id", String(100), nullable=False),
+    PrimaryKeyConstraint("provider_id", "resource_id", "cell"),
+)
+Index("ix_reservation_claims_booking_id", reservation_claims.c.booking_id)
+
+# The merchant's blocks: a resource out of booking for a period (private event, maintenance).
+reservation_blocks = Table(
+    "reservation_blocks",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("provider_id", String(100), nullable=False),
+    Column("resource_id", String(100), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_reservation_blocks_resource_start", reservation_blocks.c.provider_id, reservation_blocks.c.resource_id,
+      reservation_blocks.c.starts_at)
+
+# Guests waiting for a taken slot, first come first served (by created_at).
+reservation_waitlist = Table(
+    "reservation_waitlist",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("provider_id", String(100), nullable=False),
+    Column("resource_id", String(100), nullable=False),
+    Column("slot_start", DateTime(timezone=True), nullable=False),
+    Column("slot_end", DateTime(timezone=True), nullable=False),
+    Column("bap_id", String(200), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("offered_until", DateTime(timezone=True), nullable=True),
+    Column("document", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_reservation_waitlist_resource_start", reservation_waitlist.c.provider_id,
+      reservation_waitlist.c.resource_id, reservation_waitlist.c.slot_start)
+Index("ix_reservation_waitlist_state_offered", reservation_waitlist.c.state, reservation_waitlist.c.offered_until)

@@ -25,6 +25,7 @@ from duijie.services.ports import (
     WriteBusy,
 )
 from duijie.services.trade.food.ports import DraftRepository, OrderRepository
+from duijie.services.trade.reservation.ports import BlockRepository, BookingRepository, WaitlistRepository
 from duijie.services.trade.jobs.ports import ApplicationRepository
 from duijie.storage.applications_repo import SqlApplicationRepository
 from duijie.storage.buyer_repo import SqlCallbackRepository, SqlPurchaseRepository, SqlReceiptRepository
@@ -35,6 +36,7 @@ from duijie.storage.messages_repo import SqlReplayRepository
 from duijie.storage.orders_repo import SqlDraftRepository, SqlOrderRepository
 from duijie.storage.outbox_repo import SqlOutboxRepository
 from duijie.storage.records_repo import SqlNodeRecordRepository, SqlPeerCatalogRepository, SqlPeerRepository
+from duijie.storage.reservations_repo import SqlBlockRepository, SqlBookingRepository, SqlWaitlistRepository
 
 _WRITE_LOCKS: dict[int, threading.Lock] = {}
 
@@ -88,6 +90,9 @@ class SqlUnitOfWork:
     callbacks: CallbackRepository
     purchases: PurchaseRepository
     receipts: ReceiptRepository
+    bookings: BookingRepository
+    blocks: BlockRepository
+    waitlist: WaitlistRepository
     applications: ApplicationRepository
 
     def __init__(
@@ -169,6 +174,9 @@ class SqlUnitOfWork:
         self.callbacks = SqlCallbackRepository(conn)
         self.purchases = SqlPurchaseRepository(conn)
         self.receipts = SqlReceiptRepository(conn)
+        self.bookings = SqlBookingRepository(conn)
+        self.blocks = SqlBlockRepository(conn)
+        self.waitlist = SqlWaitlistRepository(conn)
         self.applications = SqlApplicationRepository(conn)
         self._bind_repositories(conn)
         return self
