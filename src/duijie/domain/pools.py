@@ -51,6 +51,7 @@ class PoolRule(StrEnum):
     TERMS_FROZEN = "terms_frozen"
     NOT_THE_PLEDGER = "not_the_pledger"
     PLEDGE_NOT_FOUND = "pledge_not_found"
+    POOL_NOT_FOUND = "pool_not_found"
     INVALID_TERMS = "invalid_terms"
     NOT_DUE = "not_due"
 
@@ -59,7 +60,8 @@ class PoolError(DomainError):
     """A pool rule refused the operation; ``rule`` names it."""
 
     def __init__(self, rule: PoolRule, message: str) -> None:
-        code = ErrorCode.NOT_FOUND if rule is PoolRule.PLEDGE_NOT_FOUND else ErrorCode.INVALID_VALUE
+        missing = rule in (PoolRule.PLEDGE_NOT_FOUND, PoolRule.POOL_NOT_FOUND)
+        code = ErrorCode.NOT_FOUND if missing else ErrorCode.INVALID_VALUE
         super().__init__(code, f"{rule.value}: {message}")
         self.rule = rule
 
@@ -265,20 +267,23 @@ class Pool:
         maximum = self.terms.maximum
         return now >= self.terms.deadline or (maximum is not None and self.total >= maximum)
 
-    def close(self) -> tuple[Pool, CloseOutcome]:
+    def settle(self) -> CloseOutcome:
         """Rule, all or nothing: with the minimum batch met every pledge is allocated in full at
         the unit price of the best tier the total reached (the same for all); otherwise every
         pledge is released. Money is rounded as :func:`duijie.domain.pool_allocation.allocate` says.
-
-        Called on a pool claimed for closing (CLOSING) or still OPEN; the claim is the storage's.
+        Pure: the same pledges always settle the same way (a closed pool's allocations are re-read so).
         """
-        if self.state not in (PoolState.OPEN, PoolState.CLOSING):
-            raise PoolError(PoolRule.POOL_CLOSED, f"pool {self.id} is already {self.state.value}")
         total = self.total
         tier = self.tier_reached(total)
         if total < self.terms.offer.minimum_batch or tier is None:
-            return replace(self, state=PoolState.FAILED), CloseOutcome(PoolState.FAILED, total, None, None, ())
+            return CloseOutcome(PoolState.FAILED, total, None, None, ())
         batch_total, allocations = allocate(self.pledges, tier.unit_price)
-        outcome = CloseOutcome(PoolState.SUCCEEDED, total, tier.unit_price, batch_total, allocations)
-        return replace(self, state=PoolState.SUCCEEDED), outcome
+        return CloseOutcome(PoolState.SUCCEEDED, total, tier.unit_price, batch_total, allocations)
 
+    def close(self) -> tuple[Pool, CloseOutcome]:
+        """Rule: a pool closes once, from OPEN (or CLOSING, claimed by the storage's closer), into
+        SUCCEEDED or FAILED as :meth:`settle` decides."""
+        if self.state not in (PoolState.OPEN, PoolState.CLOSING):
+            raise PoolError(PoolRule.POOL_CLOSED, f"pool {self.id} is already {self.state.value}")
+        outcome = self.settle()
+        return replace(self, state=outcome.state), outcome

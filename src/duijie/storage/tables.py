@@ -305,3 +305,41 @@ reservation_waitlist = Table(
 Index("ix_reservation_waitlist_resource_start", reservation_waitlist.c.provider_id,
       reservation_waitlist.c.resource_id, reservation_waitlist.c.slot_start)
 Index("ix_reservation_waitlist_state_offered", reservation_waitlist.c.state, reservation_waitlist.c.offered_until)
+
+# 云拼 pools organized on this node: the terms as JSON plus the columns the close schedule reads.
+# ``close_at`` is when the pool falls due (its deadline, or the moment its maximum was reached):
+# the closer claims rows with state 'OPEN' and close_at <= now by a conditional UPDATE, so the
+# schedule survives a restart and two processes on one database close a pool once.
+pools = Table(
+    "pools",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("organizer_id", String(200), nullable=False),
+    Column("producer_id", String(200), nullable=False),
+    Column("producer_uri", String(500), nullable=False),
+    Column("offer_id", String(100), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("terms_version", Integer, nullable=False),
+    Column("close_at", DateTime(timezone=True), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("outcome", Text, nullable=True),
+    Column("batch_state", String(20), nullable=True),  # after a successful close: pending, confirmed
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_pools_state_close_at", pools.c.state, pools.c.close_at)
+
+# Pledges into those pools; a withdrawn pledge is deleted. Quantities are decimal text (exact).
+pool_pledges = Table(
+    "pool_pledges",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("pool_id", String(100), nullable=False),
+    Column("buyer_id", String(200), nullable=False),
+    Column("buyer_uri", String(500), nullable=False),
+    Column("transaction_id", String(100), nullable=False),
+    Column("quantity", String(40), nullable=False),
+    Column("pledged_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_pool_pledges_pool_id", pool_pledges.c.pool_id)

@@ -27,6 +27,7 @@ from duijie.services.ports import (
 from duijie.services.trade.food.ports import DraftRepository, OrderRepository
 from duijie.services.trade.reservation.ports import BlockRepository, BookingRepository, WaitlistRepository
 from duijie.services.trade.jobs.ports import ApplicationRepository
+from duijie.services.trade.pool.ports import PoolRepository
 from duijie.storage.applications_repo import SqlApplicationRepository
 from duijie.storage.buyer_repo import SqlCallbackRepository, SqlPurchaseRepository, SqlReceiptRepository
 from duijie.storage.inbound_repo import SqlInboundRepository
@@ -35,6 +36,7 @@ from duijie.storage.listings_repo import SqlListingRepository
 from duijie.storage.messages_repo import SqlReplayRepository
 from duijie.storage.orders_repo import SqlDraftRepository, SqlOrderRepository
 from duijie.storage.outbox_repo import SqlOutboxRepository
+from duijie.storage.pools_repo import SqlPoolRepository
 from duijie.storage.records_repo import SqlNodeRecordRepository, SqlPeerCatalogRepository, SqlPeerRepository
 from duijie.storage.reservations_repo import SqlBlockRepository, SqlBookingRepository, SqlWaitlistRepository
 
@@ -90,6 +92,7 @@ class SqlUnitOfWork:
     callbacks: CallbackRepository
     purchases: PurchaseRepository
     receipts: ReceiptRepository
+    pools: PoolRepository
     bookings: BookingRepository
     blocks: BlockRepository
     waitlist: WaitlistRepository
@@ -174,6 +177,7 @@ class SqlUnitOfWork:
         self.callbacks = SqlCallbackRepository(conn)
         self.purchases = SqlPurchaseRepository(conn)
         self.receipts = SqlReceiptRepository(conn)
+        self.pools = SqlPoolRepository(conn)
         self.bookings = SqlBookingRepository(conn)
         self.blocks = SqlBlockRepository(conn)
         self.waitlist = SqlWaitlistRepository(conn)

@@ -1,0 +1,112 @@
+"""The one plain JSON form of a pool's terms and of its close outcome (stored, shown, sent).
+
+A pool's terms are written as ``{"offer": <the listing format's offer>, "producer_id",
+"provider_id", "deadline" (ISO 8601 with offset), "pickup_points", "maximum" (decimal string or
+absent)}``; quantities and money are decimal strings, never floats.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from duijie.domain.errors import Issue, ValidationFailed
+from duijie.domain.pools import CloseOutcome, PoolProgress, PoolTerms
+from duijie.interchange.reader import Reader
+from duijie.interchange.trade_json import offer_in, offer_out
+
+
+def terms_out(terms: PoolTerms) -> dict[str, Any]:
+    """The terms as plain JSON."""
+    doc: dict[str, Any] = {
+        "offer": offer_out(terms.offer),
+        "producer_id": terms.producer_id,
+        "provider_id": terms.provider_id,
+        "deadline": terms.deadline.isoformat(),
+        "pickup_points": list(terms.pickup_points),
+    }
+    if terms.maximum is not None:
+        doc["maximum"] = format(terms.maximum, "f")
+    return doc
+
+
+def decimal_in(raw: Any, path: str) -> Decimal:
+    """A quantity written as a decimal string or an integer; raises ValidationFailed naming ``path``."""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        raise ValidationFailed([Issue(path, "expected a decimal string such as \"12.5\"")])
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise ValidationFailed([Issue(path, f"not a decimal number: {raw!r}")]) from None
+    if not value.is_finite():
+        raise ValidationFailed([Issue(path, "must be a finite number")])
+    return value
+
+
+def terms_in(doc: Any, path: str = "$") -> PoolTerms:
+    """Read terms written by :func:`terms_out` (or sent by a client); every issue is reported."""
+    r = Reader()
+    obj = r.obj(doc, path) or {}
+    r.unknown_keys(obj, {"offer", "producer_id", "provider_id", "deadline", "pickup_points", "maximum"}, path)
+    offer = offer_in(r, obj.get("offer"), f"{path}.offer")
+    producer = r.get(obj, "producer_id", path, str)
+    provider = r.get(obj, "provider_id", path, str)
+    raw_deadline = r.get(obj, "deadline", path, str)
+    points = r.get(obj, "pickup_points", path, list)
+    deadline = None
+    if raw_deadline is not None:
+        try:
+            deadline = datetime.fromisoformat(raw_deadline)
+        except ValueError:
+            r.fail(f"{path}.deadline", "expected an ISO 8601 date-time with its offset")
+        else:
+            if deadline.tzinfo is None:
+                r.fail(f"{path}.deadline", "must carry a UTC offset")
+    if points is not None and not all(isinstance(p, str) for p in points):
+        r.fail(f"{path}.pickup_points", "expected a list of strings")
+    maximum = None
+    if obj.get("maximum") is not None:
+        try:
+            maximum = decimal_in(obj["maximum"], f"{path}.maximum")
+        except ValidationFailed as exc:
+            r.issues += exc.issues
+    if r.issues or offer is None or producer is None or provider is None or deadline is None or points is None:
+        raise ValidationFailed(r.issues or [Issue(path, "incomplete pool terms")])
+    return PoolTerms(offer, producer, provider, deadline, tuple(points), maximum)
+
+
+def progress_out(progress: PoolProgress) -> dict[str, Any]:
+    """Progress as plain JSON (quantities and prices as decimal strings)."""
+    def num(value: Decimal | None) -> str | None:
+        return None if value is None else format(value, "f")
+
+    return {
+        "state": progress.state.value,
+        "pledged": num(progress.pledged),
+        "buyers": progress.buyers,
+        "tier_min_quantity": progress.tier.min_quantity if progress.tier else None,
+        "unit_price": progress.unit_price.to_wire() if progress.unit_price else None,
+        "currency": progress.unit_price.currency if progress.unit_price else None,
+        "to_next_tier": num(progress.to_next_tier),
+        "to_minimum": num(progress.to_minimum),
+        "remaining": num(progress.remaining),
+        "seconds_left": int(progress.time_left.total_seconds()),
+    }
+
+
+def outcome_out(outcome: CloseOutcome) -> dict[str, Any]:
+    """A close outcome as plain JSON: state, total, unit price, batch total and allocations."""
+    price = outcome.unit_price
+    return {
+        "state": outcome.state.value,
+        "total": format(outcome.total, "f"),
+        "unit_price": price.to_wire() if price else None,
+        "currency": price.currency if price else None,
+        "batch_total": outcome.batch_total.to_wire() if outcome.batch_total else None,
+        "allocations": [
+            {"pledge_id": a.pledge_id, "buyer_id": a.buyer_id, "quantity": format(a.quantity, "f"),
+             "unit_price": a.unit_price.to_wire(), "total": a.total.to_wire()}
+            for a in outcome.allocations
+        ],
+    }

@@ -1,0 +1,170 @@
+"""Pools, pledges and the close schedule on SQLite and PostgreSQL: closed exactly once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine
+
+from duijie.domain.money import Money
+from duijie.domain.offers import PriceTier, ProducerOffer
+from duijie.domain.pools import CloseOutcome, Pool, PoolError, PoolRule, PoolState, PoolTerms
+from duijie.domain.text import LocalText
+from duijie.services.trade.pool.closing import PoolCloser
+from duijie.services.trade.pool.pools import PledgeRequest, PoolService
+from duijie.services.trade.pool.ports import Member, PoolUnitOfWork
+from duijie.storage.engine import make_engine
+from duijie.storage.uow import SqlUnitOfWorkFactory
+
+pytestmark = pytest.mark.anyio
+
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+APPLES = ProducerOffer(
+    id="apples", name=LocalText("富士苹果", "Fuji apples"), unit="kg",
+    tiers=(PriceTier(1, Money(Decimal("3.00"), "USD")), PriceTier(100, Money(Decimal("2.60"), "USD")),
+           PriceTier(500, Money(Decimal("2.20"), "USD"))),
+    minimum_batch=200,
+)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def terms(maximum: str | None = None, minutes: int = 60) -> PoolTerms:
+    return PoolTerms(APPLES, "farm.example", "farm", T0 + timedelta(minutes=minutes), ("hall",),
+                     Decimal(maximum) if maximum else None)
+
+
+def request(buyer: str, quantity: str) -> PledgeRequest:
+    return PledgeRequest(buyer, f"http://{buyer}/beckn", f"tx-{buyer}", Decimal(quantity))
+
+
+async def test_a_pool_and_its_pledges_round_trip(engine: Engine) -> None:
+    clock = Clock(T0)
+    service = PoolService(SqlUnitOfWorkFactory(engine), clock, "organizer.example")
+    pool = await service.open(terms(maximum="300"), "http://farm/beckn", "pool-a")
+    await service.pledge("pool-a", request("b1", "120.5"))
+    again = await service.pledge("pool-a", request("b1", "999"))  # a retried confirm: same pledge
+    assert again[1].quantity == Decimal("120.5")
+    stored = await service.get("pool-a")
+    assert stored.pool.terms == pool.terms and stored.producer_uri == "http://farm/beckn"
+    assert [(p.buyer_id, p.quantity) for p in stored.pool.pledges] == [("b1", Decimal("120.5"))]
+    assert stored.pool.pledges[0].pledged_at == T0
+    with pytest.raises(PoolError) as exc:
+        await service.pledge("pool-a", request("b2", "180"))
+    assert exc.value.rule is PoolRule.BEYOND_MAXIMUM
+    assert len((await service.get("pool-a")).pool.pledges) == 1  # nothing written
+    with pytest.raises(PoolError) as exc:
+        await service.pledge("pool-x", request("b2", "1"))
+    assert exc.value.rule is PoolRule.POOL_NOT_FOUND
+
+
+async def test_the_schedule_holds_deadline_and_maximum(engine: Engine) -> None:
+    clock = Clock(T0)
+    uow = SqlUnitOfWorkFactory(engine)
+    service = PoolService(uow, clock, "o")
+    await service.open(terms(maximum="250"), "http://farm/beckn", "full")
+    await service.open(terms(), "http://farm/beckn", "late")
+    with uow(read_only=True) as u:
+        assert u.pools.due(T0) == []
+    await service.pledge("full", request("b1", "250"))  # the maximum: due at once
+    with uow(read_only=True) as u:
+        assert u.pools.due(T0) == ["full"]
+        assert set(u.pools.due(T0 + timedelta(hours=1))) == {"full", "late"}
+
+
+async def test_close_succeeds_at_the_tier_and_is_not_repeated(engine: Engine) -> None:
+    clock = Clock(T0)
+    uow = SqlUnitOfWorkFactory(engine)
+    service = PoolService(uow, clock, "o")
+    await service.open(terms(), "http://farm/beckn", "p")
+    for buyer, qty in (("b1", "80"), ("b2", "70"), ("b3", "50")):
+        await service.pledge("p", request(buyer, qty))
+    told: list[tuple[str, int]] = []
+
+    def notify(u: PoolUnitOfWork, pool: Pool, outcome: CloseOutcome, members: list[Member]) -> None:
+        told.append((outcome.state.value, len(members)))
+
+    closer = PoolCloser(uow, clock, notify)
+    assert await closer.run_once() == 0  # not yet due
+    clock.at = T0 + timedelta(hours=1)
+    assert await closer.run_once() == 1
+    assert await closer.run_once() == 0
+    stored = await service.get("p")
+    assert stored.pool.state is PoolState.SUCCEEDED and told == [("SUCCEEDED", 3)]
+    assert stored.outcome is not None and stored.outcome["unit_price"] == "2.60"
+    assert sum(Decimal(a["quantity"]) for a in stored.outcome["allocations"]) == 200
+
+
+async def test_close_below_the_minimum_releases_everyone(engine: Engine) -> None:
+    clock = Clock(T0)
+    uow = SqlUnitOfWorkFactory(engine)
+    service = PoolService(uow, clock, "o")
+    await service.open(terms(), "http://farm/beckn", "p")
+    await service.pledge("p", request("b1", "199"))
+    told: list[str] = []
+    closer = PoolCloser(uow, clock, lambda u, pool, outcome, members: told.extend(m.buyer_id for m in members))
+    clock.at = T0 + timedelta(hours=2)
+    await closer.run_once()
+    assert (await service.get("p")).pool.state is PoolState.FAILED and told == ["b1"]
+
+
+async def test_two_closers_on_one_database_close_each_pool_once(engine: Engine) -> None:
+    """Two processes' closers (two engines, as two `duijie serve` would have) race over 12 due pools."""
+    clock = Clock(T0)
+    service = PoolService(SqlUnitOfWorkFactory(engine), clock, "o")
+    ids = [f"p{i}" for i in range(12)]
+    for pool_id in ids:
+        await service.open(terms(minutes=1), "http://farm/beckn", pool_id)
+        await service.pledge(pool_id, request(f"b-{pool_id}", "200"))
+    clock.at = T0 + timedelta(minutes=5)
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    notified: list[str] = []
+    lock = threading.Lock()
+
+    def notify(u: PoolUnitOfWork, pool: Pool, outcome: CloseOutcome, members: list[Member]) -> None:
+        with lock:
+            notified.append(pool.id)
+
+    closers = [PoolCloser(SqlUnitOfWorkFactory(e), clock, notify) for e in (engine, other)]
+    start = threading.Barrier(2)
+
+    def race(closer: PoolCloser) -> None:
+        start.wait()
+        for pool_id in ids:  # both try every pool, in the same order: maximal contention
+            closer.close_one(pool_id)
+
+    threads = [threading.Thread(target=race, args=(c,)) for c in closers]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        other.dispose()
+    assert sorted(notified) == sorted(ids)
+    assert sum(c.closed for c in closers) == len(ids)
+    assert all(p.pool.state is PoolState.SUCCEEDED for p in await service.list())
+
+
+async def test_a_closer_that_dies_before_its_commit_leaves_the_pool_due(engine: Engine) -> None:
+    clock = Clock(T0 + timedelta(hours=2))
+    uow = SqlUnitOfWorkFactory(engine)
+    await PoolService(uow, Clock(T0), "o").open(terms(), "http://farm/beckn", "p")
+
+    def crash(u: PoolUnitOfWork, pool: Pool, outcome: CloseOutcome, members: list[Member]) -> None:
+        raise RuntimeError("killed mid-close")
+
+    with pytest.raises(RuntimeError):
+        PoolCloser(uow, clock, crash).close_one("p")
+    with uow(read_only=True) as u:
+        assert u.pools.due(clock.now()) == ["p"]
+    assert PoolCloser(uow, clock).close_one("p") is not None  # after the restart
