@@ -1,0 +1,124 @@
+"""The room reservation, guest side: what the guest asks for, as Beckn orders, and its calendar file.
+
+``select`` names the resource as the item with ``quantity.selected.count`` = the party and a
+fulfillment of type RESERVATION whose ``stops[0]`` (START) carries ``time.range``; ``init`` adds the
+guest as ``billing`` and ``fulfillments[0].customer`` (special requests as the stop's
+instructions); ``confirm`` repeats the terms of ``on_init``. A request with ``waitlist`` set carries
+the tag ``waitlist=true`` in its order (see docs/RESERVATIONS.md). ``BuyerService.place(
+RESERVATION_PURCHASE, request)`` runs it; ``status`` and ``cancel`` are the buyer's usual ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from duijie.domain.errors import Issue, ValidationFailed
+from duijie.services.trade.reservation.calendar import order_calendar
+
+RESERVATION = "RESERVATION"
+"""The Beckn fulfillment type of a reservation."""
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    """A party's request for one resource of ``provider_id`` from ``start`` to ``end`` (RFC 3339)."""
+
+    bpp_uri: str
+    provider_id: str
+    resource_id: str
+    party: int
+    start: str
+    end: str
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    requests: str | None = None
+    location_id: str | None = None
+    bpp_id: str | None = None
+    waitlist: bool = False
+
+
+def _text(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def booking_request(data: dict[str, Any]) -> BookingRequest:
+    """A :class:`BookingRequest` from the API body (already schema-checked); ValidationFailed naming fields.
+
+    The seller judges the party and the slot by its own rules; only what cannot be sent is refused here.
+    """
+    issues: list[Issue] = []
+    raw_guest = data.get("guest")
+    guest: dict[str, Any] = raw_guest if isinstance(raw_guest, dict) else {}
+    for name in ("start", "end"):
+        try:
+            at = datetime.fromisoformat(str(data.get(name, "")).replace("Z", "+00:00"))
+            if at.tzinfo is None:
+                issues.append(Issue(f"$.{name}", "give a UTC offset, e.g. 2026-12-04T18:00:00-05:00"))
+        except ValueError:
+            issues.append(Issue(f"$.{name}", f"not an RFC 3339 time: {str(data.get(name))[:40]!r}"))
+    phone = _text(guest, "phone")
+    if phone and not all(c.isdigit() or c in "+-() ." for c in phone):
+        issues.append(Issue("$.guest.phone", "must be a phone number"))
+    if issues:
+        raise ValidationFailed(issues)
+    return BookingRequest(
+        str(data["bpp_uri"]).strip(), str(data["provider_id"]), str(data["resource_id"]), int(data["party"]),
+        str(data["start"]), str(data["end"]), str(guest.get("name", "")).strip(), phone, _text(guest, "email"),
+        _text(guest, "requests"), _text(data, "location_id"), _text(data, "bpp_id"), bool(data.get("waitlist")),
+    )
+
+
+def _fulfillment(request: BookingRequest) -> dict[str, Any]:
+    stop: dict[str, Any] = {"type": "START", "time": {"range": {"start": request.start, "end": request.end}}}
+    if request.location_id:
+        stop["location"] = {"id": request.location_id}
+    return {"type": RESERVATION, "stops": [stop]}
+
+
+class ReservationPurchase:
+    """:class:`~duijie.services.trade.kinds.BuyerKind` of a room reservation."""
+
+    def select_order(self, request: BookingRequest) -> dict[str, Any]:
+        order: dict[str, Any] = {
+            "provider": {"id": request.provider_id},
+            "items": [{"id": request.resource_id, "quantity": {"selected": {"count": request.party}}}],
+            "fulfillments": [_fulfillment(request)],
+        }
+        if request.waitlist:
+            order["tags"] = [{"descriptor": {"code": "waitlist"},
+                              "list": [{"descriptor": {"code": "waitlist"}, "value": "true"}]}]
+        return order
+
+    def init_order(self, request: BookingRequest, selected: dict[str, Any], quoted: dict[str, Any]) -> dict[str, Any]:
+        contact = {k: v for k, v in (("phone", request.phone), ("email", request.email)) if v}
+        fulfillment = _fulfillment(request)
+        quoted_id = ((quoted.get("fulfillments") or [{}])[0] or {}).get("id")
+        if quoted_id:
+            fulfillment["id"] = quoted_id
+        fulfillment["customer"] = {"person": {"name": request.name}, **({"contact": contact} if contact else {})}
+        if request.requests:
+            fulfillment["stops"][0]["instructions"] = {"short_desc": request.requests}
+        billing = {"name": request.name, **contact}
+        return {**{k: v for k, v in selected.items() if k != "tags"}, "fulfillments": [fulfillment],
+                "billing": billing}
+
+    def confirm_order(self, request: BookingRequest, draft: dict[str, Any], terms: dict[str, Any]) -> dict[str, Any]:
+        extra = {k: terms[k] for k in ("quote", "payments", "cancellation_terms") if terms.get(k)}
+        return {**draft, **extra}
+
+
+RESERVATION_PURCHASE = ReservationPurchase()
+
+
+def booking_ics(purchase: dict[str, Any], host: str, now: datetime) -> bytes:
+    """The .ics of a booking made from this node (from the seller's latest order); ServiceError-free:
+    a purchase without a slot raises ValidationFailed naming it."""
+    order = purchase.get("order") or {}
+    try:
+        return order_calendar(order, host, now)
+    except ValueError as exc:
+        raise ValidationFailed([Issue("$.order.fulfillments[0].stops[0].time.range", str(exc))]) from exc
