@@ -97,6 +97,7 @@ def wire_seller(w: Wiring) -> None:
     from duijie.services.trade.jobs.kind import JobsKind
     from duijie.services.trade.merchant import MerchantService
     from duijie.services.trade.order_callbacks import SellerNode
+    from duijie.services.trade.reservation.kind import ReservationKind
     from duijie.services.trade.seller import SellerService
 
     if Role.BPP not in w.options.all_roles:
@@ -105,6 +106,7 @@ def wire_seller(w: Wiring) -> None:
     seller = SellerService(w.uow, w.clock, node)
     seller.kinds.register(FoodKind())  # the kinds of trade this node sells, one line each
     seller.kinds.register(JobsKind())
+    seller.kinds.register(ReservationKind())
     seller.register(w.inbox.register)
     w.services.seller = seller
     w.services.merchant = MerchantService(w.uow, w.clock, node)
