@@ -111,7 +111,7 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     }
     try:
         for proc in procs.values():
-            proc.start()
+            proc.start(timeout=120)  # four nodes at once on a busy machine
         network = Net(procs["seller"], procs["buyer"], procs["neighbour"], procs["relay"], {})
         network.order = network.place_order()
         yield network
