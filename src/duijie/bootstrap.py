@@ -98,6 +98,7 @@ def wire_seller(w: Wiring) -> None:
     from duijie.services.trade.merchant import MerchantService
     from duijie.services.trade.order_callbacks import SellerNode
     from duijie.services.trade.reservation.kind import ReservationKind
+    from duijie.services.trade.reservation.merchant import ReservationServices, beckn_order_of
     from duijie.services.trade.seller import SellerService
 
     if Role.BPP not in w.options.all_roles:
@@ -106,11 +107,14 @@ def wire_seller(w: Wiring) -> None:
     seller = SellerService(w.uow, w.clock, node)
     seller.kinds.register(FoodKind())  # the kinds of trade this node sells, one line each
     seller.kinds.register(JobsKind())
-    seller.kinds.register(ReservationKind())
+    reservations = ReservationServices.build(w.uow, w.clock, node, beckn_order_of,
+                                             bytes.fromhex(w.config.admin_token_sha256))
+    seller.kinds.register(ReservationKind.with_waitlist(reservations.desk.waitlist))
     seller.register(w.inbox.register)
     w.services.seller = seller
     w.services.merchant = MerchantService(w.uow, w.clock, node)
     w.services.applications = ApplicationDesk(w.uow, w.clock, node)
+    w.services.reservations = reservations
 
 
 def wire_buyer(w: Wiring) -> None:
@@ -326,6 +330,8 @@ def wire_intake(w: Wiring, journal: InboundJournal, link: IntakeLink | None) -> 
         await journal.run_workers(w.inbox.dispatch, mine)
 
     w.services.background += [journal.run_writer, Retention(w.uow, w.clock).run, handle_journaled]
+    if w.services.reservations is not None:  # waitlist holds that ran out pass to the next guest
+        w.services.background.append(w.services.reservations.keeper.run_forever)
     database = w.uow.engine.url.database if w.uow.engine.dialect.name == "sqlite" else None
     if database and database != ":memory:":
         checkpointer = WalCheckpointer(Path(database))

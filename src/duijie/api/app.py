@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from duijie.api import (
     beckn_routes,
+    booking_routes,
     buyer_routes,
     catalog_routes,
     discovery_routes,
@@ -54,6 +55,7 @@ def create_app(services: Services) -> Starlette:
         *registry_routes.routes,
         *merchant_routes.routes,
         *buyer_routes.routes,
+        *booking_routes.routes,
         *discovery_routes.routes,
         *openapi.routes,
     ]

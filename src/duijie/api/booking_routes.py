@@ -18,7 +18,12 @@ from duijie.domain.reservations import BookingState
 from duijie.services.buyer import BuyerService, PeerError, SellerRefused
 from duijie.services.container import Services
 from duijie.services.errors import NotFound, ServiceError
-from duijie.services.trade.reservation.buying import RESERVATION_PURCHASE, booking_ics, booking_request
+from duijie.services.trade.reservation.buying import (
+    RESERVATION_PURCHASE,
+    WaitlistJoined,
+    booking_ics,
+    booking_request,
+)
 from duijie.services.trade.reservation.merchant import ReservationServices
 
 ICS = "text/calendar; charset=utf-8"
@@ -126,6 +131,8 @@ async def book(request: Request, args: Args) -> Response:
     req = booking_request(args.body or {})
     try:
         return json_response(await buyer.place(RESERVATION_PURCHASE, req), status=201)
+    except WaitlistJoined as joined:  # nothing booked: the seller tells this node when the slot frees up
+        return json_response({"waitlist": joined.entry, "order": joined.order}, status=202)
     except (PeerError, SellerRefused) as exc:
         return _peer_failure(exc)
 

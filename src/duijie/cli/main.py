@@ -10,6 +10,8 @@ from rich.logging import RichHandler
 from duijie import __version__
 from duijie.cli import (
     back_office,
+    book_cmds,
+    bookings_cmds,
     buy_cmds,
     demo_cmd,
     keys_cmds,
@@ -49,6 +51,8 @@ cli.add_command(demo_cmd.demo)
 cli.add_command(keys_cmds.keys)
 cli.add_command(orders_cmds.orders)
 cli.add_command(buy_cmds.buy)
+cli.add_command(book_cmds.book)
+cli.add_command(bookings_cmds.bookings)
 cli.add_command(verify_cmd.verify)
 cli.add_command(search_cmd.search)
 cli.add_command(peers_cmds.peers)

@@ -37,6 +37,7 @@ class Services:
     # Filled by the features that own them (see bootstrap): typed there.
     merchant: Any = None
     applications: Any = None  # services.trade.jobs.desk.ApplicationDesk: the employer's job applications
+    reservations: Any = None  # services.trade.reservation.merchant.ReservationServices: bookings, availability, calendars
     seller: Any = None
     buyer: Any = None
     discovery: Any = None

@@ -79,6 +79,28 @@ def _fulfillment(request: BookingRequest) -> dict[str, Any]:
     return {"type": RESERVATION, "stops": [stop]}
 
 
+class WaitlistJoined(Exception):
+    """The seller put the guest on the slot's waitlist instead of quoting (``on_select`` said where).
+
+    Raised by :meth:`ReservationPurchase.init_order` to end the exchange after ``select``: nothing
+    is booked yet; the seller tells the guest's node by ``on_status`` when the slot frees up.
+    """
+
+    def __init__(self, entry: dict[str, str], order: dict[str, Any]) -> None:
+        super().__init__(f"on the waitlist ({entry.get('state')}, place {entry.get('position')})")
+        self.entry = entry
+        self.order = order
+
+
+def waitlist_entry(order: dict[str, Any]) -> dict[str, str] | None:
+    """The ``waitlist`` tag group of an order as a dict (id, state, position, hold_until), if any."""
+    for group in order.get("tags") or []:
+        if isinstance(group, dict) and (group.get("descriptor") or {}).get("code") == "waitlist":
+            return {str((t.get("descriptor") or {}).get("code")): str(t.get("value"))
+                    for t in group.get("list") or [] if isinstance(t, dict)}
+    return None
+
+
 class ReservationPurchase:
     """:class:`~duijie.services.trade.kinds.BuyerKind` of a room reservation."""
 
@@ -94,6 +116,9 @@ class ReservationPurchase:
         return order
 
     def init_order(self, request: BookingRequest, selected: dict[str, Any], quoted: dict[str, Any]) -> dict[str, Any]:
+        entry = waitlist_entry(quoted)
+        if entry is not None:
+            raise WaitlistJoined(entry, quoted)
         contact = {k: v for k, v in (("phone", request.phone), ("email", request.email)) if v}
         fulfillment = _fulfillment(request)
         quoted_id = ((quoted.get("fulfillments") or [{}])[0] or {}).get("id")
