@@ -137,6 +137,31 @@ def wire_buyer(w: Wiring) -> None:
                                     w.config.subscriber_id, w.config.subscriber_url)
 
 
+def wire_pools(w: Wiring) -> None:
+    """云拼 pools: the organizer's use cases, pledges as a kind (BPP) and the job that closes due pools."""
+    import os
+
+    from duijie.services.trade.order_callbacks import SellerNode
+    from duijie.services.trade.pool.closing import PoolCloser
+    from duijie.services.trade.pool.kind import PoolKind
+    from duijie.services.trade.pool.notices import PoolNotices
+    from duijie.services.trade.pool.pools import PoolService
+    from duijie.services.trade.receipts import ReceiptIssuer
+
+    node = SellerNode(w.config.subscriber_id, w.config.subscriber_url)
+    notices = PoolNotices(node, ReceiptIssuer(w.signer, w.clock, w.config.subscriber_id), w.clock)
+    w.services.pools = PoolService(w.uow, w.clock, w.config.subscriber_id, notices.release)
+    closer = w.services.pool_closer = PoolCloser(w.uow, w.clock, notices.closed)
+    if w.services.seller is not None:
+        w.services.seller.kinds.register(PoolKind())
+    interval = float(os.environ.get("DUIJIE_POOL_INTERVAL", "1"))
+
+    async def close_pools() -> None:  # every process on the database runs it: the claim makes it once
+        await closer.run(interval)
+
+    w.services.background.append(close_pools)
+
+
 def wire_discovery(w: Wiring) -> None:
     """Node records, peer exchange, gateway role and the local search index."""
     import os
@@ -290,6 +315,7 @@ def build_node(
     wiring = Wiring(config, options, uow, clock, http, signer, resolver, inbox, outbox, services)
     wire_seller(wiring)
     wire_buyer(wiring)
+    wire_pools(wiring)
     if isinstance(http, HttpTransport):
         services.shutdown.append(http.aclose)
     if isinstance(link, BackOfficeLink):

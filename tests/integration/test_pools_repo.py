@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+import duijie.demo
 from duijie.domain.money import Money
 from duijie.domain.offers import PriceTier, ProducerOffer
 from duijie.domain.pools import CloseOutcome, Pool, PoolError, PoolRule, PoolState, PoolTerms
 from duijie.domain.text import LocalText
+from duijie.services.trade.catalog import CatalogService
 from duijie.services.trade.pool.closing import PoolCloser
 from duijie.services.trade.pool.pools import PledgeRequest, PoolService
 from duijie.services.trade.pool.ports import Member, PoolUnitOfWork
@@ -43,11 +47,18 @@ def terms(maximum: str | None = None, minutes: int = 60) -> PoolTerms:
                      Decimal(maximum) if maximum else None)
 
 
+def host_organizer(engine: Engine) -> None:
+    """The organizer's node hosts a provider (the farm's demo listing will do) to list pools under."""
+    path = Path(duijie.demo.__file__).parent / "data" / "farm.json"
+    CatalogService(SqlUnitOfWorkFactory(engine), Clock(T0)).import_document(json.loads(path.read_text()))
+
+
 def request(buyer: str, quantity: str) -> PledgeRequest:
     return PledgeRequest(buyer, f"http://{buyer}/beckn", f"tx-{buyer}", Decimal(quantity))
 
 
 async def test_a_pool_and_its_pledges_round_trip(engine: Engine) -> None:
+    host_organizer(engine)
     clock = Clock(T0)
     service = PoolService(SqlUnitOfWorkFactory(engine), clock, "organizer.example")
     pool = await service.open(terms(maximum="300"), "http://farm/beckn", "pool-a")
@@ -68,6 +79,7 @@ async def test_a_pool_and_its_pledges_round_trip(engine: Engine) -> None:
 
 
 async def test_the_schedule_holds_deadline_and_maximum(engine: Engine) -> None:
+    host_organizer(engine)
     clock = Clock(T0)
     uow = SqlUnitOfWorkFactory(engine)
     service = PoolService(uow, clock, "o")
@@ -82,6 +94,7 @@ async def test_the_schedule_holds_deadline_and_maximum(engine: Engine) -> None:
 
 
 async def test_close_succeeds_at_the_tier_and_is_not_repeated(engine: Engine) -> None:
+    host_organizer(engine)
     clock = Clock(T0)
     uow = SqlUnitOfWorkFactory(engine)
     service = PoolService(uow, clock, "o")
@@ -105,6 +118,7 @@ async def test_close_succeeds_at_the_tier_and_is_not_repeated(engine: Engine) ->
 
 
 async def test_close_below_the_minimum_releases_everyone(engine: Engine) -> None:
+    host_organizer(engine)
     clock = Clock(T0)
     uow = SqlUnitOfWorkFactory(engine)
     service = PoolService(uow, clock, "o")
@@ -119,6 +133,7 @@ async def test_close_below_the_minimum_releases_everyone(engine: Engine) -> None
 
 async def test_two_closers_on_one_database_close_each_pool_once(engine: Engine) -> None:
     """Two processes' closers (two engines, as two `duijie serve` would have) race over 12 due pools."""
+    host_organizer(engine)
     clock = Clock(T0)
     service = PoolService(SqlUnitOfWorkFactory(engine), clock, "o")
     ids = [f"p{i}" for i in range(12)]
@@ -156,6 +171,7 @@ async def test_two_closers_on_one_database_close_each_pool_once(engine: Engine) 
 
 
 async def test_a_closer_that_dies_before_its_commit_leaves_the_pool_due(engine: Engine) -> None:
+    host_organizer(engine)
     clock = Clock(T0 + timedelta(hours=2))
     uow = SqlUnitOfWorkFactory(engine)
     await PoolService(uow, Clock(T0), "o").open(terms(), "http://farm/beckn", "p")

@@ -17,6 +17,7 @@ from duijie.api import (
     discovery_routes,
     merchant_routes,
     openapi,
+    pool_routes,
     registry_routes,
 )
 from duijie.api.errors import HANDLERS
@@ -55,6 +56,7 @@ def create_app(services: Services) -> Starlette:
         *registry_routes.routes,
         *merchant_routes.routes,
         *buyer_routes.routes,
+        *pool_routes.routes,
         *booking_routes.routes,
         *discovery_routes.routes,
         *openapi.routes,

@@ -110,3 +110,23 @@ def outcome_out(outcome: CloseOutcome) -> dict[str, Any]:
             for a in outcome.allocations
         ],
     }
+
+
+def pool_view(stored: Any, now: datetime) -> dict[str, Any]:
+    """What anyone may read of a pool (a :class:`~duijie.services.trade.pool.ports.StoredPool`):
+    its terms, progress and outcome; no buyer is named."""
+    pool = stored.pool
+    return {
+        "id": pool.id,
+        "organizer_id": pool.organizer_id,
+        "listed_under": stored.listed_under,
+        "producer_uri": stored.producer_uri,
+        "state": pool.state.value,
+        "terms_version": pool.terms_version,
+        "opened_at": pool.opened_at.isoformat(),
+        "terms": terms_out(pool.terms),
+        "progress": progress_out(pool.progress(now)),
+        "outcome": ({k: v for k, v in stored.outcome.items() if k != "allocations"}
+                    if stored.outcome else None),
+        "batch_state": stored.batch_state,
+    }

@@ -37,6 +37,8 @@ class Services:
     # Filled by the features that own them (see bootstrap): typed there.
     merchant: Any = None
     applications: Any = None  # services.trade.jobs.desk.ApplicationDesk: the employer's job applications
+    pools: Any = None  # services.trade.pool.pools.PoolService: the 云拼 pools this node organizes
+    pool_closer: Any = None  # services.trade.pool.closing.PoolCloser: closes due pools once
     reservations: Any = None  # services.trade.reservation.merchant.ReservationServices: bookings, availability, calendars
     seller: Any = None
     buyer: Any = None

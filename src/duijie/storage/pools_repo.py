@@ -34,9 +34,10 @@ def close_at(pool: Pool, now: datetime) -> datetime:
     return pool.terms.deadline
 
 
-def _document(pool: Pool) -> str:
+def _document(pool: Pool, listed_under: str) -> str:
     return json.dumps({"id": pool.id, "organizer_id": pool.organizer_id, "terms": terms_out(pool.terms),
-                       "opened_at": pool.opened_at.isoformat()}, ensure_ascii=False, sort_keys=True)
+                       "opened_at": pool.opened_at.isoformat(), "listed_under": listed_under},
+                      ensure_ascii=False, sort_keys=True)
 
 
 class SqlPoolRepository:
@@ -45,14 +46,14 @@ class SqlPoolRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add(self, pool: Pool, producer_uri: str, now: datetime) -> None:
+    def add(self, pool: Pool, producer_uri: str, now: datetime, listed_under: str = "") -> None:
         try:
             with self._conn.begin_nested():
                 self._conn.execute(insert(pools).values(
                     id=pool.id, organizer_id=pool.organizer_id, producer_id=pool.terms.producer_id,
                     producer_uri=producer_uri, offer_id=pool.terms.offer.id, state=pool.state.value,
-                    terms_version=pool.terms_version, close_at=close_at(pool, now), document=_document(pool),
-                    opened_at=pool.opened_at, updated_at=now,
+                    terms_version=pool.terms_version, close_at=close_at(pool, now),
+                    document=_document(pool, listed_under), opened_at=pool.opened_at, updated_at=now,
                 ))
         except IntegrityError:
             raise KeyError(pool.id) from None
@@ -74,7 +75,7 @@ class SqlPoolRepository:
                     opened_at=datetime.fromisoformat(doc["opened_at"]), state=PoolState(row.state),
                     pledges=tuple(pledges), terms_version=row.terms_version)
         outcome = json.loads(row.outcome) if row.outcome else None
-        return StoredPool(pool, row.producer_uri, outcome, row.batch_state)
+        return StoredPool(pool, row.producer_uri, outcome, row.batch_state, doc.get("listed_under", ""))
 
     def get(self, pool_id: str, *, for_update: bool = False) -> StoredPool | None:
         query = select(pools).where(pools.c.id == pool_id)
@@ -94,9 +95,10 @@ class SqlPoolRepository:
         return [self._stored(r, pledges[r.id]) for r in rows]
 
     def save(self, pool: Pool, now: datetime) -> None:
+        old = self._conn.execute(select(pools.c.document).where(pools.c.id == pool.id)).scalar_one()
         self._conn.execute(update(pools).where(pools.c.id == pool.id).values(
             state=pool.state.value, terms_version=pool.terms_version, close_at=close_at(pool, now),
-            document=_document(pool), updated_at=now,
+            document=_document(pool, json.loads(old).get("listed_under", "")), updated_at=now,
         ))
 
     def add_pledge(self, pool_id: str, pledge: Pledge, buyer_uri: str, transaction_id: str) -> None:
@@ -117,6 +119,11 @@ class SqlPoolRepository:
         row = self._conn.execute(select(pool_pledges.c.pool_id, pool_pledges.c.id).where(
             pool_pledges.c.buyer_id == buyer_id, pool_pledges.c.transaction_id == transaction_id)).first()
         return (row.pool_id, row.id) if row is not None else None
+
+    def owner_of(self, pledge_id: str) -> tuple[str, str] | None:
+        row = self._conn.execute(select(pool_pledges.c.pool_id, pool_pledges.c.buyer_id).where(
+            pool_pledges.c.id == pledge_id)).first()
+        return (row.pool_id, row.buyer_id) if row is not None else None
 
     def members(self, pool_id: str) -> list[Member]:
         rows = self._conn.execute(select(pool_pledges).where(pool_pledges.c.pool_id == pool_id)

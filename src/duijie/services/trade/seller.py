@@ -30,6 +30,7 @@ from duijie.services.trade.jobs.search import with_job_postings
 from duijie.services.trade.kinds import Message, Refused, TradeKinds
 from duijie.services.trade.listings import named_listing
 from duijie.services.trade.order_callbacks import SellerNode, queue_callback
+from duijie.services.trade.pool.search import with_pools
 from duijie.services.trade.reservation.search import with_resources
 
 log = logging.getLogger("duijie.seller")
@@ -145,6 +146,7 @@ class SellerService:
                 listings.append(stored.listing)
         providers = [m.provider_to_beckn(listing, items) for listing, items in search_listings(listings, criteria)]
         providers = with_job_postings(uow, listings, criteria, providers)  # the job postings it asks for
+        providers = with_pools(uow, listings, criteria, providers, now)  # open 云拼 pools organized here
         providers = with_resources(uow, listings, v.message.get("intent"), criteria, providers, now)  # rooms
         return {"catalog": m.catalog_to_beckn(providers, self.node.subscriber_id)}
 

@@ -100,20 +100,28 @@ class PoolService:
         self.organizer_id = organizer_id
         self.release = release
 
-    def _open(self, terms: PoolTerms, producer_uri: str, pool_id: str | None) -> Pool:
+    def _open(self, terms: PoolTerms, producer_uri: str, pool_id: str | None, listed_under: str | None) -> Pool:
         now = self._clock.now()
         pool = Pool.open(pool_id or new_pool_id(), self.organizer_id, terms, now)
         with self._uow() as uow:
+            if listed_under is None:  # the node's only provider lists it
+                summaries = uow.listings.summaries()
+                listed_under = summaries[0].provider_id if len(summaries) == 1 else ""
+            if not listed_under or uow.listings.get(listed_under) is None:
+                raise PoolError(PoolRule.INVALID_TERMS, "name a provider hosted on this node to list the pool under "
+                                f"(got {listed_under!r})")
             try:
-                uow.pools.add(pool, producer_uri, now)
+                uow.pools.add(pool, producer_uri, now, listed_under)
             except KeyError:
                 raise PoolError(PoolRule.INVALID_TERMS, f"a pool {pool.id!r} already exists") from None
             uow.commit()
         return pool
 
-    async def open(self, terms: PoolTerms, producer_uri: str, pool_id: str | None = None) -> Pool:
-        """Open a pool on sound terms (refused naming the rule otherwise)."""
-        return await self._uow.run(self._open, terms, producer_uri, pool_id)
+    async def open(self, terms: PoolTerms, producer_uri: str, pool_id: str | None = None,
+                   listed_under: str | None = None) -> Pool:
+        """Open a pool on sound terms (refused naming the rule otherwise), listed in the catalog of
+        ``listed_under``, a provider this node hosts (default: its only one)."""
+        return await self._uow.run(self._open, terms, producer_uri, pool_id, listed_under)
 
     def _get(self, pool_id: str) -> StoredPool:
         with self._uow(read_only=True) as uow:

@@ -32,12 +32,13 @@ class StoredPool:
     producer_uri: str
     outcome: dict[str, Any] | None = None
     batch_state: str | None = None
+    listed_under: str = ""  # the organizer's provider whose catalog lists the pool
 
 
 class PoolRepository(Protocol):
     """Pools organized on this node and their pledges."""
 
-    def add(self, pool: Pool, producer_uri: str, now: datetime) -> None:
+    def add(self, pool: Pool, producer_uri: str, now: datetime, listed_under: str = "") -> None:
         """Insert a new pool (raises KeyError when its id is taken)."""
         ...
 
@@ -63,6 +64,10 @@ class PoolRepository(Protocol):
 
     def pledge_for_transaction(self, buyer_id: str, transaction_id: str) -> tuple[str, str] | None:
         """``(pool_id, pledge_id)`` of the pledge a buyer made in ``transaction_id``."""
+        ...
+
+    def owner_of(self, pledge_id: str) -> tuple[str, str] | None:
+        """``(pool_id, buyer_id)`` of a pledge."""
         ...
 
     def members(self, pool_id: str) -> list[Member]: ...

@@ -1,0 +1,147 @@
+"""云拼 pools as JSON: the organizer's pools (open, read, cancel), a buyer's pledges into pools on
+other nodes (pledge, change, withdraw), and the producer's live pooled demand."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from duijie.api.auth import require_admin
+from duijie.api.params import Body, In, Kind, Param, Spec
+from duijie.api.responses import json_response
+from duijie.api.spec_routes import ApiRoute, Args
+from duijie.domain.pools import PoolState
+from duijie.interchange.pool_json import decimal_in, pool_view, terms_in
+from duijie.services.container import Services
+from duijie.services.errors import NotFound
+from duijie.services.trade.pool.buying import POOL_PLEDGE, PledgeOrder, pledge_items
+from duijie.services.trade.pool.demand import pooled_demand
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _buyer(request: Request) -> Any:
+    require_admin(request)
+    buyer = _services(request).buyer
+    if buyer is None:
+        raise NotFound("this node does not run the buyer role")
+    return buyer
+
+
+async def list_pools(request: Request, args: Args) -> Response:
+    services = _services(request)
+    states = tuple(PoolState(s.upper()) for s in args["state"] or ())
+    now = services.clock.now()
+    return json_response({"pools": [pool_view(p, now) for p in await services.pools.list(states)]})
+
+
+async def get_pool(request: Request, args: Args) -> Response:
+    services = _services(request)
+    return json_response({"pool": pool_view(await services.pools.get(args["pool_id"]), services.clock.now())})
+
+
+async def open_pool(request: Request, args: Args) -> Response:
+    require_admin(request)
+    services = _services(request)
+    body = args.body or {}
+    pool = await services.pools.open(terms_in(body.get("terms"), "$.terms"), body["producer_uri"],
+                                     body.get("pool_id"), body.get("listed_under"))
+    stored = await services.pools.get(pool.id)
+    return json_response({"pool": pool_view(stored, services.clock.now())}, status=201)
+
+
+async def cancel_pool(request: Request, args: Args) -> Response:
+    require_admin(request)
+    services = _services(request)
+    await services.pools.cancel(args["pool_id"])
+    return json_response({"pool": pool_view(await services.pools.get(args["pool_id"]), services.clock.now())})
+
+
+async def pledge(request: Request, args: Args) -> Response:
+    buyer = _buyer(request)
+    body = args.body or {}
+    order = PledgeOrder(body["bpp_uri"], body["provider_id"], body["pool_id"],
+                        decimal_in(body["quantity"], "$.quantity"), body["unit"], bpp_id=body.get("bpp_id"))
+    return json_response({"pledge": await buyer.place(POOL_PLEDGE, order)}, status=201)
+
+
+async def change_pledge(request: Request, args: Args) -> Response:
+    buyer = _buyer(request)
+    body = args.body or {}
+    items = pledge_items(body["pool_id"], decimal_in(body["quantity"], "$.quantity"), body["unit"])
+    await buyer.update(args["order_id"], "items", {"items": items})
+    return json_response({"pledge": buyer.purchase(args["order_id"])})
+
+
+async def withdraw_pledge(request: Request, args: Args) -> Response:
+    buyer = _buyer(request)
+    return json_response({"pledge": await buyer.cancel(args["order_id"])})
+
+
+async def demand(request: Request, args: Args) -> Response:
+    buyer = _buyer(request)
+    services = _services(request)
+    urls = list(args["organizer"] or ())
+    answers: list[dict[str, Any]] = []
+    if urls:
+        found, _failed = await buyer.search_network({"category": {"id": "pool"}}, urls, wait=args["wait"] or 2.0)
+        answers = [{"bpp_id": cb.bpp_id, "bpp_uri": cb.document["context"].get("bpp_uri"),
+                    "catalog": (cb.document.get("message") or {}).get("catalog")} for cb in found]
+    offers = pooled_demand(answers, services.identity.subscriber_id)
+    total = sum((Decimal(o["pledged"]) for o in offers), Decimal(0))
+    return json_response({"producer_id": services.identity.subscriber_id, "offers": offers,
+                          "pledged": format(total, "f"), "asked": urls})
+
+
+POOL_ID = Param("pool_id", where=In.PATH, required=True, max_length=100, description="The pool's id")
+ORDER_ID = Param("order_id", where=In.PATH, required=True, max_length=100, description="The pledge's order id")
+_TAG = "pools"
+_QTY = {"type": ["string", "integer"], "maxLength": 40, "description": "A decimal such as \"12.5\""}
+_ID = {"type": "string", "minLength": 1, "maxLength": 100}
+_URI = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^\\s*https?://"}
+LIST = Spec("The pools organized on this node, newest first, with their progress", tag=_TAG, params=(
+    Param("state", Kind.LIST, max_length=60, description="Only these states (comma-separated): "
+          + ", ".join(PoolState)),))
+GET = Spec("One pool: terms, progress (pledged, buyers, tier, price, to next tier and minimum, time left), outcome",
+           tag=_TAG, params=(POOL_ID,))
+OPEN = Spec("Open a pool against a producer's offer", tag=_TAG, admin=True, success=201, body=Body({
+    "type": "object", "required": ["terms", "producer_uri"], "properties": {
+        "terms": {"type": "object", "description": "offer, producer_id, provider_id, deadline, pickup_points, "
+                                                  "maximum (see docs/POOLS.md)"},
+        "producer_uri": _URI, "pool_id": {"type": "string", "pattern": "^pool-[A-Za-z0-9_-]{1,60}$"},
+        "listed_under": _ID}}, "The pool's terms", required=True, max_bytes=64_000))
+CANCEL = Spec("Cancel an open pool: every pledge is released and each buyer told", tag=_TAG, admin=True,
+              params=(POOL_ID,))
+PLEDGE = Spec("Pledge into a pool on another node (over Beckn)", tag=_TAG, admin=True, success=201, body=Body({
+    "type": "object", "required": ["bpp_uri", "provider_id", "pool_id", "quantity", "unit"], "properties": {
+        "bpp_uri": _URI, "bpp_id": {"type": "string", "maxLength": 256}, "provider_id": _ID, "pool_id": _ID,
+        "quantity": _QTY, "unit": {"type": "string", "minLength": 1, "maxLength": 20}}},
+    "Where and how much", required=True, max_bytes=4_000))
+CHANGE = Spec("Change a pledge's quantity (until the pool closes)", tag=_TAG, admin=True, params=(ORDER_ID,),
+              body=Body({"type": "object", "required": ["pool_id", "quantity", "unit"], "properties": {
+                  "pool_id": _ID, "quantity": _QTY, "unit": {"type": "string", "minLength": 1, "maxLength": 20}}},
+                  "The new quantity", required=True, max_bytes=4_000))
+WITHDRAW = Spec("Withdraw a pledge (until the pool closes)", tag=_TAG, admin=True, params=(ORDER_ID,))
+DEMAND = Spec("The producer's live pooled demand per offer, read from the organizers' catalogs", tag=_TAG,
+              admin=True, params=(
+                  Param("organizer", Kind.LIST, max_length=2_000, description="Organizer or gateway Beckn URLs "
+                        "(comma-separated) to ask"),
+                  Param("wait", Kind.NUMBER, minimum=0.1, maximum=30, description="Seconds to wait for answers")))
+
+routes: list[BaseRoute] = [
+    ApiRoute("/api/pools", list_pools, LIST),
+    ApiRoute("/api/pools/open", open_pool, OPEN, methods=["POST"]),
+    ApiRoute("/api/pools/{pool_id}", get_pool, GET),
+    ApiRoute("/api/pools/{pool_id}/cancel", cancel_pool, CANCEL, methods=["POST"]),
+    ApiRoute("/api/pledges", pledge, PLEDGE, methods=["POST"]),
+    ApiRoute("/api/pledges/{order_id}/quantity", change_pledge, CHANGE, methods=["POST"]),
+    ApiRoute("/api/pledges/{order_id}/withdraw", withdraw_pledge, WITHDRAW, methods=["POST"]),
+    ApiRoute("/api/demand", demand, DEMAND),
+]

@@ -1,0 +1,151 @@
+"""The Beckn 1.1.1 shape of a 云拼 pool (docs: the pool mapping, in docs/POOLS.md).
+
+- A pool is a catalog **item** of the organizer's provider: ``id`` the pool id (``pool-…``),
+  ``price`` the unit price reached so far (the first tier's while none is), ``quantity.unitized``
+  the offer's unit, ``category_ids`` ``["pool"]``, and two tag groups: ``duijie.pool`` (state,
+  pledged, buyers, unit, minimum_batch, maximum, deadline, to_next_tier, to_minimum, producer_id,
+  offer_id) and ``duijie.pool.tiers`` (one entry per tier: code the tier's minimum quantity,
+  value its unit price).
+- A **pledge** is a draft order on that item: ``items[0].id`` the pool id and
+  ``items[0].quantity.selected.measure`` ``{"unit": <the offer's unit>, "value": "<decimal>"}``
+  (or ``count`` for whole units); confirmed, its ``id`` is the pledge id (``PL-…``), its quote
+  the quantity at the current tier price, and its ``tags`` the organizer's signed receipt.
+- A change is an ``update`` (``update_target`` "items") carrying the new quantity the same way;
+  a withdrawal is a ``cancel`` naming the pledge id.
+- At the close, each member gets an unsolicited ``on_status``: the pledge order with status
+  ``COMPLETE`` and a ``duijie.pool.allocation`` tag group (quantity, unit_price, total, the
+  batch's tier), carrying the organizer's signed allocation receipt; or status ``CANCELLED`` and a
+  ``duijie.pool.release`` group (reason) when the minimum was missed or the pool was cancelled.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from duijie.domain.money import Money
+from duijie.domain.pools import Pledge, Pool, PoolProgress, PoolState
+from duijie.protocol.errors import BecknErrorCode
+from duijie.protocol.mapping.codes import MappingError
+
+POOL_CATEGORY = "pool"
+POOL_ITEM_PREFIX = "pool-"
+PLEDGE_PREFIX = "PL-"
+
+
+def _group(code: str, values: dict[str, str | None]) -> dict[str, Any]:
+    return {"descriptor": {"code": code},
+            "list": [{"descriptor": {"code": k}, "value": v} for k, v in values.items() if v is not None]}
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _price(money: Money) -> dict[str, str]:
+    return {"currency": money.currency, "value": money.to_wire()}
+
+
+def pool_item(pool: Pool, progress: PoolProgress) -> dict[str, Any]:
+    """The pool as a catalog item of the organizer's provider, its progress in tags."""
+    offer = pool.terms.offer
+    unit_price = progress.unit_price or offer.tiers[0].unit_price
+    return {
+        "id": pool.id,
+        "descriptor": {"name": f"云拼 Pool: {offer.name.both()}", "code": POOL_CATEGORY},
+        "price": _price(unit_price),
+        "quantity": {"unitized": {"measure": {"unit": offer.unit, "value": "1"}}},
+        "category_ids": [POOL_CATEGORY],
+        "tags": [
+            _group("duijie.pool", {
+                "state": progress.state.value, "pledged": _num(progress.pledged), "buyers": str(progress.buyers),
+                "unit": offer.unit, "minimum_batch": str(offer.minimum_batch), "maximum": _num(pool.terms.maximum),
+                "deadline": pool.terms.deadline.isoformat(), "to_next_tier": _num(progress.to_next_tier),
+                "to_minimum": _num(progress.to_minimum), "seconds_left": str(int(progress.time_left.total_seconds())),
+                "producer_id": pool.terms.producer_id, "offer_id": offer.id, "organizer_id": pool.organizer_id,
+                "pickup_points": " | ".join(pool.terms.pickup_points),
+            }),
+            _group("duijie.pool.tiers", {str(t.min_quantity): t.unit_price.to_wire() for t in offer.tiers}),
+        ],
+    }
+
+
+def pledge_subject(order: Any) -> tuple[str, Decimal]:
+    """``(pool_id, quantity)`` of a select/init/confirm/update order on a pool item.
+
+    The quantity is ``items[0].quantity.selected.measure.value`` (a decimal string) or, for whole
+    units, ``items[0].quantity.selected.count``."""
+    items = order.get("items") if isinstance(order, dict) else None
+    if not isinstance(items, list) or len(items) != 1 or not isinstance(items[0], dict):
+        raise MappingError(BecknErrorCode.INVALID_REQUEST, "a pledge names exactly one pool item",
+                           "message.order.items")
+    item = items[0]
+    pool_id = item.get("id")
+    if not isinstance(pool_id, str):
+        raise MappingError(BecknErrorCode.ITEM_NOT_FOUND, "items[0].id must name the pool", "message.order.items[0].id")
+    selected = ((item.get("quantity") or {}).get("selected") or {}) if isinstance(item.get("quantity"), dict) else {}
+    measure = selected.get("measure") if isinstance(selected, dict) else None
+    raw = measure.get("value") if isinstance(measure, dict) else selected.get("count")
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        raise MappingError(BecknErrorCode.INVALID_REQUEST, "the pledge's quantity is missing",
+                           "message.order.items[0].quantity.selected")
+    try:
+        quantity = Decimal(str(raw))
+    except InvalidOperation:
+        raise MappingError(BecknErrorCode.INVALID_REQUEST, f"quantity {raw!r} is not a number",
+                           "message.order.items[0].quantity.selected") from None
+    return pool_id, quantity
+
+
+def pledge_item(pool: Pool, quantity: Decimal) -> dict[str, Any]:
+    """``items[0]`` of a pledge order."""
+    return {"id": pool.id,
+            "quantity": {"selected": {"measure": {"unit": pool.terms.offer.unit, "value": format(quantity, "f")}}}}
+
+
+def _quote(pool: Pool, quantity: Decimal, unit_price: Money, total: Money | None = None) -> dict[str, Any]:
+    amount = total or Money(unit_price.amount * quantity, unit_price.currency)
+    return {"price": _price(amount),
+            "breakup": [{"item": {"id": pool.id, "quantity": {"selected": {"measure": {
+                "unit": pool.terms.offer.unit, "value": format(quantity, "f")}}}},
+                "title": f"{format(quantity, 'f')} {pool.terms.offer.unit} at {unit_price.to_wire()}",
+                "price": _price(amount)}]}
+
+
+def pledge_order(pool: Pool, provider_id: str, quantity: Decimal, pledge: Pledge | None = None,
+                 status: str = "ACTIVE") -> dict[str, Any]:
+    """A pledge as a Beckn order: a draft (no ``pledge``) or the confirmed pledge. The quote is at
+    the price the pool's total reaches with this quantity (what it costs if the pool closed now)."""
+    tier = pool.tier_reached(pool.total if pledge else pool.total + quantity) or pool.terms.offer.tiers[0]
+    order: dict[str, Any] = {
+        "provider": {"id": provider_id},
+        "items": [pledge_item(pool, quantity)],
+        "quote": _quote(pool, quantity, tier.unit_price),
+        "fulfillments": [{"id": "pickup", "type": "Self-Pickup", "stops": [
+            {"type": "end", "location": {"descriptor": {"name": p}}} for p in pool.terms.pickup_points]}],
+    }
+    if pledge is not None:
+        order = {"id": pledge.id, **order, "status": status, "created_at": pledge.pledged_at.isoformat()}
+    return order
+
+
+def allocation_order(pool: Pool, provider_id: str, pledge_id: str, quantity: Decimal, unit_price: Money,
+                     total: Money) -> dict[str, Any]:
+    """The order each member is sent at a successful close: its pledge at the pool's one price."""
+    order = pledge_order(pool, provider_id, quantity)
+    order.update(id=f"{pledge_id}-allocation", status="COMPLETE", quote=_quote(pool, quantity, unit_price, total))
+    order["tags"] = [_group("duijie.pool.allocation", {
+        "pool_id": pool.id, "pledge_id": pledge_id, "quantity": format(quantity, "f"),
+        "unit_price": unit_price.to_wire(), "total": total.to_wire(), "currency": total.currency,
+    })]
+    return order
+
+
+def release_order(pool: Pool, provider_id: str, pledge_id: str, quantity: Decimal) -> dict[str, Any]:
+    """The order each member is sent when its pledge is released (minimum missed, or cancelled)."""
+    reason = "cancelled by the organizer" if pool.state is PoolState.CANCELLED else "minimum batch not reached"
+    order = pledge_order(pool, provider_id, quantity)
+    order.update(id=pledge_id, status="CANCELLED")
+    order["tags"] = [_group("duijie.pool.release", {"pool_id": pool.id, "reason": reason,
+                                                    "state": pool.state.value})]
+    return order

@@ -1,0 +1,119 @@
+"""The pool as a kind of trade on the organizer's node: pledges over Beckn.
+
+A pledge is select → init → confirm on the pool's item (``pool-…``) with a quantity; the
+confirm stores the pledge (the seller dispatch then signs the pledge receipt, as for any kind),
+``status`` reads it, ``update`` changes its quantity and ``cancel`` withdraws it, each only for
+the buyer that made it (the authenticated ``bap_id``) and only while the pool is open. The wire
+is :mod:`duijie.protocol.mapping.pools`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from duijie.domain.listing import Listing
+from duijie.domain.pools import PoolError, PoolRule
+from duijie.protocol.errors import BecknErrorCode
+from duijie.protocol.mapping import pools as pm
+from duijie.protocol.pipeline import Verified
+from duijie.services.trade.kinds import Message, Refused, SellerKind
+from duijie.services.trade.pool.pools import PledgeRequest, PoolNotFound, change_in, load, pledge_in, withdraw_in
+from duijie.services.trade.pool.ports import PoolUnitOfWork, StoredPool
+
+
+def _refused(exc: PoolError) -> Refused:
+    """A pool rule's refusal as the BECKN-005 code a buyer's node understands (the message names the rule)."""
+    codes = {PoolRule.POOL_NOT_FOUND: BecknErrorCode.ITEM_NOT_FOUND,
+             PoolRule.PLEDGE_NOT_FOUND: BecknErrorCode.ORDER_NOT_FOUND,
+             PoolRule.BEYOND_MAXIMUM: BecknErrorCode.ITEM_QUANTITY_UNAVAILABLE,
+             PoolRule.NOT_THE_PLEDGER: BecknErrorCode.ORDER_NOT_FOUND,
+             PoolRule.POOL_CLOSED: BecknErrorCode.ACTION_NOT_APPLICABLE}
+    return Refused(codes.get(exc.rule, BecknErrorCode.INVALID_REQUEST), exc.message)
+
+
+class PoolKind(SellerKind[PoolUnitOfWork]):
+    """Seller side of pledges into the pools this node organizes."""
+
+    name = "pool pledge"
+
+    def owns_item(self, listing: Listing, item_id: str) -> bool:
+        return item_id.startswith(pm.POOL_ITEM_PREFIX)
+
+    def holds_order(self, uow: PoolUnitOfWork, order_id: str) -> bool:
+        return order_id.startswith(pm.PLEDGE_PREFIX)
+
+    def _quote(self, uow: PoolUnitOfWork, request: Verified, now: datetime) -> Message:
+        pool_id, quantity = pm.pledge_subject(request.message.get("order"))
+        try:
+            stored = load(uow, pool_id)
+            stored.pool.pledge("draft", request.context.bap_id, quantity, now)  # the rules, nothing stored
+        except PoolError as exc:
+            raise _refused(exc) from exc
+        return {"order": pm.pledge_order(stored.pool, stored.listed_under, quantity)}
+
+    def select(self, uow: PoolUnitOfWork, request: Verified, listing: Listing, now: datetime) -> Message:
+        return self._quote(uow, request, now)
+
+    def init(self, uow: PoolUnitOfWork, request: Verified, listing: Listing, now: datetime) -> Message:
+        message = self._quote(uow, request, now)
+        billing = (request.message.get("order") or {}).get("billing")
+        if isinstance(billing, dict):
+            message["order"]["billing"] = billing
+        return message
+
+    def confirm(self, uow: PoolUnitOfWork, request: Verified, listing: Listing, now: datetime) -> Message:
+        ctx = request.context
+        pool_id, quantity = pm.pledge_subject(request.message.get("order"))
+        try:
+            pool, pledge = pledge_in(uow, pool_id, PledgeRequest(ctx.bap_id, ctx.bap_uri, ctx.transaction_id,
+                                                                 quantity), now)
+        except PoolError as exc:
+            raise _refused(exc) from exc
+        order = pm.pledge_order(pool, self._listed_under(uow, pool.id), pledge.quantity, pledge)
+        billing = (request.message.get("order") or {}).get("billing")
+        if isinstance(billing, dict):
+            order["billing"] = billing
+        return {"order": order}
+
+    @staticmethod
+    def _listed_under(uow: PoolUnitOfWork, pool_id: str) -> str:
+        return load(uow, pool_id).listed_under
+
+    def _own(self, uow: PoolUnitOfWork, request: Verified, order_id: str | None) -> StoredPool:
+        """The pool of the requester's own pledge ``order_id``; another buyer's is not found."""
+        found = uow.pools.owner_of(order_id) if order_id is not None else None
+        if found is None or found[1] != request.context.bap_id:  # another buyer's pledge is not found
+            raise Refused(BecknErrorCode.ORDER_NOT_FOUND, f"no pledge {order_id!r} of yours here")
+        try:
+            return load(uow, found[0])
+        except PoolNotFound as exc:
+            raise _refused(exc) from exc
+
+    def _pledge_message(self, stored: StoredPool, order_id: str, status: str = "ACTIVE") -> Message:
+        pledge = next(p for p in stored.pool.pledges if p.id == order_id)
+        return {"order": pm.pledge_order(stored.pool, stored.listed_under, pledge.quantity, pledge, status)}
+
+    def status(self, uow: PoolUnitOfWork, request: Verified, order_id: str | None, now: datetime) -> Message:
+        stored = self._own(uow, request, order_id)
+        assert order_id is not None
+        return self._pledge_message(stored, order_id)
+
+    def update(self, uow: PoolUnitOfWork, request: Verified, order_id: str | None, now: datetime) -> Message:
+        stored = self._own(uow, request, order_id)
+        assert order_id is not None
+        _, quantity = pm.pledge_subject(request.message.get("order"))
+        try:
+            pool = change_in(uow, stored.pool.id, order_id, request.context.bap_id, quantity, now)
+        except PoolError as exc:
+            raise _refused(exc) from exc
+        return self._pledge_message(StoredPool(pool, stored.producer_uri, listed_under=stored.listed_under), order_id)
+
+    def cancel(self, uow: PoolUnitOfWork, request: Verified, order_id: str | None, now: datetime) -> Message:
+        stored = self._own(uow, request, order_id)
+        assert order_id is not None
+        message = self._pledge_message(stored, order_id, "CANCELLED")
+        try:
+            withdraw_in(uow, stored.pool.id, order_id, request.context.bap_id, now)
+        except PoolError as exc:
+            raise _refused(exc) from exc
+        return message
