@@ -10,8 +10,8 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from duijie.domain.orders import Draft, Order, OrderState
-from duijie.services.trade.food.ports import StoredOrder
 from duijie.interchange.order_json import draft_from_json, draft_to_json, order_from_json, order_to_json
+from duijie.services.trade.food.ports import StoredOrder
 from duijie.storage.prepared import Prepared
 from duijie.storage.tables import drafts, orders
 

@@ -25,9 +25,9 @@ from duijie.services.ports import (
     WriteBusy,
 )
 from duijie.services.trade.food.ports import DraftRepository, OrderRepository
-from duijie.services.trade.reservation.ports import BlockRepository, BookingRepository, WaitlistRepository
 from duijie.services.trade.jobs.ports import ApplicationRepository
 from duijie.services.trade.pool.ports import PoolRepository
+from duijie.services.trade.reservation.ports import BlockRepository, BookingRepository, WaitlistRepository
 from duijie.storage.applications_repo import SqlApplicationRepository
 from duijie.storage.buyer_repo import SqlCallbackRepository, SqlPurchaseRepository, SqlReceiptRepository
 from duijie.storage.inbound_repo import SqlInboundRepository
