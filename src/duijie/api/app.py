@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from duijie.api import (
+    application_routes,
     beckn_routes,
     booking_routes,
     buyer_routes,
@@ -58,6 +59,7 @@ def create_app(services: Services) -> Starlette:
         *buyer_routes.routes,
         *pool_routes.routes,
         *booking_routes.routes,
+        *application_routes.routes,
         *discovery_routes.routes,
         *openapi.routes,
     ]

@@ -9,6 +9,7 @@ from rich.logging import RichHandler
 
 from duijie import __version__
 from duijie.cli import (
+    apply_cmds,
     back_office,
     book_cmds,
     bookings_cmds,
@@ -53,6 +54,8 @@ cli.add_command(orders_cmds.orders)
 cli.add_command(buy_cmds.buy)
 cli.add_command(book_cmds.book)
 cli.add_command(bookings_cmds.bookings)
+cli.add_command(apply_cmds.apply)
+cli.add_command(apply_cmds.applications)
 cli.add_command(verify_cmd.verify)
 cli.add_command(search_cmd.search)
 cli.add_command(peers_cmds.peers)
