@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from duijie.domain.errors import DomainError, ErrorCode
 from duijie.domain.money import Money
+from duijie.domain.provenance import Origin
 from duijie.domain.text import LocalText
 
 
@@ -35,6 +36,8 @@ class ProducerOffer:
     location_id: str | None = None
     description: LocalText | None = None
     category: str | None = None
+    origin: Origin | None = None  # where the goods come from (源头直供), as the producer states it
+    source: str | None = None  # a relisting: the producer's signed offer (JSON text), see protocol.provenance
 
     def problems(self) -> list[tuple[str, str]]:
         """(relative path, reason) for every broken rule; empty when the offer is sound."""
@@ -45,6 +48,8 @@ class ProducerOffer:
             out.append(("minimum_batch", "must be at least 1"))
         if not self.unit.strip():
             out.append(("unit", "must not be empty"))
+        if self.origin is not None:
+            out.extend((f"origin.{path}", reason) for path, reason in self.origin.problems())
         for i, tier in enumerate(self.tiers):
             here = f"tiers[{i}]"
             if tier.min_quantity < 1:

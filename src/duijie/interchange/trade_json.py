@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+import json
+from datetime import date, time, timedelta
 from typing import Any
 
 from duijie.domain.hours import TimeWindow
 from duijie.domain.jobs import EmploymentType, JobPosting
 from duijie.domain.offers import PriceTier, ProducerOffer
+from duijie.domain.provenance import Origin
 from duijie.domain.resources import ApprovalMode, BookableResource, ResourceKind
 from duijie.domain.text import LocalText
 from duijie.interchange.reader import Reader
@@ -18,7 +20,8 @@ _RESOURCE_KEYS = {"id", "kind", "name", "description", "location_id", "capacity"
                   "booking_window", "approval", "buffer_minutes"}
 _JOB_KEYS = {"id", "title", "employment_type", "openings", "location_id", "duties", "requirements",
              "languages", "experience_required", "apply_via", "how_to_apply"}
-_OFFER_KEYS = {"id", "name", "description", "unit", "tiers", "minimum_batch", "location_id", "category"}
+_OFFER_KEYS = {"id", "name", "description", "unit", "tiers", "minimum_batch", "location_id", "category", "origin",
+               "source"}
 
 
 def resource_out(res: BookableResource) -> dict[str, Any]:
@@ -136,7 +139,43 @@ def offer_out(o: ProducerOffer) -> dict[str, Any]:
     return compact({
         "id": o.id, "name": text_out(o.name), "description": text_out(o.description), "unit": o.unit,
         "minimum_batch": o.minimum_batch, "location_id": o.location_id, "category": o.category,
+        "origin": origin_out(o.origin), "source": json.loads(o.source) if o.source is not None else None,
     }) | {"tiers": tiers}  # required, even when empty
+
+
+def origin_out(origin: Origin | None) -> dict[str, Any] | None:
+    """An offer's origin (源头直供): the place, and a harvest date (ISO) or batch."""
+    if origin is None:
+        return None
+    return compact({"place": text_out(origin.place),
+                    "harvest_date": origin.harvest_date.isoformat() if origin.harvest_date else None,
+                    "batch": origin.batch})
+
+
+def _origin_in(r: Reader, raw: Any, path: str) -> Origin | None:
+    obj = r.obj(raw, path)
+    if obj is None:
+        return None
+    r.unknown_keys(obj, {"place", "harvest_date", "batch"}, path)
+    place = r.text(obj, "place", path)
+    batch = r.get(obj, "batch", path, str, required=False)
+    raw_date = r.get(obj, "harvest_date", path, str, required=False)
+    harvest: date | None = None
+    if raw_date is not None:
+        try:
+            harvest = date.fromisoformat(raw_date)
+        except ValueError:
+            r.fail(f"{path}.harvest_date", f"{raw_date!r} is not a date (YYYY-MM-DD)")
+    return None if place is None else Origin(place, harvest, batch)
+
+
+def _source_in(r: Reader, raw: Any, path: str) -> str | None:
+    """A relisting's embedded signed offer, kept as canonical JSON text (the signature is checked by
+    the protocol layer, which needs its exact content)."""
+    if not isinstance(raw, dict):
+        r.fail(path, "must be the producer's signed offer (a JSON object)")
+        return None
+    return json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def offer_in(r: Reader, raw: Any, path: str) -> ProducerOffer | None:
@@ -153,9 +192,11 @@ def offer_in(r: Reader, raw: Any, path: str) -> ProducerOffer | None:
     batch = r.get(obj, "minimum_batch", path, int)
     location_id = r.get(obj, "location_id", path, str, required=False)
     category = r.get(obj, "category", path, str, required=False)
+    origin = _origin_in(r, obj["origin"], f"{path}.origin") if "origin" in obj else None
+    source = _source_in(r, obj["source"], f"{path}.source") if "source" in obj else None
     if ident is None or name is None or unit is None or batch is None:
         return None
-    return ProducerOffer(ident, name, unit, tiers, batch, location_id, description, category)
+    return ProducerOffer(ident, name, unit, tiers, batch, location_id, description, category, origin, source)
 
 
 def _tier_in(r: Reader, raw: Any, path: str) -> PriceTier | None:

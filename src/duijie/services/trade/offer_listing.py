@@ -1,0 +1,78 @@
+"""Producer offers and relistings in the seller's ``on_search``, each with its provenance.
+
+An offer is found by its name, id, category or unit, by a word for wholesale (``offer``,
+``wholesale``, ``批发``, ``源头``...) or by its category; a search with no text and no category
+lists them all. The provider filters (id, name, place) apply as they do to the menu.
+
+A relisting's provenance is judged here with the keys this node already trusts
+(:class:`TrustedKeys`): a relisting whose producer key this node cannot confirm is published
+as ``unverified``, never as source-direct. A buyer's node judges again with its own keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from duijie.domain.listing import Listing
+from duijie.domain.offers import ProducerOffer
+from duijie.protocol import mapping as m
+from duijie.protocol.mapping.offers import offer_item
+from duijie.protocol.provenance import offer_provenance
+from duijie.services.local_search import match_listing
+from duijie.services.ports import KnownKeyRepository, UnitOfWork
+
+OFFER_WORDS = frozenset({"offer", "offers", "wholesale", "source-direct", "批发", "源头", "源头直供", "直供", "产地"})
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedKeys:
+    """A key source over the keys this node trusts (registry, self-lookup or endorsed; see TRUST.md)."""
+
+    keys: KnownKeyRepository
+    now: datetime
+    name: str = "this node's trusted keys"
+
+    def public_key(self, subscriber_id: str, unique_key_id: str) -> str | None:
+        known = self.keys.get(subscriber_id, unique_key_id)
+        if known is None or not known.is_valid_at(self.now):
+            return None
+        return known.signing_public_key
+
+
+def offer_matches(offer: ProducerOffer, needle: str) -> bool:
+    """True when a search word names this offer (see the module docstring)."""
+    return (needle in OFFER_WORDS or needle == offer.id.lower() or needle in offer.name.both("\n").lower()
+            or needle == (offer.category or "").lower() or needle == offer.unit.lower())
+
+
+def with_offers(uow: UnitOfWork, listings: Sequence[Listing], criteria: m.SearchCriteria,
+                providers: list[dict[str, Any]], now: datetime, seller_id: str) -> list[dict[str, Any]]:
+    """``providers`` with the matching offers of each listing added as items (a provider added
+    when only its offers matched)."""
+    if criteria.category and not any(criteria.category.strip().lower() == (o.category or "").lower()
+                                     for listing in listings for o in listing.offers):
+        return providers
+    by_id = {p.get("id"): p for p in providers}
+    where = m.SearchCriteria(provider_id=criteria.provider_id, provider_text=criteria.provider_text,
+                             gps=criteria.gps, radius_km=criteria.radius_km)
+    needles = [t.strip().lower() for t in (criteria.item_text, criteria.text) if t and t.strip()]
+    sources = [TrustedKeys(uow.known_keys, now)]
+    for listing in listings:
+        if not listing.offers or match_listing(listing, where) is None:
+            continue
+        chosen = [o for o in listing.offers if all(offer_matches(o, n) for n in needles)
+                  and (not criteria.category or criteria.category.strip().lower() == (o.category or "").lower())]
+        if not chosen:
+            continue
+        provider = by_id.get(listing.id)
+        if provider is None:
+            provider = m.provider_to_beckn(listing, ())
+            providers.append(provider)
+            by_id[listing.id] = provider
+        items = provider.setdefault("items", [])
+        for offer in chosen:
+            items.append(offer_item(offer, offer_provenance(offer, seller_id, sources)))
+    return providers
