@@ -39,7 +39,8 @@ class Services:
     applications: Any = None  # services.trade.jobs.desk.ApplicationDesk: the employer's job applications
     pools: Any = None  # services.trade.pool.pools.PoolService: the 云拼 pools this node organizes
     pool_closer: Any = None  # services.trade.pool.closing.PoolCloser: closes due pools once
-    reservations: Any = None  # services.trade.reservation.merchant.ReservationServices: bookings, availability, calendars
+    # services.trade.reservation.merchant.ReservationServices: bookings, availability, calendars
+    reservations: Any = None
     seller: Any = None
     buyer: Any = None
     discovery: Any = None
