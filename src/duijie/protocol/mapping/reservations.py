@@ -11,6 +11,7 @@ approval as the ``reservation`` tag group, ``cancellation_terms``) referring to 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -257,8 +258,8 @@ def quote(resource: BookableResource, party_size: int) -> dict[str, Any]:
     deposit = _deposit(resource)
     row = {"item": {"id": resource.id, "quantity": {"selected": {"count": party_size}}},
            "title": "订金 / Deposit", "price": price(deposit)}
-    return {"id": f"{resource.id}-{party_size}-{deposit.to_wire()}", "price": price(deposit), "breakup": [row],
-            "ttl": QUOTE_TTL}
+    quote_id = uuid.uuid5(uuid.NAMESPACE_URL, f"duijie:reservation-quote:{resource.id}:{party_size}:{deposit}")
+    return {"id": str(quote_id), "price": price(deposit), "breakup": [row], "ttl": QUOTE_TTL}
 
 
 def _fulfillment(listing: Listing, resource: BookableResource, slot: Slot, guest: Guest | None,
