@@ -113,11 +113,17 @@ APPLY = Spec(
             "bpp_uri": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^\\s*https?://"},
             "bpp_id": {"type": "string", "maxLength": 256}, "provider_id": _ID,
             "posting_id": {**_ID, "description": "The posting's id (cashier) or its item id (job-cashier)"},
-            "applicant": {"type": "object", "required": ["name"], "properties": {
-                "name": {"type": "string", "minLength": 1, "maxLength": 200},
-                "phone": {"type": "string", "maxLength": 40}, "email": {"type": "string", "maxLength": 200},
-                "languages": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 35}},
-                "experience": _TEXT, "availability": _TEXT, "resume_url": _TEXT}},
+            "applicant": {
+                "type": "object", "required": ["name"],
+                "anyOf": [{"required": ["phone"]}, {"required": ["email"]}],  # a way to reach the applicant
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+                    "phone": {"type": "string", "maxLength": 40, "pattern": "^[-+() .0-9]*[0-9][-+() .0-9]*$"},
+                    "email": {"type": "string", "maxLength": 200, "pattern": "^[^@\\s]+@[^@\\s]+$"},
+                    "languages": {"type": "array", "maxItems": 10,
+                                  "items": {"type": "string", "minLength": 2, "maxLength": 35, "pattern": "^\\S+$"}},
+                    "experience": _TEXT, "availability": _TEXT,
+                    "resume_url": {"type": "string", "maxLength": 1000, "pattern": "^https?://"}}},
         },
     }, "The posting and the applicant (a phone or an email is required)", required=True, max_bytes=16_000),
 )
