@@ -23,11 +23,11 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from duijie.domain.offers import ProducerOffer
+from duijie.domain.offers import PriceTier, ProducerOffer
 from duijie.domain.provenance import Markup, ProvenanceStatus, markups, relisting_problems
 from duijie.interchange.reader import Reader
 from duijie.interchange.trade_json import offer_in, offer_out
@@ -208,6 +208,7 @@ class Provenance:
     producer_offer: ProducerOffer | None
     markups: tuple[Markup, ...] = ()
     reason: str | None = None
+    intact: bool = False  # everything holds but perhaps the key's confirmation (what an offline check can say)
 
 
 def relisted_provenance(relisted: ProducerOffer, sources: Sequence[KeySource]) -> Provenance:
@@ -229,8 +230,8 @@ def relisted_provenance(relisted: ProducerOffer, sources: Sequence[KeySource]) -
         return Provenance(ProvenanceStatus.UNVERIFIED, check.producer_id, producer, prices, f"{path}: {why}")
     if not check.proven:
         return Provenance(ProvenanceStatus.UNVERIFIED, check.producer_id, producer, prices,
-                          f"no key source confirms the key as {check.producer_id}'s")
-    return Provenance(ProvenanceStatus.RELISTED, check.producer_id, producer, prices)
+                          f"no key source confirms the key as {check.producer_id}'s", intact=True)
+    return Provenance(ProvenanceStatus.RELISTED, check.producer_id, producer, prices, intact=True)
 
 
 def offer_provenance(offer: ProducerOffer, seller_id: str, sources: Sequence[KeySource]) -> Provenance | None:
@@ -241,7 +242,7 @@ def offer_provenance(offer: ProducerOffer, seller_id: str, sources: Sequence[Key
         return relisted_provenance(offer, sources)
     if offer.origin is None:
         return None
-    return Provenance(ProvenanceStatus.SOURCE_DIRECT, seller_id, offer)
+    return Provenance(ProvenanceStatus.SOURCE_DIRECT, seller_id, offer, intact=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +254,12 @@ class RelistingCheck:
     provenance: Provenance | None
     source: OfferCheck | None
     problems: tuple[str, ...] = ()
+
+    @property
+    def intact(self) -> bool:
+        """Every signature holds with its carried key and the relisting keeps to the producer's offer."""
+        return (not self.problems and self.relister is not None and self.relister.ok
+                and self.provenance is not None and self.provenance.intact)
 
     @property
     def ok(self) -> bool:
@@ -273,3 +280,21 @@ def check_relisting(doc: Any, sources: Sequence[KeySource] = ()) -> RelistingChe
         return RelistingCheck(relister, relisted, None, None, tuple(problems))
     source = check_signed_offer(jsonbytes.loads(relisted.source), sources)
     return RelistingCheck(relister, relisted, relisted_provenance(relisted, sources), source, tuple(problems))
+
+
+def relisted_offer(signed_offer: Mapping[str, Any], tiers: Sequence[PriceTier], *, offer_id: str | None = None,
+                   minimum_batch: int = 1, location_id: str | None = None) -> ProducerOffer:
+    """A relisting of a producer's signed offer at the relister's ``tiers``: the producer's name,
+    unit, category and origin, the signed offer embedded as its ``source``. Refused
+    (:class:`ProvenanceError`, naming the rule) when the signed offer does not hold with its
+    carried key or the relisting would not keep to it (unit, currency, origin)."""
+    check = check_signed_offer(signed_offer)
+    producer = check.offer
+    if producer is None or not check.ok:
+        raise ProvenanceError(f"the producer's signed offer does not hold: {check.reason}")
+    relisted = replace(producer, id=offer_id or producer.id, tiers=tuple(tiers), minimum_batch=minimum_batch,
+                       location_id=location_id, source=canonical_bytes(signed_offer).decode("utf-8"))
+    problems = [*relisted.problems(), *relisting_problems(producer, relisted)]
+    if problems:
+        raise ProvenanceError("; ".join(f"{path}: {why}" for path, why in problems))
+    return relisted

@@ -25,6 +25,7 @@ from duijie.interchange.listing_json import listing_from_document
 from duijie.services.discovery import DiscoveryUowFactory
 from duijie.services.discovery_ports import StoredCatalog
 from duijie.services.ports import Clock
+from duijie.services.trade.offer_listing import TrustedKeys, offer_view
 
 log = logging.getLogger("duijie.index")
 KEY_SEP = "|"
@@ -110,10 +111,12 @@ def listing_documents(listing: Listing, subscriber_id: str, node_url: str | None
                              category=job.employment_type.value, **_place(loc), **common))
     for offer in listing.offers:
         first = offer.tiers[0].unit_price if offer.tiers else None
+        origin = offer.origin.place if offer.origin is not None else None
         for loc in at(offer.location_id):
             docs.append(make(doc_id=f"{key}/offer/{offer.id}{suffix(loc)}", kind="offer",
                              title_zh=offer.name.zh, title_en=offer.name.en,
-                             body=_body(offer.description, f"per {offer.unit}", p.name), category=offer.category,
+                             body=_body(offer.description, f"per {offer.unit}", origin, p.name),
+                             category=offer.category,
                              price=first.amount if first else None, currency=first.currency if first else None,
                              **_place(loc), **common))
     return docs
@@ -178,36 +181,48 @@ class LocalIndex:
         now = self._clock.now()
         with self._uow(read_only=True) as uow:
             held = {index_key(c.subscriber_id, c.provider_id): c for c in uow.peer_catalogs.all()}
-        listings: dict[str, Listing] = {}
-        out: list[dict[str, Any]] = []
-        for hit in hits:
-            catalog = held.get(hit.provider_id)
-            if catalog is None:
-                continue  # stale index row of a catalog since removed
-            if hit.provider_id not in listings:
-                listings[hit.provider_id] = listing_from_document(json.loads(catalog.document)["listing"])
-            listing = listings[hit.provider_id]
-            loc_id = hit.doc_id.rsplit("@", 1)[1] if "@" in hit.doc_id.rsplit("/", 1)[-1] else None
-            loc = listing.provider.location(loc_id) if loc_id else None
-            out.append({
-                "provider_id": catalog.provider_id,
-                "provider_name": {"zh": listing.provider.name.zh, "en": listing.provider.name.en},
-                "bpp_id": catalog.subscriber_id,
-                "bpp_uri": hit.node_url,
-                "kind": hit.kind,
-                "doc_id": hit.doc_id,
-                "title": hit.title,
-                "score": round(float(hit.score), 4),
-                "why": list(hit.why),
-                "price": None if hit.price is None else str(hit.price),
-                "currency": hit.currency,
-                "distance_km": None if hit.distance_km is None else round(hit.distance_km, 2),
-                "location": None if loc is None else {
-                    "id": loc.id, "name": {"zh": loc.name.zh, "en": loc.name.en},
-                    "address": f"{loc.address.street}, {loc.address.locality}",
-                },
-                "source": "indexed",
-                "fetched_at": catalog.fetched_at.isoformat(),
-                "age_seconds": max(0, int((now - catalog.fetched_at).total_seconds())),
-            })
+            trusted = [TrustedKeys(uow.known_keys, now)]
+            listings: dict[str, Listing] = {}
+            out = [row for hit in hits if (row := self._row(hit, held, listings, trusted, now)) is not None]
         return out
+
+    @staticmethod
+    def _row(hit: Any, held: dict[str, StoredCatalog], listings: dict[str, Listing], trusted: list[TrustedKeys],
+             now: datetime) -> dict[str, Any] | None:
+        """One result row; an offer's row also says its unit, minimum batch and provenance, judged
+        with this node's trusted keys (a relisting it cannot prove is ``unverified``)."""
+        catalog = held.get(hit.provider_id)
+        if catalog is None:
+            return None  # stale index row of a catalog since removed
+        if hit.provider_id not in listings:
+            listings[hit.provider_id] = listing_from_document(json.loads(catalog.document)["listing"])
+        listing = listings[hit.provider_id]
+        loc_id = hit.doc_id.rsplit("@", 1)[1] if "@" in hit.doc_id.rsplit("/", 1)[-1] else None
+        loc = listing.provider.location(loc_id) if loc_id else None
+        row: dict[str, Any] = {
+            "provider_id": catalog.provider_id,
+            "provider_name": {"zh": listing.provider.name.zh, "en": listing.provider.name.en},
+            "bpp_id": catalog.subscriber_id,
+            "bpp_uri": hit.node_url,
+            "kind": hit.kind,
+            "doc_id": hit.doc_id,
+            "title": hit.title,
+            "score": round(float(hit.score), 4),
+            "why": list(hit.why),
+            "price": None if hit.price is None else str(hit.price),
+            "currency": hit.currency,
+            "distance_km": None if hit.distance_km is None else round(hit.distance_km, 2),
+            "location": None if loc is None else {
+                "id": loc.id, "name": {"zh": loc.name.zh, "en": loc.name.en},
+                "address": f"{loc.address.street}, {loc.address.locality}",
+            },
+            "source": "indexed",
+            "fetched_at": catalog.fetched_at.isoformat(),
+            "age_seconds": max(0, int((now - catalog.fetched_at).total_seconds())),
+        }
+        if hit.kind == "offer":
+            offer_id = hit.doc_id.split("/offer/", 1)[1].split("@", 1)[0]
+            offer = next((o for o in listing.offers if o.id == offer_id), None)
+            if offer is not None:
+                row.update(offer_view(offer, catalog.subscriber_id, trusted))
+        return row

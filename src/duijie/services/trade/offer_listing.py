@@ -76,3 +76,29 @@ def with_offers(uow: UnitOfWork, listings: Sequence[Listing], criteria: m.Search
         for offer in chosen:
             items.append(offer_item(offer, offer_provenance(offer, seller_id, sources)))
     return providers
+
+
+def offer_view(offer: ProducerOffer, seller_id: str, sources: Sequence[TrustedKeys]) -> dict[str, Any]:
+    """What a buyer is shown of an offer beside its price: the unit, the minimum batch, the tiers
+    and, when an origin is claimed, the provenance (status, producer, origin, the producer's price
+    and the markup of a relisting, and why it is unverified)."""
+    out: dict[str, Any] = {
+        "unit": offer.unit, "minimum_batch": offer.minimum_batch,
+        "tiers": [{"min_quantity": t.min_quantity, "unit_price": t.unit_price.to_wire()} for t in offer.tiers],
+    }
+    prov = offer_provenance(offer, seller_id, sources)
+    if prov is None:
+        return out
+    origin = prov.producer_offer.origin if prov.producer_offer is not None else offer.origin
+    view: dict[str, Any] = {"status": prov.status.value, "producer_id": prov.producer_id, "reason": prov.reason}
+    if origin is not None:
+        view["origin"] = {"place": origin.place.both(),
+                          "harvest_date": origin.harvest_date.isoformat() if origin.harvest_date else None,
+                          "batch": origin.batch}
+    if offer.source is not None and prov.markups:
+        first = prov.markups[0]
+        view.update(producer_price=first.producer_price.to_wire(), relisted_price=first.relisted_price.to_wire(),
+                    markup=first.amount.to_wire(), markup_percent=format(first.percent, "f"),
+                    markup_at=first.quantity)
+    out["provenance"] = view
+    return out

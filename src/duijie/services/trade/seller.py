@@ -29,6 +29,7 @@ from duijie.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from duijie.services.trade.jobs.search import with_job_postings
 from duijie.services.trade.kinds import Message, Refused, TradeKinds
 from duijie.services.trade.listings import named_listing
+from duijie.services.trade.offer_listing import with_offers
 from duijie.services.trade.order_callbacks import SellerNode, queue_callback
 from duijie.services.trade.pool.search import with_pools
 from duijie.services.trade.reservation.search import with_resources
@@ -148,6 +149,7 @@ class SellerService:
         providers = with_job_postings(uow, listings, criteria, providers)  # the job postings it asks for
         providers = with_pools(uow, listings, criteria, providers, now)  # open 云拼 pools organized here
         providers = with_resources(uow, listings, v.message.get("intent"), criteria, providers, now)  # rooms
+        providers = with_offers(uow, listings, criteria, providers, now, self.node.subscriber_id)  # producer offers
         return {"catalog": m.catalog_to_beckn(providers, self.node.subscriber_id)}
 
     def _dispatch(self, uow: UnitOfWork, v: Verified, now: datetime) -> Message:
