@@ -16,7 +16,7 @@ from typing import Any
 from duijie.domain.applications import Applicant, Application, Stage
 from duijie.domain.jobs import JobPosting
 from duijie.domain.listing import Listing
-from duijie.domain.provider import ContactKind
+from duijie.domain.provider import Contact, ContactKind
 from duijie.domain.text import LocalText
 from duijie.protocol.errors import BecknErrorCode
 from duijie.protocol.mapping.catalog import descriptor
@@ -58,15 +58,17 @@ def _tags(code: str, values: list[tuple[str, str]]) -> dict[str, Any]:
     return {"descriptor": {"code": code}, "list": [{"descriptor": {"code": k}, "value": v} for k, v in values]}
 
 
-def phones_of(posting: JobPosting) -> list[str]:
-    """The ad's phone numbers, each with its label: "+1-202-636-3588 (DC)"."""
-    return [f"{c.value} ({c.label.both()})" if c.label else c.value
-            for c in posting.apply_via if c.kind is ContactKind.PHONE]
+def _way(contact: Contact) -> str:
+    """One way to apply with its label, "+1-202-636-3588 (DC)" (a label alike in both languages once)."""
+    label = contact.label
+    if label is None:
+        return contact.value
+    return f"{contact.value} ({label.zh if label.zh == label.en else label.both()})"
 
 
 def _how_to_apply(posting: JobPosting) -> str:
     lead = posting.how_to_apply.both() if posting.how_to_apply else "How to apply"
-    ways = [f"{c.value} ({c.label.both()})" if c.label else c.value for c in posting.apply_via]
+    ways = [_way(c) for c in posting.apply_via]
     return f"{lead}: {', '.join(ways)}" if ways else lead
 
 
@@ -87,7 +89,7 @@ def posting_to_beckn(posting: JobPosting, listing: Listing, openings_left: int) 
     tags = [_tags("listing-details", [(k, v) for k, v in facts if v])]
     if posting.requirements:
         tags.append(_tags("job-requirements", [("requirement", r.both()) for r in posting.requirements]))
-    how = [(c.kind.value, f"{c.value} ({c.label.both()})" if c.label else c.value) for c in posting.apply_via]
+    how = [(c.kind.value, _way(c)) for c in posting.apply_via]
     if posting.how_to_apply:
         how.insert(0, ("note", posting.how_to_apply.both()))
     if how:
