@@ -141,7 +141,10 @@ def wire_pools(w: Wiring) -> None:
     """云拼 pools: the organizer's use cases, pledges as a kind (BPP) and the job that closes due pools."""
     import os
 
+    from duijie.services.buyer import SellerRefused
+    from duijie.services.trade.offer.kind import OfferKind
     from duijie.services.trade.order_callbacks import SellerNode
+    from duijie.services.trade.pool.batch import BatchOrders
     from duijie.services.trade.pool.closing import PoolCloser
     from duijie.services.trade.pool.kind import PoolKind
     from duijie.services.trade.pool.notices import PoolNotices
@@ -152,8 +155,11 @@ def wire_pools(w: Wiring) -> None:
     notices = PoolNotices(node, ReceiptIssuer(w.signer, w.clock, w.config.subscriber_id), w.clock)
     w.services.pools = PoolService(w.uow, w.clock, w.config.subscriber_id, notices.release)
     closer = w.services.pool_closer = PoolCloser(w.uow, w.clock, notices.closed)
+    if w.services.buyer is not None:  # the organizer buys the batch from the producer, over Beckn
+        closer.place_batch = BatchOrders(w.services.buyer.place, SellerRefused)
     if w.services.seller is not None:
-        w.services.seller.kinds.register(PoolKind())
+        w.services.seller.kinds.register(PoolKind())  # pledges into the pools organized here
+        w.services.seller.kinds.register(OfferKind())  # batch orders for this node's producer offers
     interval = float(os.environ.get("DUIJIE_POOL_INTERVAL", "1"))
 
     async def close_pools() -> None:  # every process on the database runs it: the claim makes it once

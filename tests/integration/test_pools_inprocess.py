@@ -24,6 +24,7 @@ from duijie.protocol.receipts import StaticKeySource, receipt_from_tags, verify_
 from duijie.services.buyer import Peer, SellerRefused
 from duijie.services.container import running
 from duijie.services.trade.pool.buying import POOL_PLEDGE, PledgeOrder, pledge_items
+from duijie.storage.uow import SqlUnitOfWorkFactory
 from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
@@ -50,7 +51,7 @@ def apple_terms(seconds: int, maximum: str | None = None) -> Any:
     farm = json.loads((DEMO_DATA / "farm.json").read_text())
     offer = next(o for o in farm["offers"] if o["id"] == "apples")
     deadline = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
-    doc = {"offer": offer, "producer_id": "farm.test", "provider_id": "farm", "deadline": deadline,
+    doc = {"offer": offer, "producer_id": "farm.test", "provider_id": "greenvalley-farm", "deadline": deadline,
            "pickup_points": ["川陕名吃 Rockville"], **({"maximum": maximum} if maximum else {})}
     return terms_in(doc)
 
@@ -70,12 +71,13 @@ def keys_of(node: Node) -> StaticKeySource:
 
 
 async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net: MockNet) -> None:
+    farm = net.add("farm", roles=("BPP",))
+    farm.services.catalog.import_document(json.loads((DEMO_DATA / "farm.json").read_text()))
     club = net.add("club", roles=("BPP", "BAP"))
     club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
     buyers = [net.add(f"b{i}", roles=("BAP",)) for i in range(3)]
-
-    async with running(club.services), running(buyers[0].services), running(buyers[1].services), \
-            running(buyers[2].services):
+    async with running(farm.services), running(club.services), running(buyers[0].services), \
+            running(buyers[1].services), running(buyers[2].services):
         pool = await club.services.pools.open(apple_terms(60, maximum="200"), "http://farm.test/beckn")
         found = await buyers[0].services.buyer.search("云拼", CLUB, wait=0.3)
         items = [i for r in found for p in (r["catalog"] or {}).get("providers", []) for i in p.get("items", [])]
@@ -111,6 +113,15 @@ async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net
         assert closed == 1
         stored = await club.services.pools.get(pool.id)
         assert stored.pool.state is PoolState.SUCCEEDED and stored.outcome["unit_price"] == "2.60"
+
+        # The farm receives one batch order for the 200 kg at 2.60, linking the three pledges.
+        batch_id = await eventually(lambda: club.services.pool_closer.place_batch.placed.get(pool.id))
+        with SqlUnitOfWorkFactory(farm.engine)(read_only=True) as uow:
+            batch = uow.receipts.get(batch_id)
+            assert batch is not None and batch_id.startswith("B-")
+            assert batch["agreement"]["quote"]["price"] == {"currency": "USD", "value": "520.00"}
+            assert batch["agreement"]["bap_id"] == "club.test"
+        assert (await club.services.pools.get(pool.id)).batch_state == "confirmed"
 
         organizer_keys = keys_of(club)
         for node, pledge_id, qty in zip(buyers, pledge_ids, ("80", "70", "50"), strict=True):

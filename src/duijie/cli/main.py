@@ -19,6 +19,7 @@ from duijie.cli import (
     node_cmds,
     orders_cmds,
     peers_cmds,
+    pool_cmds,
     provider_cmds,
     search_cmd,
     verify_cmd,
@@ -59,6 +60,8 @@ cli.add_command(apply_cmds.applications)
 cli.add_command(verify_cmd.verify)
 cli.add_command(search_cmd.search)
 cli.add_command(peers_cmds.peers)
+cli.add_command(pool_cmds.pool)
+cli.add_command(pool_cmds.demand)
 
 
 def main() -> None:

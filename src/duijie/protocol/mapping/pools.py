@@ -141,11 +141,56 @@ def allocation_order(pool: Pool, provider_id: str, pledge_id: str, quantity: Dec
     return order
 
 
-def release_order(pool: Pool, provider_id: str, pledge_id: str, quantity: Decimal) -> dict[str, Any]:
-    """The order each member is sent when its pledge is released (minimum missed, or cancelled)."""
-    reason = "cancelled by the organizer" if pool.state is PoolState.CANCELLED else "minimum batch not reached"
+def release_order(pool: Pool, provider_id: str, pledge_id: str, quantity: Decimal,
+                  reason: str | None = None) -> dict[str, Any]:
+    """The order each member is sent when its pledge is released (minimum missed, cancelled, or
+    the producer refused the batch)."""
+    if reason is None:
+        reason = "cancelled by the organizer" if pool.state is PoolState.CANCELLED else "minimum batch not reached"
     order = pledge_order(pool, provider_id, quantity)
     order.update(id=pledge_id, status="CANCELLED")
     order["tags"] = [_group("duijie.pool.release", {"pool_id": pool.id, "reason": reason,
                                                     "state": pool.state.value})]
     return order
+
+
+# ---- the batch order: organizer -> producer ---------------------------------------------------
+# ``items[0]`` the producer's offer with the pool's total as its measure, ``ref_order_ids`` the
+# member pledges, and a ``duijie.pool.batch`` tag group naming the pool (the producer keeps one
+# order per organizer and pool, however often it is sent).
+
+BATCH_TAGS = "duijie.pool.batch"
+
+
+def batch_select_order(provider_id: str, offer_id: str, quantity: Decimal, unit: str, pool_id: str,
+                       ref_order_ids: list[str]) -> dict[str, Any]:
+    """The ``order`` of the organizer's select (and, with billing, init and confirm)."""
+    return {
+        "provider": {"id": provider_id},
+        "items": [{"id": offer_id, "quantity": {"selected": {"measure": {"unit": unit,
+                                                                          "value": format(quantity, "f")}}}}],
+        "ref_order_ids": list(ref_order_ids),
+        "tags": [_group(BATCH_TAGS, {"pool_id": pool_id, "pledges": str(len(ref_order_ids))})],
+    }
+
+
+def batch_subject(order: Any) -> tuple[str, Decimal, str | None, list[str]]:
+    """``(offer_id, quantity, pool_id, ref_order_ids)`` of a batch order."""
+    offer_id, quantity = pledge_subject(order)
+    pool_id = None
+    for group in order.get("tags") or []:
+        if isinstance(group, dict) and (group.get("descriptor") or {}).get("code") == BATCH_TAGS:
+            for entry in group.get("list") or []:
+                if isinstance(entry, dict) and (entry.get("descriptor") or {}).get("code") == "pool_id":
+                    pool_id = str(entry.get("value"))
+    refs = order.get("ref_order_ids")
+    ref_ids = [str(r) for r in refs] if isinstance(refs, list) else []
+    return offer_id, quantity, pool_id, ref_ids
+
+
+def batch_quote(offer_id: str, quantity: Decimal, unit: str, unit_price: Money, total: Money) -> dict[str, Any]:
+    """The producer's quote for a batch: the whole quantity at the tier it reaches."""
+    measure = {"unit": unit, "value": format(quantity, "f")}
+    return {"price": _price(total),
+            "breakup": [{"item": {"id": offer_id, "quantity": {"selected": {"measure": measure}}},
+                         "title": f"{format(quantity, 'f')} {unit} at {unit_price.to_wire()}", "price": _price(total)}]}

@@ -27,11 +27,12 @@ log = logging.getLogger("duijie.pools")
 Notify = Callable[[PoolUnitOfWork, Pool, CloseOutcome, list[Member]], None]
 """Queues, in the closing unit of work, what the members are told (release or allocation)."""
 
-PlaceBatch = Callable[[StoredPool], Awaitable[bool]]
-"""Places the batch order with the producer; True once the producer confirmed it."""
+PlaceBatch = Callable[[StoredPool], Awaitable[str]]
+"""Places the batch order with the producer: BATCH_CONFIRMED or BATCH_REFUSED (final); raises to retry."""
 
 BATCH_PENDING = "pending"
 BATCH_CONFIRMED = "confirmed"
+BATCH_REFUSED = "refused"
 
 
 class PoolCloser:
@@ -69,16 +70,20 @@ class PoolCloser:
         log.info("pool %s closed: %s, %s pledged", pool_id, outcome.state.value, outcome.total)
         return outcome
 
-    def batch_confirmed(self, pool_id: str) -> None:
-        """The producer confirmed the batch: record it and queue every member's allocation."""
+    def batch_answered(self, pool_id: str, answer: str) -> None:
+        """The producer confirmed the batch (every member's allocation is queued) or refused it
+        (every member is released); recorded once, in one transaction with the notices."""
         now = self._clock.now()
         with self._uow() as uow:
             stored = uow.pools.get(pool_id, for_update=True)
             if stored is None or stored.batch_state != BATCH_PENDING:
-                return  # told twice: the first one queued the allocations
-            uow.pools.set_batch_state(pool_id, BATCH_CONFIRMED, now)
+                return  # told twice: the first answer queued the notices
+            uow.pools.set_batch_state(pool_id, answer, now)
             if self.notify is not None:
-                self.notify(uow, stored.pool, stored.pool.settle(), uow.pools.members(pool_id))
+                outcome = stored.pool.settle()
+                if answer != BATCH_CONFIRMED:
+                    outcome = CloseOutcome(PoolState.FAILED, outcome.total, None, None, ())
+                self.notify(uow, stored.pool, outcome, uow.pools.members(pool_id))
             uow.commit()
 
     def _pending_batches(self) -> list[StoredPool]:
@@ -94,8 +99,8 @@ class PoolCloser:
         if self.place_batch is not None:
             for stored in await self._uow.run(self._pending_batches):
                 try:
-                    if await self.place_batch(stored):
-                        await self._uow.run(self.batch_confirmed, stored.pool.id)
+                    answer = await self.place_batch(stored)
+                    await self._uow.run(self.batch_answered, stored.pool.id, answer)
                 except Exception:  # noqa: BLE001 - the next round retries; one pool must not stop the rest
                     log.exception("batch order of pool %s failed; retrying", stored.pool.id)
         return closed

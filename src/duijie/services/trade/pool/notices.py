@@ -53,7 +53,8 @@ class PoolNotices:
     def closed(self, uow: PoolUnitOfWork, pool: Pool, outcome: CloseOutcome, members: list[Member]) -> None:
         """Every member's allocation (with its signed receipt), or every member's release."""
         if outcome.state is not PoolState.SUCCEEDED:
-            self.release(uow, pool, members)
+            refused = pool.state is PoolState.SUCCEEDED  # the minimum was met: the producer said no
+            self.release(uow, pool, members, "the producer refused the batch" if refused else None)
             return
         now = self._clock.now()
         provider = self._listed_under(uow, pool)
@@ -68,11 +69,11 @@ class PoolNotices:
             receipt = self._issuer.seller_receipt({"order": order, "context": parties}, cast(BuyerUnitOfWork, uow))
             self._send(uow, member, with_receipt_tag(order, receipt), now)
 
-    def release(self, uow: PoolUnitOfWork, pool: Pool, members: list[Member]) -> None:
+    def release(self, uow: PoolUnitOfWork, pool: Pool, members: list[Member], reason: str | None = None) -> None:
         """Tell every member its pledge is released (the pool failed or was cancelled)."""
         now = self._clock.now()
         provider = self._listed_under(uow, pool)
         quantities = {p.id: p.quantity for p in pool.pledges}
         for member in members:
-            order = pm.release_order(pool, provider, member.pledge_id, quantities[member.pledge_id])
+            order = pm.release_order(pool, provider, member.pledge_id, quantities[member.pledge_id], reason)
             self._send(uow, member, order, now)

@@ -1,0 +1,248 @@
+"""`duijie pool` (云拼: open, list, show, cancel; pledge, change, withdraw) and the producer's `duijie demand`.
+
+Each talks to the running node's JSON API with its admin token, like `duijie orders`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+
+from duijie.cli.common import Failure, data_dir_option, user_errors
+from duijie.cli.node_client import NodeClient, node_option
+
+STATES = ("OPEN", "CLOSING", "SUCCEEDED", "FAILED", "CANCELLED")
+_RELATIVE = re.compile(r"^\+(\d+)([smhd])$")
+
+
+def _deadline(text: str) -> str:
+    """An ISO 8601 date-time with offset, or ``+N`` s/m/h/d from now."""
+    match = _RELATIVE.match(text.strip())
+    if match:
+        n, unit = int(match.group(1)), match.group(2)
+        delta = timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: n})
+        return (datetime.now(UTC) + delta).isoformat(timespec="seconds")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise Failure(f"--deadline: expected an ISO 8601 date-time with offset or +N[smhd], got {text!r}") from None
+    if moment.tzinfo is None:
+        raise Failure("--deadline: give a UTC offset (e.g. 2026-12-24T18:00:00-05:00)")
+    return moment.isoformat()
+
+
+def _fetch(url: str) -> Any:
+    try:
+        resp = httpx.get(url, timeout=15)
+    except httpx.HTTPError as exc:
+        raise Failure(f"cannot reach {url}: {exc}") from exc
+    if resp.status_code >= 400:
+        raise Failure(f"GET {url}: HTTP {resp.status_code}: {resp.text[:200]}")
+    return resp.json()
+
+
+def _find_key(doc: Any, key: str) -> str | None:
+    if isinstance(doc, dict):
+        if isinstance(doc.get(key), str):
+            return str(doc[key])
+        for value in doc.values():
+            found = _find_key(value, key)
+            if found:
+                return found
+    return None
+
+
+def _line(pool: dict[str, Any]) -> str:
+    p = pool["progress"]
+    offer = pool["terms"]["offer"]
+    unit = offer["unit"]
+    price = f"{p['unit_price']} {p['currency']}/{unit}" if p["unit_price"] else "no tier yet"
+    return (f"{pool['id']}  {pool['state']:<9}  {offer['id']:<14}  {p['pledged']:>8} {unit:<5} "
+            f"{p['buyers']:>3} buyers  {price:<16}  to minimum {p['to_minimum']}  closes {pool['terms']['deadline']}")
+
+
+def _show(pool: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(pool, ensure_ascii=False))
+        return
+    click.echo(_line(pool))
+    p = pool["progress"]
+    tiers = ", ".join(f"{t['min_quantity']}+ at {t['unit_price']['amount']}" for t in pool["terms"]["offer"]["tiers"])
+    click.echo(f"  producer {pool['terms']['producer_id']} ({pool['producer_uri']}), tiers: {tiers}")
+    click.echo(f"  minimum batch {pool['terms']['offer']['minimum_batch']}, maximum {pool['terms'].get('maximum', '-')}"
+               f", to next tier {p['to_next_tier'] or '-'}, {p['seconds_left']} s left")
+    click.echo(f"  pickup: {' | '.join(pool['terms']['pickup_points'])}")
+    if pool.get("outcome"):
+        o = pool["outcome"]
+        click.echo(f"  closed {o['state']}: {o['total']} at {o['unit_price'] or '-'}, batch {o['batch_total'] or '-'}")
+
+
+@click.group()
+def pool() -> None:
+    """云拼 pools: gather buyers' pledges until a producer's minimum batch is met."""
+
+
+@pool.command("open")
+@data_dir_option
+@node_option
+@click.option("--producer", "producer", required=True, help="The producer node's base URL (http://host:port).")
+@click.option("--provider", "provider_id", required=True, help="The producer's provider id (e.g. farm).")
+@click.option("--offer", "offer_id", required=True, help="The offer's id (e.g. apples).")
+@click.option("--deadline", required=True, help="ISO 8601 with offset, or +N[smhd] from now.")
+@click.option("--pickup", multiple=True, required=True, help="A pickup or delivery point (repeatable).")
+@click.option("--maximum", default=None, help="Close as soon as this much is pledged.")
+@click.option("--producer-id", default=None, help="The producer's subscriber id (default: asked from its node).")
+@click.option("--listed-under", default=None, help="Your provider that lists the pool (default: your only one).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def open_cmd(data_dir: Path, node: str | None, producer: str, provider_id: str, offer_id: str, deadline: str,
+             pickup: tuple[str, ...], maximum: str | None, producer_id: str | None, listed_under: str | None,
+             as_json: bool) -> None:
+    """Open a pool against a producer's offer (its tiers and minimum batch)."""
+    base = producer.rstrip("/").removesuffix("/beckn")
+    listing = _fetch(f"{base}/api/providers/{provider_id}")
+    offers = [o for o in listing.get("offers", []) if o.get("id") == offer_id]
+    if not offers:
+        known = ", ".join(o.get("id", "?") for o in listing.get("offers", [])) or "none"
+        raise Failure(f"--offer: provider {provider_id} has no offer {offer_id!r} (offers: {known})")
+    producer_id = producer_id or _find_key(_fetch(f"{base}/peers/self"), "subscriber_id")
+    if not producer_id:
+        raise Failure("--producer-id: the producer's node did not say its subscriber id; give it")
+    offer = {k: v for k, v in offers[0].items() if k not in ("origin", "source")}
+    terms: dict[str, Any] = {"offer": offer, "producer_id": producer_id, "provider_id": provider_id,
+                             "deadline": _deadline(deadline), "pickup_points": list(pickup)}
+    if maximum:
+        terms["maximum"] = maximum
+    body: dict[str, Any] = {"terms": terms, "producer_uri": f"{base}/beckn"}
+    if listed_under:
+        body["listed_under"] = listed_under
+    _show(NodeClient(data_dir, node).post("/api/pools/open", json=body)["pool"], as_json)
+
+
+@pool.command("list")
+@data_dir_option
+@node_option
+@click.option("--state", type=click.Choice(STATES, case_sensitive=False), default=None, help="Only this state.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def list_cmd(data_dir: Path, node: str | None, state: str | None, as_json: bool) -> None:
+    """The pools organized on this node, newest first."""
+    params = {"state": state.upper()} if state else {}
+    found = NodeClient(data_dir, node).get("/api/pools", **params)["pools"]
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("no pools")
+    for p in found:
+        click.echo(_line(p))
+
+
+@pool.command("show")
+@data_dir_option
+@node_option
+@click.argument("pool_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def show(data_dir: Path, node: str | None, pool_id: str, as_json: bool) -> None:
+    """One pool: terms, progress (tier, price, to next tier and minimum, time left) and outcome."""
+    _show(NodeClient(data_dir, node).get(f"/api/pools/{pool_id}")["pool"], as_json)
+
+
+@pool.command("cancel")
+@data_dir_option
+@node_option
+@click.argument("pool_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def cancel(data_dir: Path, node: str | None, pool_id: str, as_json: bool) -> None:
+    """Cancel an open pool: every pledge is released and each buyer told."""
+    _show(NodeClient(data_dir, node).post(f"/api/pools/{pool_id}/cancel")["pool"], as_json)
+
+
+def _pledge_line(p: dict[str, Any]) -> str:
+    order = p.get("order", {})
+    item = (order.get("items") or [{}])[0]
+    measure = ((item.get("quantity") or {}).get("selected") or {}).get("measure") or {}
+    price = (order.get("quote") or {}).get("price") or {}
+    return (f"{p.get('order_id')}  {p.get('status', order.get('status', '')):<9}  {item.get('id', '')}  "
+            f"{measure.get('value', '?')} {measure.get('unit', '')}  "
+            f"{price.get('value', '?')} {price.get('currency', '')}"
+            f"  receipt {p.get('receipt_state', '-')}")
+
+
+@pool.command("pledge")
+@data_dir_option
+@node_option
+@click.option("--bpp", required=True, help="The organizer node's Beckn URL (http://host:port/beckn).")
+@click.option("--provider", "provider_id", required=True, help="The organizer's provider listing the pool.")
+@click.option("--unit", required=True, help="The offer's unit (kg, case...).")
+@click.argument("pool_id")
+@click.argument("quantity")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def pledge(data_dir: Path, node: str | None, bpp: str, provider_id: str, unit: str, pool_id: str, quantity: str,
+           as_json: bool) -> None:
+    """Pledge QUANTITY into POOL_ID on another node (signed; you get a signed pledge receipt)."""
+    body = {"bpp_uri": bpp, "provider_id": provider_id, "pool_id": pool_id, "quantity": quantity, "unit": unit}
+    found = NodeClient(data_dir, node).post("/api/pledges", json=body)["pledge"]
+    click.echo(json.dumps(found, ensure_ascii=False) if as_json else _pledge_line(found))
+
+
+@pool.command("change")
+@data_dir_option
+@node_option
+@click.option("--pool", "pool_id", required=True, help="The pool the pledge is in.")
+@click.option("--unit", required=True, help="The offer's unit.")
+@click.argument("order_id")
+@click.argument("quantity")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def change(data_dir: Path, node: str | None, pool_id: str, unit: str, order_id: str, quantity: str,
+           as_json: bool) -> None:
+    """Change your pledge ORDER_ID to QUANTITY (until the pool closes)."""
+    body = {"pool_id": pool_id, "quantity": quantity, "unit": unit}
+    found = NodeClient(data_dir, node).post(f"/api/pledges/{order_id}/quantity", json=body)["pledge"]
+    click.echo(json.dumps(found, ensure_ascii=False) if as_json else _pledge_line(found))
+
+
+@pool.command("withdraw")
+@data_dir_option
+@node_option
+@click.argument("order_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def withdraw(data_dir: Path, node: str | None, order_id: str, as_json: bool) -> None:
+    """Withdraw your pledge ORDER_ID (until the pool closes)."""
+    found = NodeClient(data_dir, node).post(f"/api/pledges/{order_id}/withdraw")["pledge"]
+    click.echo(json.dumps(found, ensure_ascii=False) if as_json else _pledge_line(found))
+
+
+@click.command()
+@data_dir_option
+@node_option
+@click.option("--organizer", "organizers", multiple=True, required=True,
+              help="An organizer's (or gateway's) Beckn URL to ask (repeatable).")
+@click.option("--wait", type=float, default=2.0, show_default=True, help="Seconds to wait for answers.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def demand(data_dir: Path, node: str | None, organizers: tuple[str, ...], wait: float, as_json: bool) -> None:
+    """The producer's live pooled demand per offer, across the organizers' open pools."""
+    found = NodeClient(data_dir, node).get("/api/demand", organizer=",".join(organizers), wait=wait)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False))
+        return
+    if not found["offers"]:
+        click.echo("no open pools name this producer")
+    for offer in found["offers"]:
+        click.echo(f"{offer['offer_id']}: {offer['pledged']} {offer['unit']} pledged by {offer['buyers']} buyers "
+                   f"in {len(offer['pools'])} pools")
+        for p in offer["pools"]:
+            click.echo(f"  {p['pool_id']}  {p['organizer_id']}  {p['pledged']} (to minimum {p['to_minimum']})  "
+                       f"{p['unit_price']} {p['currency']}  closes {p['deadline']}")
