@@ -20,6 +20,7 @@ from duijie.cli import (
     orders_cmds,
     peers_cmds,
     pool_cmds,
+    provenance_cmds,
     provider_cmds,
     search_cmd,
     verify_cmd,
@@ -60,6 +61,7 @@ cli.add_command(apply_cmds.applications)
 cli.add_command(verify_cmd.verify)
 cli.add_command(search_cmd.search)
 cli.add_command(peers_cmds.peers)
+cli.add_command(provenance_cmds.provenance)
 cli.add_command(pool_cmds.pool)
 cli.add_command(pool_cmds.demand)
 

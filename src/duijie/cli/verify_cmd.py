@@ -11,7 +11,16 @@ from typing import Any
 import click
 import httpx
 
-from duijie.protocol.receipts import ReceiptCheck, SignatureCheck, verify_receipt
+from duijie.protocol.identity import IdentityAddresses, ResolveEntryError, parse_resolve
+from duijie.protocol.provenance import (
+    OFFER_FORMAT,
+    RELISTING_FORMAT,
+    OfferCheck,
+    RelistingCheck,
+    check_relisting,
+    check_signed_offer,
+)
+from duijie.protocol.receipts import KeySource, ReceiptCheck, SignatureCheck, verify_receipt
 from duijie.services.key_lookup import key_from_subscription
 
 EXIT_INVALID = 1
@@ -25,11 +34,17 @@ class RegistrySource:
     url: str
     name: str = ""
     errors: list[str] = field(default_factory=list)
+    answers: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.name = self.name or self.url
 
     def public_key(self, subscriber_id: str, unique_key_id: str) -> str | None:
+        if (subscriber_id, unique_key_id) not in self.answers:  # a chain asks about one key more than once
+            self.answers[(subscriber_id, unique_key_id)] = self._ask(subscriber_id, unique_key_id)
+        return self.answers[(subscriber_id, unique_key_id)]
+
+    def _ask(self, subscriber_id: str, unique_key_id: str) -> str | None:
         query = {"subscriber_id": subscriber_id, "key_id": unique_key_id, "ukId": unique_key_id}
         try:
             resp = httpx.post(self.url.rstrip("/") + "/lookup", json=query, timeout=5)
@@ -42,6 +57,103 @@ class RegistrySource:
             if key and key.subscriber_id == subscriber_id and key.unique_key_id == unique_key_id:
                 return key.signing_public_key
         return None
+
+
+def producer_of(doc: Any) -> str | None:
+    """The producer a signed offer or relisting names (its own lookup is asked about its key)."""
+    statement = doc.get("statement") if isinstance(doc, dict) else None
+    if not isinstance(statement, dict):
+        return None
+    if doc.get("format") == RELISTING_FORMAT:
+        source = (statement.get("offer") or {}).get("source") if isinstance(statement.get("offer"), dict) else None
+        return producer_of(source)
+    producer = statement.get("producer_id")
+    return producer if isinstance(producer, str) else None
+
+
+def chain_sources(producer_id: str | None, registries: tuple[str, ...], resolve: tuple[str, ...],
+                  configured: dict[str, str] | None = None) -> list[RegistrySource]:
+    """Who is asked whose the producer's key is: the ``--registry`` sources when given, else the
+    producer's own lookup at the address its id names (``--resolve NAME=URL`` maps names)."""
+    if registries:
+        return [RegistrySource(url) for url in registries]
+    names = dict(configured or {})
+    try:
+        names.update(parse_resolve(entry) for entry in resolve)
+    except ResolveEntryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    base = IdentityAddresses(names).base_url(producer_id) if producer_id else None
+    return [] if base is None else [RegistrySource(f"{base}/registry", name=f"{producer_id}'s own lookup")]
+
+
+def _offer_lines(check: OfferCheck, label: str = "signed offer") -> list[str]:
+    offer = check.offer
+    origin = offer.origin if offer is not None else None
+    where = ""
+    if origin is not None:
+        when = origin.harvest_date.isoformat() if origin.harvest_date else None
+        where = f", from {origin.place.both()}" + "".join(f", {x}" for x in (when, origin.batch) if x)
+    lines = [f"{label} {offer.id if offer else '?'} of producer {check.producer_id} ({check.provider_id}){where}"]
+    sig = check.signer
+    if sig is not None and check.ok:
+        proof = (f"key confirmed by {', '.join(sig.confirmed_by)}" if sig.confirmed_by
+                 else "carried key; not confirmed by a lookup")
+        lines.append(f"  OK   signed by producer {sig.subscriber_id} with key {sig.unique_key_id} ({proof})")
+    else:
+        lines.append(f"  FAIL {check.reason}")
+    return lines
+
+
+def _relisting_lines(check: RelistingCheck) -> list[str]:
+    relisted, prov, sig = check.relisted, check.provenance, check.relister
+    lines = [f"relisting {relisted.id if relisted else '?'} by {sig.subscriber_id if sig else '?'}"]
+    if sig is not None and sig.ok:
+        lines.append(f"  OK   signed by relister {sig.subscriber_id} with key {sig.unique_key_id}")
+    elif sig is not None:
+        lines.append(f"  FAIL relister's signature: {sig.reason}")
+    lines.extend(f"  FAIL {p}" for p in check.problems)
+    if check.source is not None:
+        lines.extend("  " + line for line in _offer_lines(check.source, "embeds the signed offer"))
+    if prov is not None:
+        for m in prov.markups:
+            lines.append(f"  at {m.quantity}+: producer {m.producer_price}, relisted {m.relisted_price}, "
+                         f"markup {m.amount.to_wire()} ({m.percent}%)")
+        lines.append(f"  status: {prov.status.value}" + (f" ({prov.reason})" if prov.reason else ""))
+    return lines
+
+
+def _verify_chain(doc: dict[str, Any], file: Path, sources: list[RegistrySource], offline: bool,
+                  as_json: bool) -> None:
+    """A signed offer or a relisting: exit 0 when it holds and (unless --offline) the producer's
+    key is confirmed; 1 otherwise."""
+    keyed: list[KeySource] = [] if offline else list(sources)
+    if doc.get("format") == OFFER_FORMAT:
+        offer = check_signed_offer(doc, keyed)
+        intact, proven, lines = offer.ok, offer.proven, _offer_lines(offer)
+        reason = offer.reason or ("the producer's key is not confirmed by any lookup" if not proven else None)
+    else:
+        chain = check_relisting(doc, keyed)
+        intact, proven, lines = chain.intact, chain.ok, _relisting_lines(chain)
+        prov = chain.provenance
+        reason = next((r for r in (*chain.problems, chain.relister.reason if chain.relister else None,
+                                   prov.reason if prov else None) if r), None)
+    good = intact if offline else proven
+    errors = [e for s in sources for e in s.errors]
+    if as_json:
+        click.echo(json.dumps({"ok": good, "format": doc.get("format"), "intact": intact, "proven": proven,
+                               "reason": None if good else reason, "lookup_errors": errors}, ensure_ascii=False))
+    else:
+        for line in lines:
+            click.echo(line)
+        for error in errors:
+            click.echo(f"  note: lookup failed: {error}", err=True)
+        if good:
+            said = "intact (offline: keys not confirmed)" if offline else "verified back to the producer"
+            click.echo(f"{file}: {said}")
+        else:
+            click.echo(f"{file}: NOT verified: {reason}", err=True)
+    if not good:
+        sys.exit(EXIT_INVALID)
 
 
 def _proof(sig: SignatureCheck) -> str:
@@ -104,12 +216,17 @@ def _as_json(check: ReceiptCheck, lookup_errors: list[str]) -> dict[str, Any]:
     multiple=True,
     help="Also ask this lookup source (Beckn POST URL/lookup) whose the keys are; repeatable.",
 )
+@click.option("--resolve", "resolve", multiple=True, help="NAME=URL: where an identity lives (like curl).")
+@click.option("--offline", is_flag=True, help="Signed offers and relistings: check the signatures only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify(file: Path, registries: tuple[str, ...], as_json: bool) -> None:
-    """Check a receipt offline and print what it proves.
+def verify(file: Path, registries: tuple[str, ...], resolve: tuple[str, ...], offline: bool, as_json: bool) -> None:
+    """Check a receipt, a producer's signed offer or a relisting and print what it proves.
 
-    Exit 0 when every signature is valid, 1 when the receipt is tampered or invalid (naming the
-    signature that broke), 2 when FILE is not a receipt.
+    Receipts: exit 0 when every signature is valid, 1 when the receipt is tampered or invalid
+    (naming the signature that broke), 2 when FILE is not a receipt. Signed offers and
+    relistings (源头直供): the chain back to the producer is checked offline, and the producer's
+    key is asked of --registry, else of the producer's own lookup (skipped with --offline);
+    exit 0 only when it all holds.
     """
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
@@ -117,6 +234,9 @@ def verify(file: Path, registries: tuple[str, ...], as_json: bool) -> None:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         click.echo(f"{file}: not a receipt: {exc}", err=True)
         sys.exit(EXIT_NOT_A_RECEIPT)
+    if isinstance(doc, dict) and doc.get("format") in (OFFER_FORMAT, RELISTING_FORMAT):
+        _verify_chain(doc, file, chain_sources(producer_of(doc), registries, resolve), offline, as_json)
+        return
     sources = [RegistrySource(url) for url in registries]
     check = verify_receipt(doc, sources)
     errors = [e for s in sources for e in s.errors]
