@@ -119,6 +119,7 @@ async def test_refusals_name_the_rule(net: MockNet) -> None:
         with pytest.raises(SellerRefused) as bad:
             await buyer.place(JOB_APPLICATION, ApplicationRequest(SHOP, "chuanshan", "cashier", nameless))
         assert bad.value.code == "30000" and "name" in bad.value.message and "contact" in bad.value.message
+        assert bad.value.field == "order.fulfillments[0].customer.person.name"
         placed = await buyer.place(JOB_APPLICATION, ApplicationRequest(SHOP, "chuanshan", "cashier", APPLICANT))
         await shop.services.applications.move(placed["order_id"], "offer")  # the one opening is filled
         with pytest.raises(SellerRefused) as full:

@@ -31,15 +31,20 @@ CODES = {
     ApplicationRule.CLOSED: BecknErrorCode.CANCELLATION_NOT_POSSIBLE,
     ApplicationRule.NOT_FORWARD: BecknErrorCode.UPDATION_NOT_POSSIBLE,
 }
-PATHS = {"item": "order.items[0].id", "order_id": "order_id"}
+_PERSON = "order.fulfillments[0].customer.person"
+_CONTACT = "order.fulfillments[0].customer.contact"
+PATHS = {"item": "order.items[0].id", "order_id": "order_id", "name": f"{_PERSON}.name",
+         "languages": f"{_PERSON}.languages", "resume": f"{_PERSON}.creds", "experience": f"{_PERSON}.tags",
+         "availability": f"{_PERSON}.tags", "contact": _CONTACT, "phone": f"{_CONTACT}.phone",
+         "email": f"{_CONTACT}.email"}
+"""Where in the request each field the rules name travels (the error's ``paths``)."""
 
 R = TypeVar("R")
 
 
 def refusal(exc: ApplicationError) -> MappingError:
     """The error callback of a broken rule: its BECKN-005 code, the rule named in the message."""
-    path = PATHS.get(exc.field or "") or (f"order.fulfillments[0].customer.{exc.field}" if exc.field else None)
-    return MappingError(CODES[exc.rule], f"{exc.message} (rule: {exc.rule.value})", path)
+    return MappingError(CODES[exc.rule], f"{exc.message} (rule: {exc.rule.value})", PATHS.get(exc.field or ""))
 
 
 def _ruled(step: Callable[[], R]) -> R:
