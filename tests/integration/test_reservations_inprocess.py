@@ -180,3 +180,46 @@ async def test_book_diaoyutai_refuse_the_second_guest_and_every_bad_input(net: M
         again = await other.services.buyer.place(PartyPurchase(), Party("diaoyutai", 20, rfc(FRIDAY, 19),
                                                                          rfc(FRIDAY, 22)))
         assert again["fulfillment_state"] == "CONFIRMED"
+
+
+async def test_a_guest_waits_for_a_taken_slot_is_offered_it_on_cancel_and_takes_it(net: MockNet) -> None:
+    import asyncio
+
+    from duijie.storage.uow import SqlUnitOfWorkFactory
+
+    shop = net.add("shop", roles=("BPP", "BAP"))
+    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    diner = net.add("diner", roles=("BAP",))
+    other = net.add("other", roles=("BAP",))
+    saturday = FRIDAY + timedelta(days=1)
+    async with running(shop.services), running(diner.services), running(other.services):
+        placed = await diner.services.buyer.place(PartyPurchase(), Party("ktv", 8, rfc(saturday, 19),
+                                                                         rfc(saturday, 21)))
+        waiting = Peer("tx-wait", SHOP, "shop.test")
+        asked = {**select_order("ktv", 6, rfc(saturday, 19), rfc(saturday, 21)), "tags": [
+            {"descriptor": {"code": "waitlist"}, "list": [{"descriptor": {"code": "waitlist"}, "value": "true"}]}]}
+        answer = (await other.services.buyer._request(Action.SELECT, waiting, {"order": asked}))[0].document
+        line = {t["descriptor"]["code"]: t["value"] for g in answer["message"]["order"]["tags"] for t in g["list"]}
+        assert line["state"] == "WAITING" and line["position"] == "1"
+
+        await diner.services.buyer.cancel(placed["order_id"])  # the slot frees up: the waiting guest is told
+        offers: list[Any] = []
+        factory = SqlUnitOfWorkFactory(other.engine)
+        for _ in range(100):
+            with factory(read_only=True) as uow:
+                offers = [cb.document for cb in uow.callbacks.for_transaction("tx-wait") if cb.action == "on_status"]
+            if offers:
+                break
+            await asyncio.sleep(0.05)
+        assert offers, "the waiting guest was not told"
+        held = offers[0]["message"]["order"]
+        assert held["fulfillments"][0]["state"]["descriptor"]["code"] == "HELD"
+
+        # It takes the slot by confirming its transaction (init first, as any guest).
+        draft = PartyPurchase().init_order(Party("ktv", 6, "", ""), asked, held)
+        inited = (await other.services.buyer._request(Action.INIT, waiting, {"order": draft}))[0].document
+        terms = inited["message"]["order"]
+        assert "tags" not in terms and terms["payments"][0]["params"]["amount"] == "50.00"  # its own hold, not taken
+        confirmed = (await other.services.buyer._request(Action.CONFIRM, waiting, {"order": draft}))[0].document
+        order = confirmed["message"]["order"]
+        assert order["id"] == held["id"] and order["fulfillments"][0]["state"]["descriptor"]["code"] == "CONFIRMED"

@@ -121,8 +121,12 @@ class ReservationKind(SellerKind[ReservationUnitOfWork]):
                *, with_terms: bool) -> Message:
         order = _order(request)
         ask = _ruled(lambda: _ask(order))
+        ctx = request.context
+        own = uow.bookings.for_transaction(ctx.bap_id, ctx.transaction_id)
+        # A slot a waitlist offer holds for this very transaction is the guest's own, not taken.
+        ignore = own.booking.id if own is not None and own.booking.state is BookingState.HELD else None
         try:
-            resource = self.bookings.check(uow, listing, ask, now)
+            resource = self.bookings.check(uow, listing, ask, now, ignore=ignore)
         except ReservationError as exc:
             if self.waitlist is None or exc.rule not in WAITABLE or not wants_waitlist(order):
                 raise rm.rule_error(exc.rule, exc.message) from exc
