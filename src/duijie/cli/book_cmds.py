@@ -12,7 +12,7 @@ import httpx
 
 from duijie.cli.bookings_cmds import fetch_text
 from duijie.cli.common import Failure, data_dir_option, user_errors
-from duijie.cli.node_client import NodeClient, node_option
+from duijie.cli.node_client import NodeClient, node_base_url, node_option, obvious_data_dir, optional_data_dir_option
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
@@ -69,17 +69,22 @@ def book() -> None:
 
 @book.command()
 @click.argument("provider_id")
-@click.option("--bpp", "bpp_uri", required=True, help="Beckn URL of the seller node, .../beckn.")
+@click.option("--bpp", "bpp_uri", default=None, help="Beckn URL of the seller node, .../beckn (default: this node).")
 @click.option("--date", "day", default=None, help="The day, YYYY-MM-DD (default: today at the seller).")
 @click.option("--party", type=int, default=None, help="Party size (default: each room's minimum).")
 @click.option("--resource", "resource_id", default=None, help="Only this room.")
+@optional_data_dir_option
+@node_option
 @json_option
 @user_errors
-def availability(provider_id: str, bpp_uri: str, day: str | None, party: int | None, resource_id: str | None,
-                 as_json: bool) -> None:
+def availability(provider_id: str, bpp_uri: str | None, day: str | None, party: int | None,
+                 resource_id: str | None, data_dir: Path | None, node: str | None, as_json: bool) -> None:
     """Free slots of PROVIDER_ID's rooms on a day, for a party (asks the seller's public API)."""
-    parts = urlsplit(bpp_uri)
-    base = f"{parts.scheme}://{parts.netloc}"
+    if bpp_uri:
+        parts = urlsplit(bpp_uri)
+        base = f"{parts.scheme}://{parts.netloc}"
+    else:
+        base = node_base_url(data_dir or obvious_data_dir(), node)
     params = {k: v for k, v in (("date", day), ("party", party), ("resource", resource_id)) if v is not None}
     try:
         resp = httpx.get(f"{base}/api/providers/{provider_id}/availability", params=params, timeout=30)

@@ -116,12 +116,12 @@ def booking_calendar(booking: Booking, listing: Listing, host: str) -> bytes:
 
 
 def resource_feed(listing: Listing, resource: BookableResource, bookings: Iterable[Booking],
-                  blocks: Iterable[Block], host: str, now: datetime) -> bytes:
+                  blocks: Iterable[Block], host: str) -> bytes:
     """The merchant's feed of one resource: its bookings (declined and cancelled ones as CANCELLED) and
     its blocks (as busy, opaque events)."""
     location = listing.location(resource.location_id)
     cal = _calendar(f"{resource.name.both()} · {location.name.both()}")
-    cal.add("refresh-interval", "PT15M", parameters={"VALUE": "DURATION"})
+    cal.add("refresh-interval", timedelta(minutes=15), parameters={"VALUE": "DURATION"})  # RFC 7986
     for booking in bookings:
         cal.add_component(_booking_event(booking, resource, location, listing, host, for_merchant=True))
     for block in blocks:
@@ -129,7 +129,6 @@ def resource_feed(listing: Listing, resource: BookableResource, bookings: Iterab
                        block.created_at)
         event.add("transp", "OPAQUE")
         cal.add_component(event)
-    cal.add("last-modified", now.astimezone(UTC))
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
 
@@ -234,7 +233,7 @@ class CalendarFeeds:
         with self._uow(read_only=True) as uow:
             bookings = [s.booking for s in uow.bookings.overlapping(provider_id, resource_id, window)]
             blocks = uow.blocks.overlapping(provider_id, resource_id, window)
-        return resource_feed(listing, resource, bookings, blocks, self._host, now)
+        return resource_feed(listing, resource, bookings, blocks, self._host)
 
     def _booking(self, booking_id: str) -> bytes:
         with self._uow(read_only=True) as uow:
