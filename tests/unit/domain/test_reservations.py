@@ -278,3 +278,24 @@ def test_cancellation_terms_refund_the_deposit_only_ahead_of_free_cancel_hours(c
     late = cancellation_refund(res, FRIDAY_EVENING, at(FRIDAY, 18) - timedelta(hours=47))
     assert late == Money(Decimal("0.00"), "USD")
     assert cancellation_refund(replace(res, deposit=None), FRIDAY_EVENING, NOW) is None
+
+
+def test_approval_and_buffer_are_read_from_and_written_to_the_listing_document() -> None:
+    import json
+    from importlib import resources
+
+    from duijie.interchange.listing_json import listing_from_document, listing_to_document
+
+    doc = json.loads(resources.files("duijie.demo").joinpath("data", "chuanshan.json").read_text(encoding="utf-8"))
+    hall = next(r for r in doc["resources"] if r["id"] == "banquet-hall")
+    hall.update({"approval": "manual", "buffer_minutes": 60})
+    listing = listing_from_document(doc)
+    read = listing.resource("banquet-hall")
+    assert read.approval is ApprovalMode.MANUAL and read.buffer == timedelta(minutes=60)
+    assert listing.resource("ktv").approval is ApprovalMode.INSTANT and listing.resource("ktv").buffer_minutes == 0
+    written = {r["id"]: r for r in listing_to_document(listing)["resources"]}
+    assert written["banquet-hall"]["approval"] == "manual" and written["banquet-hall"]["buffer_minutes"] == 60
+    assert "approval" not in written["ktv"] and "buffer_minutes" not in written["ktv"]
+    hall["approval"] = "whenever"
+    with pytest.raises(Exception, match="approval"):
+        listing_from_document(doc)
