@@ -35,8 +35,10 @@ def _line(r: dict[str, Any]) -> str:
     where = f" @ {loc['name'].get('zh') or loc['name'].get('en') or loc['id']}" if loc else ""
     price = f"  {r['price']} {r['currency']}" if r.get("price") else ""
     dist = f"  {r['distance_km']} km" if r.get("distance_km") is not None else ""
+    job = r.get("job") or {}
+    apply = f"\n    apply: {job['how_to_apply']}" if job.get("how_to_apply") else ""
     return (f"{r['title']}  [{r['kind']}]  {name}{where}{price}{dist}  ({_age(r)}, {r['bpp_id']})\n"
-            f"    why: {'; '.join(r['why'])}")
+            f"    why: {'; '.join(r['why'])}{apply}")
 
 
 def _summary(live: dict[str, Any] | None) -> str | None:

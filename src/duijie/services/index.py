@@ -25,6 +25,7 @@ from duijie.interchange.listing_json import listing_from_document
 from duijie.services.discovery import DiscoveryUowFactory
 from duijie.services.discovery_ports import StoredCatalog
 from duijie.services.ports import Clock
+from duijie.services.trade.jobs.views import posting_view
 from duijie.services.trade.offer_listing import TrustedKeys, offer_view
 
 log = logging.getLogger("duijie.index")
@@ -225,4 +226,9 @@ class LocalIndex:
             offer = next((o for o in listing.offers if o.id == offer_id), None)
             if offer is not None:
                 row.update(offer_view(offer, catalog.subscriber_id, trusted))
+        if hit.kind == "job":  # how to apply, with the ad's phone numbers
+            job_id = hit.doc_id.split("/job/", 1)[1].split("@", 1)[0]
+            posting = next((j for j in listing.jobs if j.id == job_id), None)
+            if posting is not None:
+                row.update(posting_view(posting))
         return row

@@ -19,6 +19,7 @@ from typing import Any
 
 from duijie.services.buyer_ports import StoredCallback
 from duijie.services.index import index_key
+from duijie.services.trade.jobs.views import is_job_item, item_view
 
 log = logging.getLogger("duijie.live_search")
 
@@ -173,7 +174,8 @@ def _item_documents(answer: LiveAnswer, item: dict[str, Any], locations: dict[st
         if facts.get("available_hours"):
             place["hours"] = facts["available_hours"]
         suffix = f"@{loc_id}" if loc_id else ""
-        docs.append(make(doc_id=f"{answer.key}/item/{item_id}{suffix}", kind="item", title_zh=zh, title_en=en,
+        docs.append(make(doc_id=f"{answer.key}/item/{item_id}{suffix}", kind="job" if is_job_item(item) else "item",
+                         title_zh=zh, title_en=en,
                          body=body, category=categories[1] if len(categories) > 1 else None, diet=diet,
                          location_ids=(loc_id,) if loc_id else (), **_price(item), **place, **common))
     return docs
@@ -186,7 +188,7 @@ def describe_live(hit: Any, answer: LiveAnswer, now: datetime) -> dict[str, Any]
     descriptor = _obj(answer.provider.get("descriptor"))
     zh, en = split_name(_text(descriptor.get("name")) or answer.provider_id)
     loc_zh, loc_en = split_name(_text(_obj(_obj(loc).get("descriptor")).get("name")))
-    return {
+    row: dict[str, Any] = {
         "provider_id": answer.provider_id,
         "provider_name": {"zh": zh, "en": en},
         "bpp_id": answer.bpp_id,
@@ -206,3 +208,9 @@ def describe_live(hit: Any, answer: LiveAnswer, now: datetime) -> dict[str, Any]
         "fetched_at": now.isoformat(),
         "age_seconds": 0,
     }
+    if hit.kind == "job":  # how to apply, with the ad's phone numbers
+        item_id = tail.split("@", 1)[0]
+        item = next((i for i in _dicts(answer.provider.get("items")) if i.get("id") == item_id), None)
+        if item is not None:
+            row.update(item_view(item))
+    return row

@@ -66,7 +66,8 @@ def _way(contact: Contact) -> str:
     return f"{contact.value} ({label.zh if label.zh == label.en else label.both()})"
 
 
-def _how_to_apply(posting: JobPosting) -> str:
+def how_to_apply(posting: JobPosting) -> str:
+    """The ad's note and every way to apply: "长期诚聘… / Hiring…; please call: +1-202-636-3588 (DC), ..."."""
     lead = posting.how_to_apply.both() if posting.how_to_apply else "How to apply"
     ways = [_way(c) for c in posting.apply_via]
     return f"{lead}: {', '.join(ways)}" if ways else lead
@@ -81,7 +82,7 @@ def posting_to_beckn(posting: JobPosting, listing: Listing, openings_left: int) 
     text = [posting.duties.both()] if posting.duties else []
     requirements = "; ".join(r.both() for r in posting.requirements)
     long_desc = "\n".join([*text, *([f"Requirements / 要求: {requirements}"] if requirements else []),
-                           _how_to_apply(posting)])
+                           how_to_apply(posting)])
     facts = [("employment-type", posting.employment_type.value),
              ("languages", ",".join(posting.languages)),
              ("experience-required", "yes" if posting.experience_required else "no"),
