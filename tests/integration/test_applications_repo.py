@@ -4,13 +4,17 @@ lists by stage, and a document that reads back equal."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import Engine
 
-from duijie.domain.applications import Applicant, Application, Stage
+from duijie.domain.applications import Applicant, Application, ApplicationError, Stage
 from duijie.domain.jobs import EmploymentType, JobPosting
 from duijie.domain.text import LocalText
+from duijie.services.trade.jobs.applications import openings
 from duijie.storage.uow import SqlUnitOfWorkFactory
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
@@ -48,3 +52,38 @@ def test_applications_round_trip_and_one_per_transaction(engine: Engine) -> None
         assert u.applications.list(provider_id="elsewhere") == []
         offered = u.applications.get("A-1")
         assert offered is not None and [h.stage for h in offered.application.history] == [Stage.RECEIVED, Stage.OFFER]
+
+
+def test_two_offers_racing_for_the_last_opening_cannot_both_win(engine: Engine) -> None:
+    one_opening = JobPosting("cashier", LocalText("收银员", "Cashier"), EmploymentType.FULL_TIME, openings=1)
+    listing = SimpleNamespace(id="chuanshan")
+    uow = SqlUnitOfWorkFactory(engine)
+    with uow() as u:
+        for n in (1, 2):
+            assert u.applications.add(_app(n), "http://diner.test/beckn", {})
+        u.commit()
+    counted = threading.Barrier(2, timeout=10)
+    outcomes: dict[str, str] = {}
+
+    def offer(app_id: str) -> None:
+        try:
+            with uow() as u:
+                stored = u.applications.get(app_id)
+                assert stored is not None
+                left = openings(u, listing, one_opening, for_update=True)  # type: ignore[arg-type]
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    counted.wait(timeout=1)  # both counted before either commits, unless the lock held one back
+                u.applications.save(stored.application.move(Stage.OFFER, NOW, openings_left=left))
+                u.commit()
+            outcomes[app_id] = "offer"
+        except ApplicationError as exc:
+            outcomes[app_id] = exc.rule.value
+
+    threads = [threading.Thread(target=offer, args=(f"A-{n}",)) for n in (1, 2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=30)
+    assert sorted(outcomes.values()) == ["no_openings", "offer"], outcomes
+    with uow(read_only=True) as u:
+        assert u.applications.offers("chuanshan", "cashier") == 1

@@ -65,9 +65,14 @@ class SqlApplicationRepository:
         row = self._conn.execute(select(t).where(t.c.bap_id == bap_id, t.c.transaction_id == transaction_id)).first()
         return _stored(row) if row is not None else None
 
-    def offers(self, provider_id: str, posting_id: str) -> int:
-        query = select(func.count()).select_from(t).where(
-            t.c.provider_id == provider_id, t.c.posting_id == posting_id, t.c.stage == Stage.OFFER.value)
+    def offers(self, provider_id: str, posting_id: str, *, for_update: bool = False) -> int:
+        of_posting = (t.c.provider_id == provider_id, t.c.posting_id == posting_id)
+        if for_update and self._conn.dialect.name != "sqlite":
+            # Two offers racing for a posting's last opening: the second waits on these row locks until
+            # the first commits, and its count (a new snapshot per statement) then sees that offer.
+            # SQLite needs none: its writers hold the one write lock from BEGIN IMMEDIATE on.
+            self._conn.execute(select(t.c.id).where(*of_posting).with_for_update())
+        query = select(func.count()).select_from(t).where(*of_posting, t.c.stage == Stage.OFFER.value)
         return int(self._conn.execute(query).scalar_one())
 
     def list(self, provider_id: str | None = None, stage: Stage | None = None,

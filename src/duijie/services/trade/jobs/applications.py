@@ -32,9 +32,9 @@ def posting_in(listing: Listing, posting_id: str) -> JobPosting | None:
     return next((p for p in listing.jobs if p.id == posting_id), None)
 
 
-def openings(uow: JobsUnitOfWork, listing: Listing, posting: JobPosting) -> int:
+def openings(uow: JobsUnitOfWork, listing: Listing, posting: JobPosting, *, for_update: bool = False) -> int:
     """The openings ``posting`` has left: its openings less the offers made."""
-    return openings_left(posting, uow.applications.offers(listing.id, posting.id))
+    return openings_left(posting, uow.applications.offers(listing.id, posting.id, for_update=for_update))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,9 @@ class JobApplications:
         """The employer moves an application to ``to`` (an offer needs an opening left)."""
         app = stored.application
         posting = posting_in(listing, app.posting_id) if listing is not None else None
-        left = openings(uow, listing, posting) if listing is not None and posting is not None else None
+        left = None
+        if to is Stage.OFFER and listing is not None and posting is not None:
+            left = openings(uow, listing, posting, for_update=True)
         changed = app.move(to, now, openings_left=left)
         uow.applications.save(changed)
         return changed

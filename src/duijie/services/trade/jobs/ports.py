@@ -36,8 +36,10 @@ class ApplicationRepository(Protocol):
 
     def for_transaction(self, bap_id: str, transaction_id: str) -> StoredApplication | None: ...
 
-    def offers(self, provider_id: str, posting_id: str) -> int:
-        """How many applications to the posting reached OFFER (each fills an opening)."""
+    def offers(self, provider_id: str, posting_id: str, *, for_update: bool = False) -> int:
+        """How many applications to the posting reached OFFER (each fills an opening); ``for_update``
+        holds the posting's applications until the unit of work ends, so two offers cannot both
+        take its last opening."""
         ...
 
     def list(self, provider_id: str | None = None, stage: Stage | None = None,
