@@ -166,6 +166,12 @@ def test_a_cancellation_tells_the_first_guest_on_the_waitlist(restaurant: Restau
     assert datetime.fromisoformat(span["start"].replace("Z", "+00:00")) == _at(day, 18)
     listed = restaurant.run(restaurant.shop, "bookings", "show", held["order_id"])
     assert listed["state"] == "HELD" and listed["bap_id"] == f"127.0.0.1:{restaurant.guests['bo'].port}"
+    # The waiting guest takes the held slot in time; it is then theirs, and nobody else's.
+    taken = restaurant.run(restaurant.guests["bo"], "book", "take", held["order_id"])
+    assert taken["fulfillment_state"] == "CONFIRMED"
+    assert restaurant.run(restaurant.shop, "bookings", "show", held["order_id"])["state"] == "CONFIRMED"
+    again = restaurant.book("ana", "diaoyutai", 40, _at(day, 18), _at(day, 21), ok=False)
+    assert "already booked" in again
 
 
 def test_a_block_makes_a_slot_unavailable(restaurant: Restaurant) -> None:

@@ -31,7 +31,8 @@ from duijie.transport.mock import MockTransport
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "src" / "duijie" / "demo" / "data"
 MAX_EXAMPLES = 20
-OUTBOUND = {("POST", "/api/buy/search"), ("POST", "/api/buy/order"), ("POST", "/api/apply")}
+OUTBOUND = {("POST", "/api/buy/search"), ("POST", "/api/buy/order"), ("POST", "/api/apply"),
+            ("POST", "/api/buy/bookings")}
 SETTINGS = settings(
     max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None, print_blob=False,
     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),

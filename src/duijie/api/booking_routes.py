@@ -23,6 +23,7 @@ from duijie.services.trade.reservation.buying import (
     WaitlistJoined,
     booking_ics,
     booking_request,
+    held_confirm_order,
 )
 from duijie.services.trade.reservation.merchant import ReservationServices
 
@@ -137,6 +138,15 @@ async def book(request: Request, args: Args) -> Response:
         return _peer_failure(exc)
 
 
+async def take_hold(request: Request, args: Args) -> Response:
+    buyer = _buyer(request)
+    order = held_confirm_order(buyer.purchase(args["order_id"]))
+    try:
+        return json_response(await buyer.confirm_held(args["order_id"], order))
+    except (PeerError, SellerRefused) as exc:
+        return _peer_failure(exc)
+
+
 async def guest_calendar(request: Request, args: Args) -> Response:
     buyer = _buyer(request)
     purchase = buyer.purchase(args["order_id"])
@@ -209,12 +219,16 @@ BOOK = Spec(
             "waitlist": {"type": "boolean"},
             "guest": {"type": "object", "required": ["name"], "properties": {
                 "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
-                "phone": {"type": ["string", "null"], "maxLength": 40},
+                "phone": {"type": ["string", "null"], "maxLength": 40,
+                          "pattern": "^[0-9+()\\-. ]*[0-9][0-9+()\\-. ]*$"},
                 "email": {"type": ["string", "null"], "maxLength": 200},
                 "requests": {"type": ["string", "null"], "maxLength": 1000}}},
         },
     }, "The booking", required=True, max_bytes=16_000),
 )
+TAKE = Spec("Take a slot a waitlist offer holds for this node (confirm in its transaction before the hold "
+            "runs out)", tag="buyer", admin=True,
+            params=(Param("order_id", where=In.PATH, required=True, max_length=100),))
 GUEST_ICS = Spec("A booking made from this node as an iCalendar file", tag="buyer", admin=True,
                  media_type="text/calendar",
                  params=(Param("order_id", where=In.PATH, required=True, max_length=100),))
@@ -235,4 +249,5 @@ routes: list[BaseRoute] = [
     ApiRoute("/api/blocks/{block_id}/remove", unblock, UNBLOCK, methods=["POST"]),
     ApiRoute("/api/buy/bookings", book, BOOK, methods=["POST"]),
     ApiRoute("/api/buy/bookings/{order_id}/ics", guest_calendar, GUEST_ICS),
+    ApiRoute("/api/buy/bookings/{order_id}/take", take_hold, TAKE, methods=["POST"]),
 ]

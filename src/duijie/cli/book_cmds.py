@@ -64,7 +64,7 @@ def show_booking(purchase: dict[str, Any]) -> None:
 
 @click.group()
 def book() -> None:
-    """Reserve a room at another node: availability, request, status, cancel, ics."""
+    """Reserve a room at another node: availability, request, status, take, cancel, ics."""
 
 
 @book.command()
@@ -155,6 +155,18 @@ def request(bpp_uri: str, bpp_id: str | None, provider_id: str, resource_id: str
 def status(order_id: str, data_dir: Path, node: str | None, as_json: bool) -> None:
     """Ask the seller for the booking's current state."""
     data = _client(data_dir, node).post(f"/api/buy/orders/{order_id}/status", {})
+    _emit(data) if as_json else show_booking(data)
+
+
+@book.command()
+@click.argument("order_id")
+@data_dir_option
+@node_option
+@json_option
+@user_errors
+def take(order_id: str, data_dir: Path, node: str | None, as_json: bool) -> None:
+    """Take the slot a waitlist offer holds for you (before the hold runs out)."""
+    data = _client(data_dir, node).post(f"/api/buy/bookings/{order_id}/take", {})
     _emit(data) if as_json else show_booking(data)
 
 

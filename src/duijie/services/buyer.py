@@ -277,6 +277,12 @@ class BuyerService:
         await self._request(Action.STATUS, self._peer_of(order_id), {"order_id": order_id})
         return self.purchase(order_id)
 
+    async def confirm_held(self, order_id: str, order: dict[str, Any]) -> dict[str, Any]:
+        """Send ``confirm`` in the transaction of an order the seller holds for this node (a waitlist
+        offer of a freed slot) and wait for ``on_confirm``; returns the purchase."""
+        await self._request(Action.CONFIRM, self._peer_of(order_id), {"order": order})
+        return self.purchase(order_id)
+
     async def cancel(self, order_id: str, reason: str | None = None, reason_id: str = "001") -> dict[str, Any]:
         message: dict[str, Any] = {"order_id": order_id, "cancellation_reason_id": reason_id}
         if reason:
