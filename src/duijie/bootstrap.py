@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import ChainMap
 from collections.abc import Callable, Mapping
@@ -9,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-import anyio.to_thread
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
@@ -370,7 +370,7 @@ def wire_intake(w: Wiring, journal: InboundJournal, link: IntakeLink | None) -> 
         w.services.background.append(checkpointer.run)
 
         async def close_checkpointer() -> None:
-            await anyio.to_thread.run_sync(checkpointer.close)
+            await asyncio.to_thread(checkpointer.close)
 
         w.services.shutdown.append(close_checkpointer)
 

@@ -7,12 +7,12 @@ POSTs). Each client IP gets a token bucket on ``/peers/*``; one that calls too f
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
 from typing import Any
 
-import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
@@ -88,7 +88,7 @@ async def peer_records(request: Request, args: Args) -> Response:
     params = _merged(args)
     since = params.get("since")
     store = _services(request).discovery.store
-    page = await anyio.to_thread.run_sync(store.records_page, None if since is None else str(since),
+    page = await asyncio.to_thread(store.records_page, None if since is None else str(since),
                                           int(params.get("limit", 100)), params.get("from"))
     return json_response(page)
 
@@ -97,7 +97,7 @@ async def peer_self(request: Request, args: Args) -> Response:
     refused = _gate(request)
     if refused is not None:
         return refused
-    return json_response(await anyio.to_thread.run_sync(_services(request).discovery.store.own_record))
+    return json_response(await asyncio.to_thread(_services(request).discovery.store.own_record))
 
 
 async def peer_catalog(request: Request, args: Args) -> Response:
@@ -108,9 +108,9 @@ async def peer_catalog(request: Request, args: Args) -> Response:
     provider_id = args["provider_id"]
     owner = _merged(args).get("subscriber_id")
     if owner in (None, "", exchange.store.own.subscriber_id):
-        signed = await anyio.to_thread.run_sync(exchange.store.sign_catalog, provider_id)
+        signed = await asyncio.to_thread(exchange.store.sign_catalog, provider_id)
         return json_response(signed.to_dict())
-    held = await anyio.to_thread.run_sync(exchange.held_catalog, str(owner), provider_id)
+    held = await asyncio.to_thread(exchange.held_catalog, str(owner), provider_id)
     if held is None:
         raise NotFound(f"no catalog {provider_id!r} of {owner!r} here", field="provider_id")
     return json_response(held)
@@ -135,7 +135,7 @@ async def search(request: Request, args: Args) -> Response:
     if local is None:
         return error_response(404, "not_found", "this node keeps no local index (not a buyer node)")
     try:
-        results = await anyio.to_thread.run_sync(lambda: local.search(**criteria))
+        results = await asyncio.to_thread(lambda: local.search(**criteria))
     except ValueError as exc:
         return error_response(400, "bad_request", str(exc))
     return json_response({"query": args["q"], "results": results})
@@ -150,8 +150,8 @@ async def admin_peers(request: Request, args: Args) -> Response:
     if request.method == "POST":
         if args.body is None or "url" not in args.body:
             raise BadInput("$.url", "give an http(s) URL")
-        await anyio.to_thread.run_sync(exchange.add_peers, [args.body["url"]])
-    return json_response(await anyio.to_thread.run_sync(exchange.describe))
+        await asyncio.to_thread(exchange.add_peers, [args.body["url"]])
+    return json_response(await asyncio.to_thread(exchange.describe))
 
 
 _URL_PATTERN = "^https?://[^\\s]+$"

@@ -77,6 +77,7 @@ def _compile(expression: str, time_zone: str) -> _oh.OpeningHours:
         raise DomainError(ErrorCode.INVALID_HOURS, f"unparsable opening_hours {expression!r}") from exc
 
 
+@lru_cache(maxsize=4096)  # with _compile, the one cache of opening hours (search filters use it too)
 def hours_problem(expression: str) -> str | None:
     """Why ``expression`` is not a valid OSM opening_hours string, or None when it is."""
     if not expression.strip():

@@ -10,25 +10,17 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-EARTH_RADIUS_KM = 6371.0088
+from duijie.domain.errors import DomainError
+from duijie.domain.hours import OpeningHours
+
 # A little under the shortest degree of latitude (110.57 km), so the box is never too small.
 _KM_PER_DEG = 110.0
 
 _CAPACITY = re.compile(
     r"(\d{1,5})\s*(?:people|persons?|guests?|pax|seats?|diners?|人|位|座)(?![a-z])", re.IGNORECASE
 )
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dphi = p2 - p1
-    dlmb = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
@@ -39,16 +31,6 @@ def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
-@lru_cache(maxsize=4096)
-def _compiled_hours(expr: str, tz: str) -> object | None:
-    import opening_hours  # local: a compiled extension, only needed for open-at queries
-
-    try:
-        return opening_hours.OpeningHours(expr, timezone=ZoneInfo(tz))
-    except Exception:  # unparseable hours or unknown zone: treat as unknown, not as open
-        return None
-
-
 def is_open_at(hours: str | None, tz: str | None, when: datetime) -> bool | None:
     """True/False when the hours say open/closed at ``when``; None when unknown.
 
@@ -57,11 +39,10 @@ def is_open_at(hours: str | None, tz: str | None, when: datetime) -> bool | None
     """
     if not hours:
         return None
-    oh = _compiled_hours(hours, tz or "UTC")
-    if oh is None:
+    try:  # compiled once in the domain's cache
+        return OpeningHours(hours, tz or "UTC").is_open(when)
+    except DomainError:  # unparseable hours, unknown zone, instant out of range: unknown, not open
         return None
-    local = when.astimezone(ZoneInfo(tz or "UTC"))
-    return bool(oh.is_open(local))  # type: ignore[attr-defined]
 
 
 def local_time_label(when: datetime, tz: str | None) -> str:

@@ -13,7 +13,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from duijie.search.filters import haversine_km, is_open_at, local_time_label
+from duijie.domain.provider import haversine_km
+from duijie.search.filters import is_open_at, local_time_label
 from duijie.search.query import SearchHit, SearchQuery
 from duijie.search.tokenize import QueryPiece, normalize, term_matches, tokenize
 

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-import anyio.to_thread
 import orjson
 
 from duijie.protocol.context import Context
@@ -261,7 +260,7 @@ class InboundJournal:
         ``states`` limits the leftovers to those handled here: an intake with a back office
         takes its own (pending), the back office what was handed off, a lone node both.
         """
-        leftover = await anyio.to_thread.run_sync(self._leftover, states)
+        leftover = await asyncio.to_thread(self._leftover, states)
         self._enqueue(leftover)
         if leftover:
             log.info("handling %d journaled message(s) left from the previous run", len(leftover))

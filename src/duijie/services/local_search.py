@@ -6,11 +6,11 @@ index with tokenisation and ranking lives in ``duijie.search``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from duijie.domain.catalog import Item
 from duijie.domain.listing import Listing
+from duijie.domain.provider import haversine_km
 from duijie.domain.text import LocalText
 from duijie.protocol.mapping import SearchCriteria
 
@@ -30,15 +30,9 @@ def _item_matches(item: Item, needle: str) -> bool:
     )
 
 
-def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
-
-
 def _near(listing: Listing, gps: tuple[float, float], radius_km: float) -> bool:
     return any(
-        loc.geo is not None and _distance_km(gps, (loc.geo.lat, loc.geo.lon)) <= radius_km
+        loc.geo is not None and haversine_km(gps[0], gps[1], loc.geo.lat, loc.geo.lon) <= radius_km
         for loc in listing.provider.locations
     )
 

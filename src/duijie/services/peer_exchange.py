@@ -23,8 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio.to_thread
-
 from duijie.protocol.records import RecordFormatError, SignedRecord
 from duijie.protocol.signed_catalogs import SignedCatalog, catalog_from_dict, catalog_problem
 from duijie.services.discovery import MAX_PEERS, DiscoveryUowFactory, RecordStore, peer_origin
@@ -106,9 +104,9 @@ class PeerExchange:
     async def run_round(self) -> RoundStats:
         """Publish our own record if it changed, ask up to ``fanout`` peers for news, then fetch
         every catalog whose digest differs from the one held (owner first, else those peers)."""
-        await anyio.to_thread.run_sync(self.store.publish_self)
+        await asyncio.to_thread(self.store.publish_self)
         stats = RoundStats()
-        peers = await anyio.to_thread.run_sync(self._due_peers)
+        peers = await asyncio.to_thread(self._due_peers)
         await asyncio.gather(*(self._sync_guarded(p, stats) for p in peers),
                              self._probe_candidates(stats))
         await self._reconcile([p.url for p in peers], stats)
@@ -118,7 +116,7 @@ class PeerExchange:
         """Ask a few candidates for their own record; promote those that answer for themselves."""
         if self.limits.candidate_probes <= 0:
             return
-        due = await anyio.to_thread.run_sync(self._due_candidates)
+        due = await asyncio.to_thread(self._due_candidates)
         for candidate in due:
             stats.candidates_probed += 1
             earned = None
@@ -134,7 +132,7 @@ class PeerExchange:
                              check.reason if not check.accepted else f"its record names {named}")
             except (PeerError, TimeoutError) as exc:
                 log.info("candidate %s failed: %s", candidate.url, exc)
-            await anyio.to_thread.run_sync(self._settle_candidate, candidate.url, earned)
+            await asyncio.to_thread(self._settle_candidate, candidate.url, earned)
             stats.candidates_promoted += earned is not None
 
     def _due_candidates(self) -> list[PeerState]:
@@ -172,7 +170,7 @@ class PeerExchange:
             stats.peers_failed += 1
             log.info("peer %s failed: %s", peer.url, exc)
             retry = self._clock.now() + self.limits.backoff * min(2 ** peer.failures, 30)
-            await anyio.to_thread.run_sync(self._mark_failed, peer.url, retry)
+            await asyncio.to_thread(self._mark_failed, peer.url, retry)
 
     def _mark_failed(self, url: str, retry_at: Any) -> None:
         with self._uow() as uow:
@@ -202,19 +200,19 @@ class PeerExchange:
                 elif signed is not None:
                     stats.records_accepted += 1
             if hostile:
-                await anyio.to_thread.run_sync(self._count_refusals, peer, hostile)
+                await asyncio.to_thread(self._count_refusals, peer, hostile)
                 if peer.refusals + hostile >= self.limits.refusal_limit:
                     return  # dropped or backed off: nothing more from it this round
             taken += len(items)
             cursor = str(page.get("next", cursor))
             if not page.get("more") or not items:
                 break
-        await anyio.to_thread.run_sync(self._mark_ok, peer.url, cursor)
+        await asyncio.to_thread(self._mark_ok, peer.url, cursor)
 
     async def _reconcile(self, sources: list[str], stats: RoundStats) -> None:
         """Fetch catalogs named by verified records that we lack or hold in another version."""
-        records = await anyio.to_thread.run_sync(self.store.records)
-        held = await anyio.to_thread.run_sync(self._held_digests)
+        records = await asyncio.to_thread(self.store.records)
+        held = await asyncio.to_thread(self._held_digests)
         budget = self.limits.max_catalogs_per_round
         for signed in records:
             sid = signed.record.subscriber_id
@@ -227,10 +225,10 @@ class PeerExchange:
                 catalog = await self._fetch_catalog(signed, entry.provider_id, sources, stats)
                 if catalog is not None:
                     stats.catalogs_fetched += 1
-                    await anyio.to_thread.run_sync(self._keep_catalog, catalog, entry.digest)
+                    await asyncio.to_thread(self._keep_catalog, catalog, entry.digest)
             listed = {p.provider_id for p in signed.record.providers}
             for gone in {pid for (s, pid) in held if s == sid} - listed:
-                await anyio.to_thread.run_sync(self._drop_catalog, sid, gone)
+                await asyncio.to_thread(self._drop_catalog, sid, gone)
 
     async def _fetch_catalog(self, signed: SignedRecord, provider_id: str, via: list[str],
                              stats: RoundStats) -> SignedCatalog | None:

@@ -11,13 +11,12 @@ candidate that must answer for itself.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
-
-import anyio.to_thread
 
 from duijie.protocol.identity import IdentityAddresses
 from duijie.protocol.records import (
@@ -74,7 +73,7 @@ class RecordIntake:
                 parsed.append((i, record_from_dict(item)))
             except RecordFormatError as exc:
                 results[i] = (Check(RecordVerdict.BAD_FORMAT, str(exc)), None)
-        known = await anyio.to_thread.run_sync(lambda: [self._trusted(s) for _, s in parsed])
+        known = await asyncio.to_thread(lambda: [self._trusted(s) for _, s in parsed])
         accepted: list[tuple[SignedRecord, Check]] = []
         for (i, signed), (keys, seq) in zip(parsed, known, strict=True):
             check, fresh = await self._decide(signed, keys, seq, full)
@@ -82,7 +81,7 @@ class RecordIntake:
             if fresh:
                 accepted.append((signed, check))
         if accepted:
-            await anyio.to_thread.run_sync(self._store_all, accepted)
+            await asyncio.to_thread(self._store_all, accepted)
         return results
 
     async def _decide(self, signed: SignedRecord, trusted: dict[str, str], current_seq: int | None,

@@ -17,8 +17,6 @@ import sqlite3
 import threading
 from pathlib import Path
 
-import anyio.to_thread
-
 log = logging.getLogger(__name__)
 
 SAFETY_NET_PAGES = 16_000
@@ -61,7 +59,7 @@ class WalCheckpointer:
         while True:
             await asyncio.sleep(self._interval)
             try:
-                await anyio.to_thread.run_sync(self.checkpoint)
+                await asyncio.to_thread(self.checkpoint)
             except sqlite3.Error as exc:
                 # A failed checkpoint loses nothing (the WAL keeps every commit); the next may pass.
                 log.warning("WAL checkpoint of %s failed: %s", self._path, exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 import time
@@ -10,7 +11,6 @@ from datetime import timedelta
 from types import TracebackType
 from typing import TypeVar, TypeVarTuple, Unpack
 
-import anyio.to_thread
 from sqlalchemy import Connection, Engine, Transaction
 
 from duijie.services.buyer_ports import CallbackRepository, PurchaseRepository, ReceiptRepository
@@ -255,14 +255,14 @@ class SqlUnitOfWorkFactory:
         """
         if self.inline and time.monotonic() >= self._contended_until:
             return func(*args)
-        return await anyio.to_thread.run_sync(func, *args)
+        return await asyncio.to_thread(func, *args)
 
     async def run_nowait(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         """Like :meth:`run` for work whose writers are all ``nowait`` (they never wait): inline
         on SQLite even while the lock is contended."""
         if self.inline:
             return func(*args)
-        return await anyio.to_thread.run_sync(func, *args)
+        return await asyncio.to_thread(func, *args)
 
     def _saw_busy(self) -> None:
         self._contended_until = time.monotonic() + CONTENDED_SECONDS

@@ -1,6 +1,6 @@
+from duijie.domain.provider import haversine_km
 from duijie.search.documents import SearchDocument
 from duijie.search.facets import GEO_LEVELS, MAX_CELLS, doc_facets, geo_cells, query_facets
-from duijie.search.filters import haversine_km
 
 XIAN = (34.2655, 108.9542)
 

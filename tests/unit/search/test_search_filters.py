@@ -3,7 +3,8 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from duijie.search.filters import bounding_box, capacity_from_text, haversine_km, is_open_at
+from duijie.domain.provider import haversine_km
+from duijie.search.filters import bounding_box, capacity_from_text, is_open_at
 
 NY = ZoneInfo("America/New_York")
 HOURS = "Su-Th 11:00-22:00; Fr,Sa 11:00-23:00"
