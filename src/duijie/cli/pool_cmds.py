@@ -106,7 +106,8 @@ def open_cmd(data_dir: Path, node: str | None, producer: str, provider_id: str, 
              as_json: bool) -> None:
     """Open a pool against a producer's offer (its tiers and minimum batch)."""
     base = producer.rstrip("/").removesuffix("/beckn")
-    listing = _fetch(f"{base}/api/providers/{provider_id}")
+    view = _fetch(f"{base}/api/providers/{provider_id}")
+    listing = view.get("listing", view) if isinstance(view, dict) else {}
     offers = [o for o in listing.get("offers", []) if o.get("id") == offer_id]
     if not offers:
         known = ", ".join(o.get("id", "?") for o in listing.get("offers", [])) or "none"
