@@ -115,7 +115,9 @@ APPLY = Spec(
             "posting_id": {**_ID, "description": "The posting's id (cashier) or its item id (job-cashier)"},
             "applicant": {
                 "type": "object", "required": ["name"],
-                "anyOf": [{"required": ["phone"]}, {"required": ["email"]}],  # a way to reach the applicant
+                # A phone or an email is required: checked by the domain's rule, which names the field
+                # ($.applicant.contact), where a JSON Schema anyOf could only say "no definition fits".
+                "description": "The applicant; a phone or an email is required",
                 "properties": {
                     "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
                     "phone": {"type": "string", "maxLength": 40, "pattern": "^[-+() .0-9]*[0-9][-+() .0-9]*$"},
