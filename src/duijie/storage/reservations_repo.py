@@ -46,6 +46,17 @@ _BY_TRANSACTION = Prepared(select(reservations).where(
 _UPDATE = Prepared(update(reservations).where(reservations.c.id == bindparam("p_id")).values(
     state=bindparam("p_state"), slot_start=bindparam("p_start"), slot_end=bindparam("p_end"),
     document=bindparam("p_doc"), updated_at=bindparam("p_now")))
+_OVERLAP = (reservations.c.provider_id == bindparam("p_provider"), reservations.c.slot_start < bindparam("p_end"),
+            reservations.c.slot_end > bindparam("p_start"))
+_OVERLAPPING_ALL = Prepared(select(reservations).where(*_OVERLAP).order_by(reservations.c.slot_start,
+                                                                          reservations.c.id))
+_OVERLAPPING = Prepared(select(reservations).where(*_OVERLAP, reservations.c.resource_id == bindparam("p_resource"))
+                        .order_by(reservations.c.slot_start, reservations.c.id))
+_BLOCKS = Prepared(select(reservation_blocks).where(
+    reservation_blocks.c.provider_id == bindparam("p_provider"), reservation_blocks.c.resource_id == bindparam(
+        "p_resource"), reservation_blocks.c.starts_at < bindparam("p_end"),
+    reservation_blocks.c.ends_at > bindparam("p_start")).order_by(reservation_blocks.c.starts_at,
+                                                                 reservation_blocks.c.id))
 _CLAIM = Prepared(insert(reservation_claims))
 _RELEASE = Prepared(delete(reservation_claims).where(reservation_claims.c.booking_id == bindparam("p_id")))
 
@@ -137,14 +148,13 @@ class SqlBookingRepository:
 
     def overlapping(self, provider_id: str, resource_id: str | None, period: Slot,
                     states: frozenset[BookingState] | None = None) -> list[StoredBooking]:
-        r = reservations.c
-        query = select(reservations).where(r.provider_id == provider_id, r.slot_start < period.end,
-                                           r.slot_end > period.start).order_by(r.slot_start, r.id)
-        if resource_id is not None:
-            query = query.where(r.resource_id == resource_id)
-        if states is not None:
-            query = query.where(r.state.in_(sorted(s.value for s in states)))
-        return [_stored(row) for row in self._conn.execute(query).all()]
+        params = {"p_provider": provider_id, "p_start": period.start, "p_end": period.end}
+        if resource_id is None:
+            rows = _OVERLAPPING_ALL.run(self._conn, params).all()
+        else:  # the confirm path: one prepared statement, the states filtered here
+            rows = _OVERLAPPING.run(self._conn, {**params, "p_resource": resource_id}).all()
+        wanted = None if states is None else {s.value for s in states}
+        return [_stored(row) for row in rows if wanted is None or row.state in wanted]
 
     def list(self, provider_id: str | None = None, state: BookingState | None = None,
              limit: int = 500) -> list[StoredBooking]:
@@ -182,6 +192,10 @@ class SqlBlockRepository:
         return _block(row) if row is not None else None
 
     def overlapping(self, provider_id: str, resource_id: str | None, period: Slot) -> list[Block]:
+        if resource_id is not None:  # the confirm path
+            return [_block(row) for row in _BLOCKS.run(self._conn, {
+                "p_provider": provider_id, "p_resource": resource_id, "p_start": period.start,
+                "p_end": period.end}).all()]
         b = reservation_blocks.c
         query = select(reservation_blocks).where(b.provider_id == provider_id, b.starts_at < period.end,
                                                  b.ends_at > period.start).order_by(b.starts_at, b.id)
