@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import ChainMap
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from duijie.protocol.context import Action
 from duijie.protocol.identity import IdentityAddresses
 from duijie.protocol.pipeline import InboundPipeline, PipelineConfig
 from duijie.protocol.records import SignedRecord
-from duijie.protocol.roles import Role, parse_roles
+from duijie.protocol.roles import Role
 from duijie.services.beckn_inbox import INLINE_ACTIONS, BecknInbox, JournalingReplayGuard, SqlReplayGuard
 from duijie.services.container import NodeIdentity, Services
 from duijie.services.inbound_journal import InboundJournal
@@ -29,6 +29,7 @@ from duijie.services.ports import Clock, JournalState, SystemClock, Transport
 from duijie.services.registry import LookupService
 from duijie.services.retention import Retention
 from duijie.services.trade.catalog import CatalogService
+from duijie.settings import Settings
 from duijie.storage import migrate
 from duijie.storage.checkpoint import WalCheckpointer
 from duijie.storage.engine import make_engine, sqlite_url
@@ -41,22 +42,8 @@ from duijie.transport.process_link import BackOfficeLink, IntakeLink
 log = logging.getLogger("duijie.bootstrap")
 
 
-@dataclass(frozen=True)
-class ServeOptions:
-    """Network roles and trust sources chosen on the command line."""
-
-    registries: tuple[str, ...] = ()
-    peers: tuple[str, ...] = ()
-    gateway: bool = False  # the old spelling of role BG
-    roles: tuple[str, ...] = field(default=("BPP", "BAP"))
-    calm_backlog: int = 64  # journaled messages that may wait before the node is under pressure
-    #: ``--resolve NAME=URL``: where identities live, for demos and tests on one machine (docs/TRUST.md).
-    resolve: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def all_roles(self) -> tuple[Role, ...]:
-        """The roles this node plays and publishes (``gateway`` adds BG), most specific first."""
-        return parse_roles((*self.roles, *(("BG",) if self.gateway else ())))
+ServeOptions = Settings
+"""The old name of :class:`duijie.settings.Settings`, kept for callers written before it."""
 
 
 @dataclass
@@ -79,7 +66,7 @@ class Wiring:
     """What the feature wiring functions below receive."""
 
     config: NodeConfig
-    options: ServeOptions
+    options: Settings
     uow: SqlUnitOfWorkFactory
     clock: Clock
     transport: Transport
@@ -139,8 +126,6 @@ def wire_buyer(w: Wiring) -> None:
 
 def wire_pools(w: Wiring) -> None:
     """云拼 pools: the organizer's use cases, pledges as a kind (BPP) and the job that closes due pools."""
-    import os
-
     from duijie.services.buyer import SellerRefused
     from duijie.services.trade.offer.kind import OfferKind
     from duijie.services.trade.order_callbacks import SellerNode
@@ -160,7 +145,7 @@ def wire_pools(w: Wiring) -> None:
     if w.services.seller is not None:
         w.services.seller.kinds.register(PoolKind())  # pledges into the pools organized here
         w.services.seller.kinds.register(OfferKind())  # batch orders for this node's producer offers
-    interval = float(os.environ.get("DUIJIE_POOL_INTERVAL", "1"))
+    interval = w.options.pool_interval
 
     async def close_pools() -> None:  # every process on the database runs it: the claim makes it once
         await closer.run(interval)
@@ -170,8 +155,6 @@ def wire_pools(w: Wiring) -> None:
 
 def wire_discovery(w: Wiring) -> None:
     """Node records, peer exchange, gateway role and the local search index."""
-    import os
-
     from duijie.search import SearchDocument, SearchQuery, open_index
     from duijie.services.discovery import OwnNode, RecordStore
     from duijie.services.gateway import GatewayService, capture_raw
@@ -185,7 +168,7 @@ def wire_discovery(w: Wiring) -> None:
     store = RecordStore(w.uow, w.clock, OwnNode(w.config.subscriber_id, w.config.subscriber_url, roles),
                         w.signer.all_keys, catalog.providers, catalog.listing, authority.vouch,
                         authority.addresses)
-    limits = ExchangeLimits(timeout=float(os.environ.get("DUIJIE_PEER_TIMEOUT", "5")))
+    limits = ExchangeLimits(timeout=w.options.peer_timeout)
     exchange = PeerExchange(store, w.uow, w.clock, HttpPeerClient(w.transport, limits, store.own.peer_url), limits)
     exchange.add_peers(w.options.peers)
     store.publish_self()
@@ -195,15 +178,15 @@ def wire_discovery(w: Wiring) -> None:
 
     catalog.change_listeners.append(republish)
     w.services.discovery = exchange
-    interval = float(os.environ.get("DUIJIE_PEER_INTERVAL", "3"))
+    interval = w.options.peer_interval
 
     async def peer_exchange() -> None:
         await exchange.run_forever(interval)
 
     w.services.background.append(peer_exchange)
-    if "BAP" in roles and os.environ.get("DUIJIE_LOCAL_INDEX", "1") != "0":
+    if "BAP" in roles and w.options.local_index:
         # Queries read through a read-only handle: on SQLite they must never take the write lock.
-        semantic = False if os.environ.get("DUIJIE_SEMANTIC") == "0" else None
+        semantic = w.options.semantic
         reader = open_index(w.uow.engine.execution_options(read_only=True), semantic=semantic, ensure_schema=False)
         local = LocalIndex(w.uow, w.clock, open_index(w.uow.engine, semantic=semantic), SearchDocument,
                            SearchQuery, reader)
@@ -280,7 +263,7 @@ def build_node(
     db_url: str | None = None,
     clock: Clock | None = None,
     transport: Transport | None = None,
-    options: ServeOptions | None = None,
+    options: Settings | None = None,
     link: IntakeLink | BackOfficeLink | None = None,
 ) -> Node:
     """Wire one node from its data dir; nothing connects before this is called.
@@ -289,7 +272,7 @@ def build_node(
     answers HTTP and hands :data:`BACK_OFFICE_ACTIONS` to the back office it starts; with a
     :class:`BackOfficeLink` this process is that back office (no HTTP, see ``duijie.cli.back_office``).
     """
-    options = options or ServeOptions()
+    options = options or Settings()  # not told: the environment's settings and the defaults
     config = load_config(data_dir)
     engine = open_database(data_dir, db_url or config.db_url, serving=True)
     clock = clock or SystemClock()
@@ -316,6 +299,7 @@ def build_node(
         admin_token_check=config.admin_token_matches,
         beckn=inbox,
         registry=LookupService(signer.all_keys, config.subscriber_url, roles),
+        peer_rate=options.peer_rate,
     )
     services.outbox = outbox
     wiring = Wiring(config, options, uow, clock, http, signer, resolver, inbox, outbox, services)

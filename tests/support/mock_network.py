@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from duijie.bootstrap import Node, ServeOptions, build_node
+from duijie.bootstrap import Node, build_node
 from duijie.cli.node_setup import create_node_dir
+from duijie.settings import Settings
 from duijie.transport.mock import MockTransport
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "src" / "duijie" / "demo" / "data"
@@ -27,8 +28,8 @@ class MockNet:
         base = f"http://{name}.test"
         create_node_dir(self.root / name, f"{base}/beckn", subscriber_id=f"{name}.test")
         self.names[f"{name}.test"] = base
-        options = ServeOptions(registries=registries, peers=peers, gateway=gateway, roles=roles,
-                               resolve=self.names)
+        options = Settings(registries=registries, peers=peers, gateway=gateway, roles=roles,
+                           resolve=self.names)
         node = build_node(self.root / name, transport=self.transport, options=options)
         self.transport.register(base, node.app)
         self.nodes[name] = node

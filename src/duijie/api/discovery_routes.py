@@ -8,7 +8,6 @@ POSTs). Each client IP gets a token bucket on ``/peers/*``; one that calls too f
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from typing import Any
@@ -51,7 +50,7 @@ class TokenBucket:
 def _bucket(request: Request) -> TokenBucket:
     state = request.app.state
     if not hasattr(state, "peer_bucket"):
-        rate = float(os.environ.get("DUIJIE_PEER_RATE", "50"))
+        rate = _services(request).peer_rate
         state.peer_bucket = TokenBucket(rate, burst=max(rate * 2, 10))
     bucket: TokenBucket = state.peer_bucket
     return bucket

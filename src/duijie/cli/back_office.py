@@ -60,8 +60,9 @@ def back_office(
     """Handle a serving node's journaled requests and send its callbacks (started by `duijie serve`)."""
     import uvloop
 
-    from duijie.bootstrap import ServeOptions, build_node
+    from duijie.bootstrap import build_node
     from duijie.cli.gc_tuning import tune_for_serving
+    from duijie.settings import Settings
     from duijie.transport.process_link import BackOfficeLink, inherited_fd_is_socket
 
     if not inherited_fd_is_socket(link_fd):
@@ -70,7 +71,7 @@ def back_office(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(NICENESS)
     logging.getLogger("duijie").setLevel(log_level.upper())
-    node = build_node(data_dir, db_url=db_url, options=ServeOptions(registries=registries, gateway=gateway),
+    node = build_node(data_dir, db_url=db_url, options=Settings(registries=registries, gateway=gateway),
                       link=BackOfficeLink(link_fd))
     tune_for_serving()
     if not uvloop.run(_run(node.services)):

@@ -132,9 +132,10 @@ def serve(
     """
     import uvicorn
 
-    from duijie.bootstrap import BACK_OFFICE_ACTIONS, ServeOptions, build_node, open_catalog
+    from duijie.bootstrap import BACK_OFFICE_ACTIONS, build_node, open_catalog
     from duijie.cli.gc_tuning import tune_for_serving
     from duijie.protocol.identity import ResolveEntryError, parse_resolve
+    from duijie.settings import SettingError, Settings
     from duijie.transport.process_link import IntakeLink
 
     logging.getLogger("duijie").setLevel(log_level.upper())
@@ -147,11 +148,15 @@ def serve(
         link = IntakeLink(back_office_argv(data_dir, db_url, registries, gateway, log_level), BACK_OFFICE_ACTIONS)
     if not roles:
         roles = default_roles(hosts_providers=bool(open_catalog(data_dir, db_url=db_url).providers()), gateway=gateway)
+    try:  # the flags and the DUIJIE_* environment, read once here and passed down
+        settings = Settings(registries=registries, peers=peers, gateway=gateway, roles=roles,
+                            calm_backlog=calm_backlog, resolve=names)
+    except SettingError as exc:
+        raise Failure(str(exc)) from exc
     node = build_node(
         data_dir,
         db_url=db_url,
-        options=ServeOptions(registries=registries, peers=peers, gateway=gateway, roles=roles,
-                             calm_backlog=calm_backlog, resolve=names),
+        options=settings,
         link=link,
     )
     tune_for_serving()

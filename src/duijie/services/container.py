@@ -34,6 +34,7 @@ class Services:
     beckn: BecknInbox | None = None
     registry: LookupService | None = None
     outbox: OutboxSender | None = None  # its counts go to /healthz
+    peer_rate: float = 50.0  # requests per second one client may make to the discovery routes (Settings)
     # Filled by the features that own them (see bootstrap): typed there.
     merchant: Any = None
     applications: Any = None  # services.trade.jobs.desk.ApplicationDesk: the employer's job applications
