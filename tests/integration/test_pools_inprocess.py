@@ -13,7 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from tests.support.beckn_spec import spec_available, validate_message
 from tests.support.mock_network import DEMO_DATA, MockNet
 
 from duijie.bootstrap import Node
@@ -71,7 +73,7 @@ def keys_of(node: Node) -> StaticKeySource:
 
 
 async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net: MockNet) -> None:
-    farm = net.add("farm", roles=("BPP",))
+    farm = net.add("farm", roles=("BPP", "BAP"))
     farm.services.catalog.import_document(json.loads((DEMO_DATA / "farm.json").read_text()))
     club = net.add("club", roles=("BPP", "BAP"))
     club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
@@ -79,7 +81,7 @@ async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net
     async with running(farm.services), running(club.services), running(buyers[0].services), \
             running(buyers[1].services), running(buyers[2].services):
         pool = await club.services.pools.open(apple_terms(60, maximum="200"), "http://farm.test/beckn")
-        found = await buyers[0].services.buyer.search("云拼", CLUB, wait=0.3)
+        found = await buyers[0].services.buyer.search("云拼", CLUB, wait=2)
         items = [i for r in found for p in (r["catalog"] or {}).get("providers", []) for i in p.get("items", [])]
         listed = [i for i in items if i["id"] == pool.id]
         assert len(listed) == 1 and listed[0]["price"]["value"] == "3.00"
@@ -88,7 +90,19 @@ async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net
         assert tags["duijie.pool"]["minimum_batch"] == "200" and tags["duijie.pool.tiers"]["100"] == "2.60"
 
         placed = []
-        for node, qty in zip(buyers, ("80", "70", "45.5"), strict=True):
+        for node, qty in zip(buyers[:1], ("80",), strict=True):
+            placed.append(await node.services.buyer.place(POOL_PLEDGE, PledgeOrder(
+                CLUB, "chuanshan", pool.id, Decimal(qty), "kg")))
+        # The producer reads its pooled demand from the organizer's catalog (JSON API).
+        token = (farm.data_dir / "admin-token").read_text().strip()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=farm.app), base_url="http://farm.test") as api:
+            resp = await api.get("/api/demand", params={"organizer": CLUB, "wait": "1"},
+                                 headers={"Authorization": f"Bearer {token}"})
+        assert resp.status_code == 200, resp.text
+        offers = resp.json()["offers"]
+        assert [(o["offer_id"], o["pledged"], o["buyers"]) for o in offers] == [("apples", "80", 1)]
+        assert offers[0]["pools"][0]["organizer_id"] == "club.test" and offers[0]["pools"][0]["to_minimum"] == "120"
+        for node, qty in zip(buyers[1:], ("70", "45.5"), strict=True):
             placed.append(await node.services.buyer.place(POOL_PLEDGE, PledgeOrder(
                 CLUB, "chuanshan", pool.id, Decimal(qty), "kg")))
         assert all(p["receipt_state"] == "countersigned" for p in placed)
@@ -132,6 +146,14 @@ async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net
             quote = check.agreement["quote"]
             assert quote["price"]["value"] == str(Decimal(qty) * Decimal("2.60"))
             assert check.agreement["bap_id"] == node.config.subscriber_id
+        if spec_available():  # every message a member got is valid Beckn 1.1.1
+            for node, pledge_id in zip(buyers, pledge_ids, strict=True):
+                tx = node.services.buyer.purchase(pledge_id)["transaction_id"]
+                docs = [c for c in node.services.buyer.transaction(tx) if c["action"] != "on_search"]
+                assert {c["action"] for c in docs} >= {"on_select", "on_init", "on_confirm", "on_status"}
+                for c in docs:
+                    assert validate_message(c["action"], c["document"]) == [], c["action"]
+
         with pytest.raises(SellerRefused):  # closed: no more pledges
             await buyers[0].services.buyer.place(POOL_PLEDGE, PledgeOrder(CLUB, "chuanshan", pool.id,
                                                                           Decimal(1), "kg"))
