@@ -102,6 +102,16 @@ async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net
         offers = resp.json()["offers"]
         assert [(o["offer_id"], o["pledged"], o["buyers"]) for o in offers] == [("apples", "80", 1)]
         assert offers[0]["pools"][0]["organizer_id"] == "club.test" and offers[0]["pools"][0]["to_minimum"] == "120"
+        # The organizer cannot change the terms under the first buyer without its consent.
+        club_token = (club.data_dir / "admin-token").read_text().strip()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=club.app), base_url="http://club.test") as api:
+            later = (datetime.now(UTC) + timedelta(seconds=90)).isoformat()
+            refused = await api.post(f"/api/pools/{pool.id}/terms", json={"deadline": later},
+                                     headers={"Authorization": f"Bearer {club_token}"})
+            assert refused.status_code == 400 and "terms_frozen" in refused.text and "b0.test" in refused.text
+            agreed = await api.post(f"/api/pools/{pool.id}/terms", json={"deadline": later, "consents": ["b0.test"]},
+                                    headers={"Authorization": f"Bearer {club_token}"})
+            assert agreed.status_code == 200 and agreed.json()["pool"]["terms_version"] == 2
         for node, qty in zip(buyers[1:], ("70", "45.5"), strict=True):
             placed.append(await node.services.buyer.place(POOL_PLEDGE, PledgeOrder(
                 CLUB, "chuanshan", pool.id, Decimal(qty), "kg")))
@@ -171,11 +181,11 @@ async def test_a_pool_below_its_minimum_releases_every_pledge_by_callback(net: M
     club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
     buyer = net.add("b0", roles=("BAP",))
     async with running(club.services), running(buyer.services):
-        pool = await club.services.pools.open(apple_terms(2), "http://farm.test/beckn")
+        pool = await club.services.pools.open(apple_terms(8), "http://farm.test/beckn")
         placed = await buyer.services.buyer.place(POOL_PLEDGE, PledgeOrder(CLUB, "chuanshan", pool.id,
                                                                            Decimal(50), "kg"))
         released = await eventually(
-            lambda: (_purchase(buyer, placed["order_id"]) or {}).get("status") == "CANCELLED", seconds=8)
+            lambda: (_purchase(buyer, placed["order_id"]) or {}).get("status") == "CANCELLED", seconds=20)
         assert released
         stored = await club.services.pools.get(pool.id)
         assert stored.pool.state is PoolState.FAILED and stored.outcome["allocations"] == []

@@ -15,16 +15,23 @@ from duijie.api.params import Body, In, Kind, Param, Spec
 from duijie.api.responses import json_response
 from duijie.api.spec_routes import ApiRoute, Args
 from duijie.domain.pools import PoolState
-from duijie.interchange.pool_json import decimal_in, pool_view, terms_in
+from duijie.interchange.pool_json import decimal_in, pool_view, terms_in, terms_out
 from duijie.services.container import Services
 from duijie.services.errors import NotFound
 from duijie.services.trade.pool.buying import POOL_PLEDGE, PledgeOrder, pledge_items
 from duijie.services.trade.pool.demand import pooled_demand
+from duijie.services.trade.pool.pools import PoolService
 
 
 def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+def _pools(services: Services) -> PoolService:
+    if services.pools is None:
+        raise NotFound("this node organizes no pools")
+    return services.pools
 
 
 def _buyer(request: Request) -> Any:
@@ -39,29 +46,42 @@ async def list_pools(request: Request, args: Args) -> Response:
     services = _services(request)
     states = tuple(PoolState(s.upper()) for s in args["state"] or ())
     now = services.clock.now()
-    return json_response({"pools": [pool_view(p, now) for p in await services.pools.list(states)]})
+    return json_response({"pools": [pool_view(p, now) for p in await _pools(services).list(states)]})
 
 
 async def get_pool(request: Request, args: Args) -> Response:
     services = _services(request)
-    return json_response({"pool": pool_view(await services.pools.get(args["pool_id"]), services.clock.now())})
+    return json_response({"pool": pool_view(await _pools(services).get(args["pool_id"]), services.clock.now())})
 
 
 async def open_pool(request: Request, args: Args) -> Response:
     require_admin(request)
     services = _services(request)
     body = args.body or {}
-    pool = await services.pools.open(terms_in(body.get("terms"), "$.terms"), body["producer_uri"],
+    pool = await _pools(services).open(terms_in(body.get("terms"), "$.terms"), body["producer_uri"],
                                      body.get("pool_id"), body.get("listed_under"))
-    stored = await services.pools.get(pool.id)
+    stored = await _pools(services).get(pool.id)
     return json_response({"pool": pool_view(stored, services.clock.now())}, status=201)
 
 
 async def cancel_pool(request: Request, args: Args) -> Response:
     require_admin(request)
     services = _services(request)
-    await services.pools.cancel(args["pool_id"])
-    return json_response({"pool": pool_view(await services.pools.get(args["pool_id"]), services.clock.now())})
+    await _pools(services).cancel(args["pool_id"])
+    return json_response({"pool": pool_view(await _pools(services).get(args["pool_id"]), services.clock.now())})
+
+
+async def amend_pool(request: Request, args: Args) -> Response:
+    """New terms, each field replacing the old one; after the first pledge only with every pledger's consent."""
+    require_admin(request)
+    services = _services(request)
+    body = args.body or {}
+    current = await _pools(services).get(args["pool_id"])
+    doc = terms_out(current.pool.terms)
+    doc.update({k: body[k] for k in ("offer", "deadline", "pickup_points", "maximum") if k in body})
+    terms = terms_in(doc, "$")
+    await _pools(services).amend(args["pool_id"], terms, frozenset(body.get("consents") or ()))
+    return json_response({"pool": pool_view(await _pools(services).get(args["pool_id"]), services.clock.now())})
 
 
 async def pledge(request: Request, args: Args) -> Response:
@@ -119,6 +139,14 @@ OPEN = Spec("Open a pool against a producer's offer", tag=_TAG, admin=True, succ
         "listed_under": _ID}}, "The pool's terms", required=True, max_bytes=64_000))
 CANCEL = Spec("Cancel an open pool: every pledge is released and each buyer told", tag=_TAG, admin=True,
               params=(POOL_ID,))
+AMEND = Spec("Change a pool's terms (offer and tiers, deadline, pickup points, maximum): refused after the first "
+              "pledge unless every pledger re-consented (consents: their subscriber ids)", tag=_TAG, admin=True,
+              params=(POOL_ID,), body=Body({"type": "object", "properties": {
+                  "offer": {"type": "object"}, "deadline": {"type": "string", "maxLength": 64},
+                  "pickup_points": {"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 200}},
+                  "maximum": _QTY, "consents": {"type": "array", "maxItems": 10_000,
+                                                "items": {"type": "string", "maxLength": 256}}}},
+                  "The fields to change", required=True, max_bytes=64_000))
 PLEDGE = Spec("Pledge into a pool on another node (over Beckn)", tag=_TAG, admin=True, success=201, body=Body({
     "type": "object", "required": ["bpp_uri", "provider_id", "pool_id", "quantity", "unit"], "properties": {
         "bpp_uri": _URI, "bpp_id": {"type": "string", "maxLength": 256}, "provider_id": _ID, "pool_id": _ID,
@@ -140,6 +168,7 @@ routes: list[BaseRoute] = [
     ApiRoute("/api/pools/open", open_pool, OPEN, methods=["POST"]),
     ApiRoute("/api/pools/{pool_id}", get_pool, GET),
     ApiRoute("/api/pools/{pool_id}/cancel", cancel_pool, CANCEL, methods=["POST"]),
+    ApiRoute("/api/pools/{pool_id}/terms", amend_pool, AMEND, methods=["POST"]),
     ApiRoute("/api/pledges", pledge, PLEDGE, methods=["POST"]),
     ApiRoute("/api/pledges/{order_id}/quantity", change_pledge, CHANGE, methods=["POST"]),
     ApiRoute("/api/pledges/{order_id}/withdraw", withdraw_pledge, WITHDRAW, methods=["POST"]),

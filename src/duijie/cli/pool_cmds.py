@@ -167,6 +167,30 @@ def cancel(data_dir: Path, node: str | None, pool_id: str, as_json: bool) -> Non
     _show(NodeClient(data_dir, node).post(f"/api/pools/{pool_id}/cancel")["pool"], as_json)
 
 
+@pool.command("amend")
+@data_dir_option
+@node_option
+@click.argument("pool_id")
+@click.option("--deadline", default=None, help="A new deadline: ISO 8601 with offset, or +N[smhd] from now.")
+@click.option("--pickup", multiple=True, help="New pickup or delivery points (repeatable; replaces them all).")
+@click.option("--maximum", default=None, help="A new maximum.")
+@click.option("--consent", "consents", multiple=True,
+              help="A pledger that re-consented (subscriber id; repeatable). Every pledger must, once pledges exist.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def amend(data_dir: Path, node: str | None, pool_id: str, deadline: str | None, pickup: tuple[str, ...],
+          maximum: str | None, consents: tuple[str, ...], as_json: bool) -> None:
+    """Change a pool's terms: refused after the first pledge unless every pledger re-consented."""
+    body: dict[str, Any] = {"consents": list(consents)}
+    if deadline:
+        body["deadline"] = _deadline(deadline)
+    if pickup:
+        body["pickup_points"] = list(pickup)
+    if maximum:
+        body["maximum"] = maximum
+    _show(NodeClient(data_dir, node).post(f"/api/pools/{pool_id}/terms", json=body)["pool"], as_json)
+
+
 def _pledge_line(p: dict[str, Any]) -> str:
     order = p.get("order", {})
     item = (order.get("items") or [{}])[0]
