@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
@@ -32,12 +33,15 @@ from duijie.services.trade.catalog import CatalogService
 from duijie.settings import Settings
 from duijie.storage import migrate
 from duijie.storage.checkpoint import WalCheckpointer
-from duijie.storage.engine import make_engine, sqlite_url
+from duijie.storage.engine import make_engine, sqlite_file, sqlite_url
 from duijie.storage.node_config import NodeConfig, load_config
 from duijie.storage.signer import KeyringSigner
 from duijie.storage.uow import SqlUnitOfWorkFactory
 from duijie.transport.http import HttpTransport
 from duijie.transport.process_link import BackOfficeLink, IntakeLink
+
+if TYPE_CHECKING:
+    from duijie.services.buyer import BuyerService
 
 log = logging.getLogger("duijie.bootstrap")
 
@@ -83,6 +87,7 @@ def wire_seller(w: Wiring) -> None:
     from duijie.services.trade.jobs.desk import ApplicationDesk
     from duijie.services.trade.jobs.kind import JobsKind
     from duijie.services.trade.merchant import MerchantService
+    from duijie.services.trade.offer_listing import SignedOffers
     from duijie.services.trade.order_callbacks import SellerNode
     from duijie.services.trade.reservation.kind import ReservationKind
     from duijie.services.trade.reservation.merchant import ReservationServices, beckn_order_of
@@ -102,6 +107,7 @@ def wire_seller(w: Wiring) -> None:
     w.services.merchant = MerchantService(w.uow, w.clock, node)
     w.services.applications = ApplicationDesk(w.uow, w.clock, node)
     w.services.reservations = reservations
+    w.services.signed_offers = SignedOffers(w.services.catalog, w.signer, w.clock, w.config.subscriber_id)
 
 
 def wire_buyer(w: Wiring) -> None:
@@ -157,7 +163,7 @@ def wire_discovery(w: Wiring) -> None:
     """Node records, peer exchange, gateway role and the local search index."""
     from duijie.search import SearchDocument, SearchQuery, open_index
     from duijie.services.discovery import OwnNode, RecordStore
-    from duijie.services.gateway import GatewayService, capture_raw
+    from duijie.services.gateway import GatewayService
     from duijie.services.index import LocalIndex
     from duijie.services.peer_exchange import ExchangeLimits, HttpPeerClient, PeerExchange
 
@@ -193,7 +199,7 @@ def wire_discovery(w: Wiring) -> None:
         exchange.catalog_listeners.append(local.on_catalog)
         w.services.search = local
     if w.services.buyer is not None:
-        wire_live_search(w, store.records)
+        wire_live_search(w, w.services.buyer, store.records)
     if Role.BG in roles:
         gateway = GatewayService(w.config.subscriber_id, store.records, w.signer.current, w.transport, w.clock,
                                  local=w.inbox.handler_for(Action.SEARCH),
@@ -201,11 +207,10 @@ def wire_discovery(w: Wiring) -> None:
                                  hosts_providers=lambda: bool(catalog.providers()))
         w.inbox.register(Action.SEARCH, gateway.handle_search)
         w.inbox.register(Action.ON_SEARCH, gateway.handle_on_search)
-        w.inbox.receive = capture_raw(w.inbox.receive)  # type: ignore[method-assign]
         exchange.gateway = gateway
 
 
-def wire_live_search(w: Wiring, records: Callable[[], list[SignedRecord]]) -> None:
+def wire_live_search(w: Wiring, buyer: BuyerService, records: Callable[[], list[SignedRecord]]) -> None:
     """Search for people: ask the gateways and sellers this node knows, merge with the local index."""
     from sqlalchemy import create_engine
     from sqlalchemy.pool import StaticPool
@@ -219,7 +224,7 @@ def wire_live_search(w: Wiring, records: Callable[[], list[SignedRecord]]) -> No
         engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
         return open_index(engine, semantic=False)
 
-    w.services.live_search = LiveSearch(w.services.buyer, records, w.config.subscriber_id, w.services.search,
+    w.services.live_search = LiveSearch(buyer, records, w.config.subscriber_id, w.services.search,
                                         scratch, SearchDocument, SearchQuery, w.clock)
 
 
@@ -348,9 +353,9 @@ def wire_intake(w: Wiring, journal: InboundJournal, link: IntakeLink | None) -> 
     w.services.background += [journal.run_writer, Retention(w.uow, w.clock).run, handle_journaled]
     if w.services.reservations is not None:  # waitlist holds that ran out pass to the next guest
         w.services.background.append(w.services.reservations.keeper.run_forever)
-    database = w.uow.engine.url.database if w.uow.engine.dialect.name == "sqlite" else None
-    if database and database != ":memory:":
-        checkpointer = WalCheckpointer(Path(database))
+    database = sqlite_file(w.uow.engine)
+    if database is not None:
+        checkpointer = WalCheckpointer(database)
         w.services.background.append(checkpointer.run)
 
         async def close_checkpointer() -> None:

@@ -18,7 +18,7 @@ from duijie.protocol.context import Action, Context
 from duijie.protocol.outbound import wire_bytes
 from duijie.protocol.pipeline import Verified
 from duijie.services.inbound_journal import InboundJournal
-from duijie.services.ports import JournaledMessage, JournalState, WriteBusy
+from duijie.services.ports import JournaledMessage, JournalState, StoreBusy
 from duijie.storage import migrate
 from duijie.storage import uow as uow_module
 from duijie.storage.engine import make_engine, sqlite_url
@@ -180,12 +180,12 @@ def test_a_write_lock_held_by_another_process_never_blocks_the_event_loop(tmp_pa
     other = sqlite3.connect(str(engine.url.database), isolation_level=None)  # "another process"
     other.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(WriteBusy):
-            with uow(nowait=True):
+        with pytest.raises(StoreBusy):
+            with uow(wait=False):
                 pass
     finally:
         other.execute("ROLLBACK")
-    with uow(nowait=True) as u:  # free again: no leftovers from the failed attempt
+    with uow(wait=False) as u:  # free again: no leftovers from the failed attempt
         u.commit()
 
     async def main() -> tuple[bool, int]:
@@ -240,7 +240,7 @@ def test_only_another_process_holding_the_lock_moves_inline_work_to_threads(
     holder = threading.Thread(target=hold)
     holder.start()
     holding.wait(5)
-    with pytest.raises(WriteBusy), uow(nowait=True):
+    with pytest.raises(StoreBusy), uow(wait=False):
         pass
     release.set()
     holder.join()
@@ -249,11 +249,11 @@ def test_only_another_process_holding_the_lock_moves_inline_work_to_threads(
     # Another process holds it: inline work goes to worker threads for a while, then comes back.
     other = sqlite3.connect(str(engine.url.database), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    with pytest.raises(WriteBusy), uow(nowait=True):
+    with pytest.raises(StoreBusy), uow(wait=False):
         pass
     other.execute("ROLLBACK")
     other.close()
     assert asyncio.run(uow.run(on_main_thread)) is False
-    assert asyncio.run(uow.run_nowait(on_main_thread)) is True  # the journal's writes stay inline
+    assert asyncio.run(uow.run_without_waiting(on_main_thread)) is True  # the journal's writes stay inline
     time.sleep(0.25)
     assert asyncio.run(uow.run(on_main_thread)) is True

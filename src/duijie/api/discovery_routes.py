@@ -23,6 +23,7 @@ from duijie.api.spec_routes import ApiRoute, Args
 from duijie.domain.catalog import DietTag
 from duijie.services.container import Services
 from duijie.services.errors import NotFound
+from duijie.services.peer_exchange import PeerExchange
 
 
 class TokenBucket:
@@ -61,6 +62,13 @@ def _services(request: Request) -> Services:
     return services
 
 
+def _exchange(request: Request) -> PeerExchange:
+    """The peer exchange, for a route :func:`_gate` let through (discovery is on)."""
+    exchange = _services(request).discovery
+    assert exchange is not None
+    return exchange
+
+
 def _gate(request: Request) -> Response | None:
     """The 404 (discovery off) or 429 (this client calls too fast) to send instead, if any."""
     if _services(request).discovery is None:
@@ -86,7 +94,7 @@ async def peer_records(request: Request, args: Args) -> Response:
         return refused
     params = _merged(args)
     since = params.get("since")
-    store = _services(request).discovery.store
+    store = _exchange(request).store
     page = await asyncio.to_thread(store.records_page, None if since is None else str(since),
                                           int(params.get("limit", 100)), params.get("from"))
     return json_response(page)
@@ -96,14 +104,14 @@ async def peer_self(request: Request, args: Args) -> Response:
     refused = _gate(request)
     if refused is not None:
         return refused
-    return json_response(await asyncio.to_thread(_services(request).discovery.store.own_record))
+    return json_response(await asyncio.to_thread(_exchange(request).store.own_record))
 
 
 async def peer_catalog(request: Request, args: Args) -> Response:
     refused = _gate(request)
     if refused is not None:
         return refused
-    exchange = _services(request).discovery
+    exchange = _exchange(request)
     provider_id = args["provider_id"]
     owner = _merged(args).get("subscriber_id")
     if owner in (None, "", exchange.store.own.subscriber_id):

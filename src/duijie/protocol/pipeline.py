@@ -97,6 +97,9 @@ class Verified:
     signer_subscriber_id: str
     gateway_subscriber_id: str | None
     raw_body: bytes = b""  # the bytes the signature covers, kept where the message is stored as received
+    #: The request's headers as received (names in any case), while the live request is handled:
+    #: a gateway forwards the sender's ``Authorization`` with ``raw_body``. Empty once journaled.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,4 +280,5 @@ class InboundPipeline:
             signer_subscriber_id=signers.sender.subscriber_id,
             gateway_subscriber_id=signers.gateway.subscriber_id if signers.gateway else None,
             raw_body=inbound.raw_body,
+            headers=inbound.headers,
         )

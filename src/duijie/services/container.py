@@ -6,13 +6,25 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duijie.services.beckn_inbox import BecknInbox
 from duijie.services.outbox import OutboxSender
 from duijie.services.ports import Clock
 from duijie.services.registry import LookupService
 from duijie.services.trade.catalog import CatalogService
+
+if TYPE_CHECKING:  # only named here: each is imported where its feature is wired (bootstrap)
+    from duijie.services.buyer import BuyerService
+    from duijie.services.index import LocalIndex
+    from duijie.services.live_search import LiveSearch
+    from duijie.services.peer_exchange import PeerExchange
+    from duijie.services.trade.jobs.desk import ApplicationDesk
+    from duijie.services.trade.merchant import MerchantService
+    from duijie.services.trade.pool.closing import PoolCloser
+    from duijie.services.trade.pool.pools import PoolService
+    from duijie.services.trade.reservation.merchant import ReservationServices
+    from duijie.services.trade.seller import SellerService
 
 
 @dataclass
@@ -35,18 +47,18 @@ class Services:
     registry: LookupService | None = None
     outbox: OutboxSender | None = None  # its counts go to /healthz
     peer_rate: float = 50.0  # requests per second one client may make to the discovery routes (Settings)
-    # Filled by the features that own them (see bootstrap): typed there.
-    merchant: Any = None
-    applications: Any = None  # services.trade.jobs.desk.ApplicationDesk: the employer's job applications
-    pools: Any = None  # services.trade.pool.pools.PoolService: the 云拼 pools this node organizes
-    pool_closer: Any = None  # services.trade.pool.closing.PoolCloser: closes due pools once
-    # services.trade.reservation.merchant.ReservationServices: bookings, availability, calendars
-    reservations: Any = None
-    seller: Any = None
-    buyer: Any = None
-    discovery: Any = None
-    search: Any = None
-    live_search: Any = None  # services.live_search.LiveSearch: the network asked now, merged with `search`
+    # Filled by the features that own them (see bootstrap); None where the node's roles leave them out.
+    merchant: MerchantService | None = None
+    applications: ApplicationDesk | None = None  # the employer's job applications
+    pools: PoolService | None = None  # the 云拼 pools this node organizes
+    pool_closer: PoolCloser | None = None  # closes due pools once
+    signed_offers: Any = None  # services.trade.offer_listing.SignedOffers: the producer's signed offers
+    reservations: ReservationServices | None = None  # bookings, availability, calendars
+    seller: SellerService | None = None
+    buyer: BuyerService | None = None
+    discovery: PeerExchange | None = None
+    search: LocalIndex | None = None
+    live_search: LiveSearch | None = None  # the network asked now, merged with ``search``
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 

@@ -16,7 +16,6 @@ no answer of its own: an empty catalog in its name would only look like a seller
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,24 +31,16 @@ from duijie.services.ports import Clock, Transport
 
 log = logging.getLogger("duijie.gateway")
 
-#: The raw request being handled (body, headers): set by :func:`capture_raw` around the inbox,
-#: because a forward must carry the BAP's exact bytes and signature.
-RAW_REQUEST: contextvars.ContextVar[tuple[bytes, Mapping[str, str]] | None] = contextvars.ContextVar(
-    "duijie_raw_request", default=None
-)
+_FORWARDED = ("authorization", "content-type")
 
 
-def capture_raw(receive: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap ``BecknInbox.receive`` so handlers can see the raw body and headers."""
-
-    async def wrapped(raw_body: bytes, headers: dict[str, str], path_action: str) -> Any:
-        token = RAW_REQUEST.set((raw_body, headers))
-        try:
-            return await receive(raw_body, headers, path_action)
-        finally:
-            RAW_REQUEST.reset(token)
-
-    return wrapped
+def _live_request(verified: Verified) -> tuple[bytes, dict[str, str]] | None:
+    """The sender's exact bytes and signature headers, which a forward must carry; None when the
+    message is not the live request (a gateway only relays what it can pass on unchanged)."""
+    forward = {k: v for k, v in verified.headers.items() if k.lower() in _FORWARDED}
+    if not verified.raw_body or not any(k.lower() == "authorization" for k in forward):
+        return None
+    return verified.raw_body, forward
 
 
 def _domain_matches(record_domains: Sequence[str], domain: str) -> bool:
@@ -122,7 +113,7 @@ class GatewayService:
 
     async def handle_search(self, verified: Verified) -> Nack | None:
         """The inbox handler for ``search``."""
-        raw = RAW_REQUEST.get()
+        raw = _live_request(verified)
         if verified.context.bpp_id or raw is None:
             return await self._delegate(verified)
         targets, hosting = await asyncio.to_thread(self._fan_out, verified)
@@ -142,8 +133,7 @@ class GatewayService:
             return await self._local(verified)
         return None
 
-    async def _multicast(self, body: bytes, headers: Mapping[str, str], targets: list[SignedRecord]) -> None:
-        forward = {k: v for k, v in headers.items() if k.lower() in ("authorization", "content-type")}
+    async def _multicast(self, body: bytes, forward: Mapping[str, str], targets: list[SignedRecord]) -> None:
         signed = add_gateway_signature(body, forward, self._keys(), self._clock.now())
 
         async def one(record: SignedRecord) -> None:
@@ -168,7 +158,7 @@ class GatewayService:
         gateway can drop an answer but cannot alter one. Answers to this node's own searches go
         to its own buyer inbox.
         """
-        raw = RAW_REQUEST.get()
+        raw = _live_request(verified)
         if verified.context.bap_id == self._own or raw is None:
             return await self._local_on_search(verified) if self._local_on_search else None
         url = verified.context.bap_uri.rstrip("/") + "/on_search"
@@ -177,8 +167,7 @@ class GatewayService:
         task.add_done_callback(self._tasks.discard)
         return None
 
-    async def _relay(self, body: bytes, headers: Mapping[str, str], url: str, bpp_id: str) -> None:
-        forward = {k: v for k, v in headers.items() if k.lower() in ("authorization", "content-type")}
+    async def _relay(self, body: bytes, forward: Mapping[str, str], url: str, bpp_id: str) -> None:
         signed = add_gateway_signature(body, forward, self._keys(), self._clock.now())
         try:
             resp = await asyncio.wait_for(self._transport.send(url, body, signed), self._timeout)

@@ -35,7 +35,7 @@ import orjson
 
 from duijie.protocol.context import Context
 from duijie.protocol.pipeline import Verified
-from duijie.services.ports import Clock, JournaledMessage, JournalState, UnitOfWorkFactory, WriteBusy
+from duijie.services.ports import Clock, JournaledMessage, JournalState, StoreBusy, UnitOfWorkFactory
 
 log = logging.getLogger("duijie.journal")
 
@@ -202,8 +202,8 @@ class InboundJournal:
             while self._pending:
                 batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
                 try:
-                    ids = await self._uow.run_nowait(self._write, batch, self._clock.now())
-                except WriteBusy:
+                    ids = await self._uow.run_without_waiting(self._write, batch, self._clock.now())
+                except StoreBusy:
                     # The back office holds the lock: keep checking requests meanwhile (they
                     # join this batch) and try again shortly, instead of blocking the loop.
                     self._pending[:0] = batch
@@ -240,7 +240,7 @@ class InboundJournal:
     def _write(self, batch: list[_Pending], now: datetime) -> list[int | None]:
         """One transaction: one SELECT for the keys already seen, one INSERT of replay rows, one
         of journal rows; per message in order, its journal id, or None for a replay."""
-        with self._uow(nowait=True) as uow:
+        with self._uow(wait=False) as uow:
             keys = [(item.verified.signer_subscriber_id, item.verified.context.message_id,
                      item.verified.context.action.value) for item in batch]
             fresh = uow.messages.record_many(keys, now)

@@ -16,7 +16,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from duijie.protocol import jsonbytes
-from duijie.services.ports import Clock, OutboxMessage, OutboxState, Signer, Transport, UnitOfWorkFactory
+from duijie.services.ports import (
+    Clock,
+    OutboxMessage,
+    OutboxOutcome,
+    OutboxState,
+    Signer,
+    Transport,
+    UnitOfWorkFactory,
+)
 
 log = logging.getLogger("duijie.outbox")
 
@@ -29,7 +37,7 @@ AUTH_RETRIES = 5
 NO_ANSWER_PREFIX = "no answer: "
 """How ``last_error`` starts when an attempt got no HTTP answer (it may still have arrived)."""
 
-_Outcome = tuple[int, OutboxState, int, datetime, str | None]
+_Outcome = OutboxOutcome
 
 
 def backoff(attempts: int) -> timedelta:
@@ -200,10 +208,7 @@ class OutboxSender:
 
     def _due(self, now: datetime, limit: int, inflight: frozenset[int]) -> list[OutboxMessage]:
         with self._uow(read_only=True) as uow:
-            excluding = getattr(uow.outbox, "due_excluding", None)
-            if excluding is not None:  # the SQL outbox: skips reading in-flight bodies again
-                return list(excluding(now, limit, inflight))
-            return uow.outbox.due(now, limit + len(inflight))
+            return uow.outbox.due(now, limit, inflight)
 
     async def _deliver(self, msg: OutboxMessage) -> _Outcome:
         now = self._clock.now()
@@ -241,11 +246,6 @@ class OutboxSender:
 
     def _mark_all(self, outcomes: list[_Outcome]) -> None:
         with self._uow() as uow:
-            mark_many = getattr(uow.outbox, "mark_many", None)
-            if mark_many is not None:  # the SQL outbox: one executemany for the whole batch
-                mark_many(outcomes)
-            else:
-                for message_id, state, attempts, next_at, error in outcomes:
-                    uow.outbox.mark(message_id, state, attempts=attempts, next_attempt_at=next_at, error=error)
+            uow.outbox.mark_many(outcomes)
             uow.commit()
 

@@ -109,24 +109,26 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
 
-class WriteBusy(Exception):
-    """A ``nowait`` unit of work found the write lock taken; nothing was done, try again later."""
+class StoreBusy(Exception):
+    """A unit of work opened with ``wait=False`` could not start at once (the store is busy with
+    another writer); nothing was done, try again later."""
 
 
 class UnitOfWorkFactory(Protocol):
-    """Opens a unit of work; ``read_only`` ones never take the write lock.
+    """Opens a unit of work; ``read_only`` ones never wait for other writers.
 
-    A ``nowait`` writer raises :class:`WriteBusy` at once instead of waiting for the lock, so a
-    caller on the event loop can go on with other work and retry (another process may hold it).
+    A writer opened with ``wait=False`` raises :class:`StoreBusy` at once instead of waiting for
+    another writer to finish, so a caller on the event loop can go on with other work and retry.
+    Whether (and when) a store can be busy is the store's own business (see ``duijie.storage``).
     """
 
-    def __call__(self, *, read_only: bool = False, nowait: bool = False) -> UnitOfWork: ...
+    def __call__(self, *, read_only: bool = False, wait: bool = True) -> UnitOfWork: ...
 
     async def run(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         """Run ``func(*args)``, a short unit of database work, where the store runs it best."""
 
-    async def run_nowait(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
-        """Like :meth:`run`, for work whose writers are all ``nowait``."""
+    async def run_without_waiting(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
+        """Like :meth:`run`, for work whose writers are all opened with ``wait=False``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +202,9 @@ class OutboxMessage:
     last_error: str | None
 
 
+OutboxOutcome = tuple[int, OutboxState, int, datetime, str | None]
+"""One delivery attempt's outcome: (message id, new state, attempts so far, next attempt at, error)."""
+
 OutboxListener = Callable[[Sequence[OutboxMessage]], None]
 """Told, right after a commit, of the outbox messages that commit made durable (may run in any thread)."""
 
@@ -209,10 +214,17 @@ class OutboxRepository(Protocol):
 
     def add(self, url: str, action: str, body: bytes, now: datetime, expires_at: datetime) -> int: ...
 
-    def due(self, now: datetime, limit: int) -> list[OutboxMessage]: ...
+    def due(self, now: datetime, limit: int, exclude: Collection[int] = ()) -> list[OutboxMessage]:
+        """Up to ``limit`` pending messages due at ``now``, oldest first, leaving out the ids in
+        ``exclude`` (those the sender already has in flight)."""
+        ...
 
     def mark(self, message_id: int, state: OutboxState, *, attempts: int, next_attempt_at: datetime,
              error: str | None) -> None: ...
+
+    def mark_many(self, outcomes: Sequence[OutboxOutcome]) -> None:
+        """Record many delivery outcomes at once, as one statement where the store can."""
+        ...
 
     def get(self, message_id: int) -> OutboxMessage | None: ...
 

@@ -20,6 +20,20 @@ GIL_SWITCH_SECONDS = 0.0005
 BUSY_TIMEOUT_MS = 30_000
 
 
+def is_sqlite(engine: Engine) -> bool:
+    """Whether ``engine`` is SQLite (one writer, in-process, WAL) rather than a server database.
+
+    Storage asks this; the use cases never do: they see only what the unit of work offers.
+    """
+    return engine.dialect.name == "sqlite"
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The database file of an SQLite engine (its WAL is checkpointed beside it); None otherwise."""
+    database = engine.url.database if is_sqlite(engine) else None
+    return Path(database) if database and database != ":memory:" else None
+
+
 def _shorten_gil_switch() -> None:
     """Hand the GIL over sooner than CPython's default 5 ms.
 

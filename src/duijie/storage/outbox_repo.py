@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
-from duijie.services.ports import OutboxMessage, OutboxState
+from duijie.services.ports import OutboxMessage, OutboxOutcome, OutboxState
 from duijie.storage.prepared import Prepared
 from duijie.storage.tables import outbox
 from duijie.storage.timestamps import as_utc
@@ -74,7 +74,14 @@ class SqlOutboxRepository:
         self.added.append(OutboxMessage(message_id, url, action, body, OutboxState.PENDING, 0, now, expires_at, None))
         return message_id
 
-    def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+    def due(self, now: datetime, limit: int, exclude: Collection[int] = ()) -> list[OutboxMessage]:
+        """Up to ``limit`` pending messages due at ``now``, without those in ``exclude`` (in flight).
+
+        With messages in flight only ids are read first, so a wake-up that finds nothing new
+        reads no bodies.
+        """
+        if exclude:
+            return self._due_excluding(now, limit, exclude)
         rows = self._conn.execute(
             select(outbox)
             .where(outbox.c.state == OutboxState.PENDING.value, outbox.c.next_attempt_at <= now)
@@ -83,11 +90,7 @@ class SqlOutboxRepository:
         ).all()
         return [_to_message(r) for r in rows]
 
-    def due_excluding(self, now: datetime, limit: int, exclude: Collection[int]) -> list[OutboxMessage]:
-        """Like :meth:`due` but without the messages in ``exclude`` (those already in flight).
-
-        Only ids are read first, so a wake-up that finds nothing new reads no bodies.
-        """
+    def _due_excluding(self, now: datetime, limit: int, exclude: Collection[int]) -> list[OutboxMessage]:
         ids = [r[0] for r in _DUE_IDS.run(self._conn, {"p_now": now, "p_limit": limit + len(exclude)})]
         wanted = [i for i in ids if i not in exclude][:limit]
         return [_to_message(_BY_ID.run(self._conn, {"p_id": i}).first()) for i in wanted]
@@ -96,7 +99,7 @@ class SqlOutboxRepository:
              error: str | None) -> None:
         self.mark_many([(message_id, state, attempts, next_attempt_at, error)])
 
-    def mark_many(self, outcomes: Sequence[tuple[int, OutboxState, int, datetime, str | None]]) -> None:
+    def mark_many(self, outcomes: Sequence[OutboxOutcome]) -> None:
         """Record many delivery outcomes (id, state, attempts, next_attempt_at, error) in one executemany."""
         if not outcomes:
             return

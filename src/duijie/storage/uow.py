@@ -22,7 +22,7 @@ from duijie.services.ports import (
     OutboxListener,
     OutboxRepository,
     ReplayRepository,
-    WriteBusy,
+    StoreBusy,
 )
 from duijie.services.trade.food.ports import DraftRepository, OrderRepository
 from duijie.services.trade.jobs.ports import ApplicationRepository
@@ -30,6 +30,7 @@ from duijie.services.trade.pool.ports import PoolRepository
 from duijie.services.trade.reservation.ports import BlockRepository, BookingRepository, WaitlistRepository
 from duijie.storage.applications_repo import SqlApplicationRepository
 from duijie.storage.buyer_repo import SqlCallbackRepository, SqlPurchaseRepository, SqlReceiptRepository
+from duijie.storage.engine import is_sqlite
 from duijie.storage.inbound_repo import SqlInboundRepository
 from duijie.storage.keys_repo import SqlKnownKeyRepository
 from duijie.storage.listings_repo import SqlListingRepository
@@ -43,7 +44,7 @@ from duijie.storage.reservations_repo import SqlBlockRepository, SqlBookingRepos
 _WRITE_LOCKS: dict[int, threading.Lock] = {}
 
 CONTENDED_SECONDS = 0.25
-"""How long after a ``nowait`` writer found the lock taken the factory keeps work off the loop."""
+"""How long after a writer that would not wait found the lock taken the factory keeps work off the loop."""
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -70,7 +71,7 @@ def _write_lock(engine: Engine) -> threading.Lock | None:
     SQLite admits one writer; a second one waits in SQLite's busy handler, which sleeps in steps
     of up to 100 ms. Queuing writers on a lock here hands the database over without those sleeps.
     """
-    if engine.dialect.name != "sqlite":
+    if not is_sqlite(engine):
         return None
     return _WRITE_LOCKS.setdefault(id(engine), threading.Lock())
 
@@ -119,12 +120,13 @@ class SqlUnitOfWork:
         self._read_only = read_only
         self._conn: Connection | None = None
         self._tx: Transaction | None = None
+        self._outbox: SqlOutboxRepository | None = None  # what commit hands to ``on_outbox``
         self._lock = None if read_only else _write_lock(engine)
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._lock is not None and not self._lock.acquire(blocking=not self._nowait):
             # Not contention from another process (see _busy): the holder is ours and about done.
-            raise WriteBusy("another unit of work of this process holds the write lock")
+            raise StoreBusy("another unit of work of this process holds the write lock")
         try:
             return self._open()
         except sqlite3.OperationalError as exc:
@@ -132,7 +134,7 @@ class SqlUnitOfWork:
                 self._lock.release()
             if self._nowait and ("locked" in str(exc) or "busy" in str(exc)):
                 self._busy()
-                raise WriteBusy(str(exc)) from exc
+                raise StoreBusy(str(exc)) from exc
             raise
         except BaseException:
             if self._lock is not None:
@@ -167,7 +169,7 @@ class SqlUnitOfWork:
         self.listings = SqlListingRepository(conn)
         self.known_keys = SqlKnownKeyRepository(conn)
         self.messages = SqlReplayRepository(conn)
-        self.outbox = SqlOutboxRepository(conn, self._outbox_lease)
+        self.outbox = self._outbox = SqlOutboxRepository(conn, self._outbox_lease)
         self.inbound = SqlInboundRepository(conn)
         self.orders = SqlOrderRepository(conn)
         self.drafts = SqlDraftRepository(conn)
@@ -182,11 +184,7 @@ class SqlUnitOfWork:
         self.blocks = SqlBlockRepository(conn)
         self.waitlist = SqlWaitlistRepository(conn)
         self.applications = SqlApplicationRepository(conn)
-        self._bind_repositories(conn)
         return self
-
-    def _bind_repositories(self, conn: Connection) -> None:
-        """Hook for the repositories added by later features (orders, outbox, peers)."""
 
     def __exit__(
         self,
@@ -215,8 +213,8 @@ class SqlUnitOfWork:
         """
         assert self._tx is not None
         self._tx.commit()
-        outbox_repo = self.outbox
-        if isinstance(outbox_repo, SqlOutboxRepository) and outbox_repo.added:
+        outbox_repo = self._outbox
+        if outbox_repo is not None and outbox_repo.added:
             added, outbox_repo.added = outbox_repo.added, []
             for listener in self._on_outbox:
                 listener(added)
@@ -241,15 +239,16 @@ class SqlUnitOfWorkFactory:
         # Set when another process polls this database's outbox (see SqlOutboxRepository).
         self.outbox_lease = timedelta(0)
         self._contended_until = 0.0
-        self.inline = engine.dialect.name == "sqlite" if inline is None else inline
-        self._held = _HeldConnection() if engine.dialect.name == "sqlite" else None
+        sqlite = is_sqlite(engine)  # the one place the backend's habits are decided for the use cases
+        self.inline = sqlite if inline is None else inline
+        self._held = _HeldConnection() if sqlite else None
         # Told of every committed batch of new outbox messages (the running sender starts them).
         self.outbox_listeners: list[OutboxListener] = []
 
     async def run(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         """Run ``func(*args)``, a short unit of database work, inline or in a worker thread (see above).
 
-        While another process contends for SQLite's write lock (a ``nowait`` writer was turned
+        While another process contends for SQLite's write lock (a writer that would not wait was turned
         away within :data:`CONTENDED_SECONDS`), inline work goes to a worker thread as well: a
         writer may then wait for the lock, and it must not wait on the event loop.
         """
@@ -257,9 +256,9 @@ class SqlUnitOfWorkFactory:
             return func(*args)
         return await asyncio.to_thread(func, *args)
 
-    async def run_nowait(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
-        """Like :meth:`run` for work whose writers are all ``nowait`` (they never wait): inline
-        on SQLite even while the lock is contended."""
+    async def run_without_waiting(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
+        """Like :meth:`run` for work whose writers are all opened with ``wait=False`` (they never
+        wait): inline on SQLite even while the lock is contended."""
         if self.inline:
             return func(*args)
         return await asyncio.to_thread(func, *args)
@@ -267,8 +266,9 @@ class SqlUnitOfWorkFactory:
     def _saw_busy(self) -> None:
         self._contended_until = time.monotonic() + CONTENDED_SECONDS
 
-    def __call__(self, *, read_only: bool = False, nowait: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, read_only=read_only, nowait=nowait, on_outbox=self.outbox_listeners,
+    def __call__(self, *, read_only: bool = False, wait: bool = True) -> SqlUnitOfWork:
+        """A unit of work; ``wait=False``: :class:`StoreBusy` at once rather than wait for the write lock."""
+        return SqlUnitOfWork(self.engine, read_only=read_only, nowait=not wait, on_outbox=self.outbox_listeners,
                              held=self._held, outbox_lease=self.outbox_lease, on_busy=self._saw_busy)
 
     def close(self) -> None:

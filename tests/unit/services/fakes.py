@@ -5,15 +5,22 @@ every repository back as it found it, as a rolled-back transaction would."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, TypeVar, TypeVarTuple, Unpack
 
 from duijie.domain.listing import Listing
 from duijie.domain.orders import Draft, Order, OrderState
-from duijie.services.ports import ListingSummary, StoredListing
+from duijie.services.ports import (
+    ListingSummary,
+    OutboxMessage,
+    OutboxOutcome,
+    OutboxRepository,
+    OutboxState,
+    StoredListing,
+)
 from duijie.services.trade.food.ports import StoredOrder
 
 T = TypeVar("T")
@@ -71,20 +78,40 @@ class FakeDrafts:
         self.rows.pop((bap_id, transaction_id), None)
 
 
-@dataclass
-class Queued:
-    url: str
-    action: str
-    body: bytes
-
-
 class FakeOutbox:
+    """The outbox port in a list: every method of ``OutboxRepository``, no SQL."""
+
     def __init__(self) -> None:
-        self.rows: list[Queued] = []
+        self.rows: list[OutboxMessage] = []
 
     def add(self, url: str, action: str, body: bytes, now: datetime, expires_at: datetime) -> int:
-        self.rows.append(Queued(url, action, body))
+        self.rows.append(OutboxMessage(len(self.rows) + 1, url, action, body, OutboxState.PENDING, 0, now,
+                                       expires_at, None))
         return len(self.rows)
+
+    def due(self, now: datetime, limit: int, exclude: Collection[int] = ()) -> list[OutboxMessage]:
+        due = [m for m in self.rows if m.state is OutboxState.PENDING and m.next_attempt_at <= now
+               and m.id not in exclude]
+        return due[:limit]
+
+    def mark(self, message_id: int, state: OutboxState, *, attempts: int, next_attempt_at: datetime,
+             error: str | None) -> None:
+        self.mark_many([(message_id, state, attempts, next_attempt_at, error)])
+
+    def mark_many(self, outcomes: Sequence[OutboxOutcome]) -> None:
+        for message_id, state, attempts, next_at, error in outcomes:
+            self.rows[message_id - 1] = replace(self.rows[message_id - 1], state=state, attempts=attempts,
+                                                next_attempt_at=next_at, last_error=error)
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        return self.rows[message_id - 1] if 0 < message_id <= len(self.rows) else None
+
+    def count_unsent(self) -> dict[str, int]:
+        unsent = (OutboxState.PENDING, OutboxState.REFUSED, OutboxState.EXPIRED)
+        return {state.value: sum(m.state is state for m in self.rows) for state in unsent}
+
+    def prune_finished(self, before: datetime, limit: int) -> int:
+        return 0  # ids are list positions here: finished messages stay, which no test of a rule minds
 
 
 class FakeKnownKeys:
@@ -133,11 +160,14 @@ class FakeUnitOfWorkFactory:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
 
-    def __call__(self, *, read_only: bool = False, nowait: bool = False) -> FakeUnitOfWork:
+    def __call__(self, *, read_only: bool = False, wait: bool = True) -> FakeUnitOfWork:
         return self.uow
 
     async def run(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         return func(*args)
 
-    async def run_nowait(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
+    async def run_without_waiting(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         return func(*args)
+
+
+_OUTBOX_IS_THE_PORT: OutboxRepository = FakeOutbox()  # mypy checks the fake against the port
