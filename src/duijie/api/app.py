@@ -19,6 +19,7 @@ from duijie.api import (
     merchant_routes,
     openapi,
     pool_routes,
+    provenance_routes,
     registry_routes,
 )
 from duijie.api.errors import HANDLERS
@@ -58,6 +59,7 @@ def create_app(services: Services) -> Starlette:
         *merchant_routes.routes,
         *buyer_routes.routes,
         *pool_routes.routes,
+        *provenance_routes.routes,
         *booking_routes.routes,
         *application_routes.routes,
         *discovery_routes.routes,

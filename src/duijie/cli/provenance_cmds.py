@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import httpx
 
 from duijie.cli.common import Failure, data_dir_option, db_option, user_errors
 from duijie.cli.verify_cmd import chain_sources, producer_of
@@ -104,8 +105,21 @@ def _tiers(prices: tuple[str, ...], currency: str) -> list[PriceTier]:
     return sorted(tiers, key=lambda t: t.min_quantity)
 
 
+def _read_signed(where: str) -> Any:
+    """The signed offer in a file, or fetched from the producer's node."""
+    try:
+        if where.startswith(("http://", "https://")):
+            resp = httpx.get(where, timeout=15)
+            if resp.status_code != 200:
+                raise Failure(f"GET {where}: HTTP {resp.status_code}: {resp.text[:200]}")
+            return resp.json()
+        return json.loads(Path(where).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, httpx.HTTPError) as exc:
+        raise Failure(f"{where}: not a signed offer: {exc}") from exc
+
+
 @provenance.command("relist")
-@click.argument("signed_offer", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("signed_offer")
 @data_dir_option
 @db_option
 @click.option("--price", "prices", multiple=True, required=True,
@@ -119,14 +133,15 @@ def _tiers(prices: tuple[str, ...], currency: str) -> list[PriceTier]:
               help="Also write your signed relisting here (for duijie verify).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @user_errors
-def relist_cmd(signed_offer: Path, data_dir: Path, db_url: str | None, prices: tuple[str, ...],
+def relist_cmd(signed_offer: str, data_dir: Path, db_url: str | None, prices: tuple[str, ...],
                provider_id: str | None, offer_id: str | None, minimum_batch: int, registries: tuple[str, ...],
                resolve: tuple[str, ...], output: Path | None, as_json: bool) -> None:
-    """Relist a producer's SIGNED_OFFER at your prices; it stays linked to the producer's offer."""
-    try:
-        doc = json.loads(signed_offer.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise Failure(f"{signed_offer}: not a signed offer: {exc}") from exc
+    """Relist a producer's SIGNED_OFFER at your prices; it stays linked to the producer's offer.
+
+    SIGNED_OFFER is a file, or the producer's URL for it
+    (http://HOST:PORT/api/providers/PROVIDER/offers/OFFER/signed).
+    """
+    doc = _read_signed(signed_offer)
     check = check_signed_offer(doc)
     if check.offer is None or not check.ok:
         raise Failure(f"{signed_offer}: refused: the producer's signed offer does not hold: {check.reason}")

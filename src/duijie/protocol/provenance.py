@@ -53,16 +53,30 @@ def _signature(statement: Mapping[str, Any], key: SigningKey, subscriber_id: str
             "signature": base64.b64encode(raw).decode("ascii")}
 
 
-def sign_offer(offer: ProducerOffer, *, producer_id: str, provider_id: str, key: SigningKey, unique_key_id: str,
-               signed_at: datetime) -> dict[str, Any]:
-    """The producer's signed offer. Refused for an offer without an origin, or one that is itself
-    a relisting (only the producer signs its own goods' origin)."""
+def offer_statement(offer: ProducerOffer, *, producer_id: str, provider_id: str, issued_at: datetime) -> dict[str, Any]:
+    """What a producer signs about ``offer``. Refused for an offer without an origin, or one that
+    is itself a relisting (only the producer signs its own goods' origin)."""
     if offer.source is not None:
         raise ProvenanceError(f"offer {offer.id!r} is a relisting: only its producer signs its origin")
     if offer.origin is None:
         raise ProvenanceError(f"offer {offer.id!r} states no origin (place, harvest date or batch) to sign")
-    statement = {"producer_id": producer_id, "provider_id": provider_id, "offer": offer_out(offer),
-                 "issued_at": format_timestamp(signed_at)}
+    return {"producer_id": producer_id, "provider_id": provider_id, "offer": offer_out(offer),
+            "issued_at": format_timestamp(issued_at)}
+
+
+def signed_offer(statement: Mapping[str, Any], *, unique_key_id: str, signing_public_key: str,
+                 signature: str) -> dict[str, Any]:
+    """The signed offer document around ``statement`` and a detached signature made elsewhere
+    (a node's signer) over ``canonical_bytes(statement)``."""
+    return {"format": OFFER_FORMAT, "statement": dict(statement),
+            "signature": {"subscriber_id": statement["producer_id"], "unique_key_id": unique_key_id,
+                          "signing_public_key": signing_public_key, "algorithm": ALGORITHM, "signature": signature}}
+
+
+def sign_offer(offer: ProducerOffer, *, producer_id: str, provider_id: str, key: SigningKey, unique_key_id: str,
+               signed_at: datetime) -> dict[str, Any]:
+    """The producer's signed offer, signed with ``key`` (see :func:`offer_statement`)."""
+    statement = offer_statement(offer, producer_id=producer_id, provider_id=provider_id, issued_at=signed_at)
     return {"format": OFFER_FORMAT, "statement": statement,
             "signature": _signature(statement, key, producer_id, unique_key_id)}
 

@@ -1,4 +1,5 @@
-"""Producer offers and relistings in the seller's ``on_search``, each with its provenance.
+"""Producer offers and relistings in the seller's ``on_search``, each with its provenance, and
+the producer's signed offers (:class:`SignedOffers`).
 
 An offer is found by its name, id, category or unit, by a word for wholesale (``offer``,
 ``wholesale``, ``批发``, ``源头``...) or by its category; a search with no text and no category
@@ -19,10 +20,13 @@ from typing import Any
 from duijie.domain.listing import Listing
 from duijie.domain.offers import ProducerOffer
 from duijie.protocol import mapping as m
+from duijie.protocol.canonical import canonical_bytes
 from duijie.protocol.mapping.offers import offer_item
-from duijie.protocol.provenance import offer_provenance
+from duijie.protocol.provenance import ProvenanceError, offer_provenance, offer_statement, signed_offer
+from duijie.services.errors import Conflict, NotFound
 from duijie.services.local_search import match_listing
-from duijie.services.ports import KnownKeyRepository, UnitOfWork
+from duijie.services.ports import Clock, KnownKeyRepository, Signer, UnitOfWork
+from duijie.services.trade.catalog import CatalogService
 
 OFFER_WORDS = frozenset({"offer", "offers", "wholesale", "source-direct", "批发", "源头", "源头直供", "直供", "产地"})
 
@@ -102,3 +106,30 @@ def offer_view(offer: ProducerOffer, seller_id: str, sources: Sequence[TrustedKe
                     markup_at=first.quantity)
     out["provenance"] = view
     return out
+
+
+class SignedOffers:
+    """The producer's side: its offers signed with their origin on request (``duijie.offer/1``),
+    for an organizer opening a pool or anyone relisting them."""
+
+    def __init__(self, catalog: CatalogService, signer: Signer, clock: Clock, producer_id: str) -> None:
+        self._catalog = catalog
+        self._signer = signer
+        self._clock = clock
+        self.producer_id = producer_id
+
+    def signed(self, provider_id: str, offer_id: str) -> dict[str, Any]:
+        """The signed offer; :class:`NotFound` for an unknown provider or offer, :class:`Conflict`
+        for an offer that states no origin (or is itself a relisting)."""
+        listing = self._catalog.listing(provider_id).listing
+        offer = next((o for o in listing.offers if o.id == offer_id), None)
+        if offer is None:
+            raise NotFound(f"provider {provider_id} has no offer {offer_id!r}", field="offer_id")
+        now = self._clock.now()
+        try:
+            statement = offer_statement(offer, producer_id=self.producer_id, provider_id=provider_id, issued_at=now)
+        except ProvenanceError as exc:
+            raise Conflict(str(exc), field="offer_id") from exc
+        sig = self._signer.sign_detached(canonical_bytes(statement), now)
+        return signed_offer(statement, unique_key_id=sig.unique_key_id, signing_public_key=sig.signing_public_key,
+                            signature=sig.signature)
