@@ -22,7 +22,14 @@ from duijie.domain.offers import ProducerOffer
 from duijie.protocol import mapping as m
 from duijie.protocol.canonical import canonical_bytes
 from duijie.protocol.mapping.offers import offer_item
-from duijie.protocol.provenance import ProvenanceError, offer_provenance, offer_statement, signed_offer
+from duijie.protocol.provenance import (
+    ProvenanceError,
+    check_signed_offer,
+    offer_provenance,
+    offer_statement,
+    signed_offer,
+)
+from duijie.protocol.receipts import KeySource
 from duijie.services.errors import Conflict, NotFound
 from duijie.services.local_search import match_listing
 from duijie.services.ports import Clock, KnownKeyRepository, Signer, UnitOfWork
@@ -133,3 +140,22 @@ class SignedOffers:
         sig = self._signer.sign_detached(canonical_bytes(statement), now)
         return signed_offer(statement, unique_key_id=sig.unique_key_id, signing_public_key=sig.signing_public_key,
                             signature=sig.signature)
+
+
+def verified_offer(doc: Any, producer_id: str, sources: Sequence[KeySource]) -> ProducerOffer:
+    """The producer's offer in ``doc`` (its signed offer), for a pool to be opened against.
+
+    Rule: refused (:class:`Conflict`, naming the rule ``offer_not_verified``) unless the signed
+    offer is intact, names ``producer_id``, and its key is confirmed as the producer's by one of
+    ``sources`` (the node's trusted keys, or the producer's own lookup) and contradicted by none.
+    """
+    check = check_signed_offer(doc, sources)
+    if check.offer is None or not check.ok:
+        raise Conflict(f"offer_not_verified: the producer's signed offer does not hold: {check.reason}",
+                       field="signed_offer")
+    if check.producer_id != producer_id:
+        raise Conflict(f"offer_not_verified: the offer is signed by {check.producer_id}, not {producer_id}",
+                       field="signed_offer")
+    if not check.proven:
+        raise Conflict(f"offer_not_verified: no key source confirms the key as {producer_id}'s", field="signed_offer")
+    return check.offer
