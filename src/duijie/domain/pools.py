@@ -155,6 +155,11 @@ class Pool:
     state: PoolState = PoolState.OPEN
     pledges: tuple[Pledge, ...] = ()
     terms_version: int = 1
+    #: What pledges not loaded add up to: a pool read for one pledge's sake (a new pledge, a
+    #: change, a withdrawal) carries only that pledge and the rest's sum, so taking the 2,000th
+    #: pledge does not read the 1,999 before it. Rules that need every pledge (progress's buyer
+    #: count, the close) are given a pool read whole (``prior`` 0).
+    prior: Decimal = Decimal(0)
 
     @classmethod
     def open(cls, pool_id: str, organizer_id: str, terms: PoolTerms, now: datetime) -> Pool:
@@ -167,7 +172,7 @@ class Pool:
     @property
     def total(self) -> Decimal:
         """The quantity pledged so far."""
-        return sum((p.quantity for p in self.pledges), Decimal(0))
+        return sum((p.quantity for p in self.pledges), self.prior)
 
     def tier_reached(self, quantity: Decimal | None = None) -> PriceTier | None:
         """The best tier ``quantity`` (default: the total) reaches; tiers start at whole units,
@@ -285,5 +290,7 @@ class Pool:
         SUCCEEDED or FAILED as :meth:`settle` decides."""
         if self.state not in (PoolState.OPEN, PoolState.CLOSING):
             raise PoolError(PoolRule.POOL_CLOSED, f"pool {self.id} is already {self.state.value}")
+        if self.prior:
+            raise ValueError("a pool is closed with every pledge loaded")
         outcome = self.settle()
         return replace(self, state=outcome.state), outcome

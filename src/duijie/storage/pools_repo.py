@@ -12,6 +12,7 @@ closer (after a restart, or on the other process) takes it.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -77,6 +78,21 @@ class SqlPoolRepository:
         outcome = json.loads(row.outcome) if row.outcome else None
         return StoredPool(pool, row.producer_uri, outcome, row.batch_state, doc.get("listed_under", ""))
 
+    def get_for_pledge(self, pool_id: str, pledge_id: str | None) -> StoredPool | None:
+        row = self._conn.execute(select(pools).where(pools.c.id == pool_id).with_for_update()).first()
+        if row is None:
+            return None
+        mine: list[Pledge] = []
+        if pledge_id is not None:
+            found = self._conn.execute(select(pool_pledges).where(
+                pool_pledges.c.id == pledge_id, pool_pledges.c.pool_id == pool_id)).first()
+            if found is not None:
+                mine = [Pledge(found.id, found.buyer_id, Decimal(found.quantity), as_utc(found.pledged_at))]
+        stored = self._stored(row, mine)
+        rest = Decimal(row.pledged) - sum((p.quantity for p in mine), Decimal(0))
+        return StoredPool(replace(stored.pool, prior=rest), stored.producer_uri, stored.outcome, stored.batch_state,
+                          stored.listed_under)
+
     def get(self, pool_id: str, *, for_update: bool = False) -> StoredPool | None:
         query = select(pools).where(pools.c.id == pool_id)
         if for_update:
@@ -98,7 +114,8 @@ class SqlPoolRepository:
         old = self._conn.execute(select(pools.c.document).where(pools.c.id == pool.id)).scalar_one()
         self._conn.execute(update(pools).where(pools.c.id == pool.id).values(
             state=pool.state.value, terms_version=pool.terms_version, close_at=close_at(pool, now),
-            document=_document(pool, json.loads(old).get("listed_under", "")), updated_at=now,
+            document=_document(pool, json.loads(old).get("listed_under", "")), pledged=format(pool.total, "f"),
+            updated_at=now,
         ))
 
     def add_pledge(self, pool_id: str, pledge: Pledge, buyer_uri: str, transaction_id: str) -> None:

@@ -324,6 +324,7 @@ pools = Table(
     Column("document", Text, nullable=False),
     Column("outcome", Text, nullable=True),
     Column("batch_state", String(20), nullable=True),  # after a successful close: pending, confirmed
+    Column("pledged", String(40), nullable=False, server_default="0"),  # the pledges' sum (decimal text)
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -343,3 +344,4 @@ pool_pledges = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_pool_pledges_pool_id", pool_pledges.c.pool_id)
+Index("ix_pool_pledges_buyer_id", pool_pledges.c.buyer_id, pool_pledges.c.transaction_id)

@@ -205,3 +205,15 @@ def test_due_at_the_deadline_and_cancel_releases() -> None:
     assert cancelled.state is PoolState.CANCELLED and not cancelled.is_due(DEADLINE)
     with pytest.raises(PoolError):
         cancelled.cancel()
+
+
+def test_a_pool_read_for_one_pledge_counts_the_others_as_prior() -> None:
+    from dataclasses import replace
+    summary = replace(pool(maximum="250"), prior=Decimal(240))
+    assert summary.total == 240 and summary.tier_reached() is not None
+    with pytest.raises(PoolError) as exc:
+        summary.pledge("x", "b", Decimal(11), NOW)
+    assert rule_of(exc) is PoolRule.BEYOND_MAXIMUM
+    assert summary.pledge("x", "b", Decimal(10), NOW).is_due(NOW)
+    with pytest.raises(ValueError):
+        summary.close()  # only a pool read whole is closed

@@ -17,7 +17,14 @@ from duijie.protocol.errors import BecknErrorCode
 from duijie.protocol.mapping import pools as pm
 from duijie.protocol.pipeline import Verified
 from duijie.services.trade.kinds import Message, Refused, SellerKind
-from duijie.services.trade.pool.pools import PledgeRequest, PoolNotFound, change_in, load, pledge_in, withdraw_in
+from duijie.services.trade.pool.pools import (
+    PledgeRequest,
+    PoolNotFound,
+    change_in,
+    load_for_pledge,
+    pledge_in,
+    withdraw_in,
+)
 from duijie.services.trade.pool.ports import PoolUnitOfWork, StoredPool
 
 
@@ -45,7 +52,7 @@ class PoolKind(SellerKind[PoolUnitOfWork]):
     def _quote(self, uow: PoolUnitOfWork, request: Verified, now: datetime) -> Message:
         pool_id, quantity = pm.pledge_subject(request.message.get("order"))
         try:
-            stored = load(uow, pool_id)
+            stored = load_for_pledge(uow, pool_id, None)
             stored.pool.pledge("draft", request.context.bap_id, quantity, now)  # the rules, nothing stored
         except PoolError as exc:
             raise _refused(exc) from exc
@@ -77,7 +84,7 @@ class PoolKind(SellerKind[PoolUnitOfWork]):
 
     @staticmethod
     def _listed_under(uow: PoolUnitOfWork, pool_id: str) -> str:
-        return load(uow, pool_id).listed_under
+        return load_for_pledge(uow, pool_id, None).listed_under
 
     def _own(self, uow: PoolUnitOfWork, request: Verified, order_id: str | None) -> StoredPool:
         """The pool of the requester's own pledge ``order_id``; another buyer's is not found."""
@@ -85,7 +92,7 @@ class PoolKind(SellerKind[PoolUnitOfWork]):
         if found is None or found[1] != request.context.bap_id:  # another buyer's pledge is not found
             raise Refused(BecknErrorCode.ORDER_NOT_FOUND, f"no pledge {order_id!r} of yours here")
         try:
-            return load(uow, found[0])
+            return load_for_pledge(uow, found[0], order_id)
         except PoolNotFound as exc:
             raise _refused(exc) from exc
 

@@ -57,15 +57,22 @@ def load(uow: PoolUnitOfWork, pool_id: str, *, for_update: bool = False) -> Stor
     return stored
 
 
+def load_for_pledge(uow: PoolUnitOfWork, pool_id: str, pledge_id: str | None) -> StoredPool:
+    """The pool read for one pledge's sake (see :meth:`PoolRepository.get_for_pledge`)."""
+    stored = uow.pools.get_for_pledge(pool_id, pledge_id)
+    if stored is None:
+        raise PoolNotFound(pool_id)
+    return stored
+
+
 def pledge_in(uow: PoolUnitOfWork, pool_id: str, request: PledgeRequest, now: datetime,
               new_id: Callable[[], str] = new_pledge_id) -> tuple[Pool, Pledge]:
     """Take a pledge (in the caller's unit of work). A retried confirm of the same buyer and
     transaction gets the pledge it already made, not a second one."""
     known = uow.pools.pledge_for_transaction(request.buyer_id, request.transaction_id)
-    stored = load(uow, known[0] if known else pool_id, for_update=True)
+    stored = load_for_pledge(uow, known[0] if known else pool_id, known[1] if known else None)
     if known is not None:
-        pledge = next(p for p in stored.pool.pledges if p.id == known[1])
-        return stored.pool, pledge
+        return stored.pool, stored.pool.pledges[0]
     pool = stored.pool.pledge(new_id(), request.buyer_id, request.quantity, now)
     pledge = pool.pledges[-1]
     uow.pools.add_pledge(pool.id, pledge, request.buyer_uri, request.transaction_id)
@@ -76,7 +83,7 @@ def pledge_in(uow: PoolUnitOfWork, pool_id: str, request: PledgeRequest, now: da
 def change_in(uow: PoolUnitOfWork, pool_id: str, pledge_id: str, buyer_id: str, quantity: Decimal,
               now: datetime) -> Pool:
     """Change a pledge's quantity: only its own buyer, only while the pool is open."""
-    pool = load(uow, pool_id, for_update=True).pool.change(pledge_id, buyer_id, quantity, now)
+    pool = load_for_pledge(uow, pool_id, pledge_id).pool.change(pledge_id, buyer_id, quantity, now)
     uow.pools.change_pledge(next(p for p in pool.pledges if p.id == pledge_id), now)
     uow.pools.save(pool, now)
     return pool
@@ -84,7 +91,7 @@ def change_in(uow: PoolUnitOfWork, pool_id: str, pledge_id: str, buyer_id: str, 
 
 def withdraw_in(uow: PoolUnitOfWork, pool_id: str, pledge_id: str, buyer_id: str, now: datetime) -> Pool:
     """Withdraw a pledge: only its own buyer, only while the pool is open."""
-    pool = load(uow, pool_id, for_update=True).pool.withdraw(pledge_id, buyer_id, now)
+    pool = load_for_pledge(uow, pool_id, pledge_id).pool.withdraw(pledge_id, buyer_id, now)
     uow.pools.remove_pledge(pledge_id)
     uow.pools.save(pool, now)
     return pool

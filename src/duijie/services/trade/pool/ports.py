@@ -48,6 +48,12 @@ class PoolRepository(Protocol):
         the maximum."""
         ...
 
+    def get_for_pledge(self, pool_id: str, pledge_id: str | None) -> StoredPool | None:
+        """The pool, its row locked, carrying only pledge ``pledge_id`` (none for a new pledge)
+        and the others' sum as ``prior``: what a pledge, change or withdrawal needs, whatever the
+        number of pledges."""
+        ...
+
     def recent(self, states: tuple[PoolState, ...] = (), limit: int = 500) -> list[StoredPool]:
         """Newest first, optionally only in ``states``."""
         ...

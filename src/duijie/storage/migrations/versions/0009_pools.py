@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column('document', sa.Text(), nullable=False),
         sa.Column('outcome', sa.Text(), nullable=True),
         sa.Column('batch_state', sa.String(length=20), nullable=True),
+        sa.Column('pledged', sa.String(length=40), nullable=False, server_default='0'),
         sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('id', name='pk_pools'),
@@ -48,9 +49,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name='pk_pool_pledges'),
     )
     op.create_index('ix_pool_pledges_pool_id', 'pool_pledges', ['pool_id'], unique=False)
+    op.create_index('ix_pool_pledges_buyer_id', 'pool_pledges', ['buyer_id', 'transaction_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_pool_pledges_buyer_id', table_name='pool_pledges')
     op.drop_index('ix_pool_pledges_pool_id', table_name='pool_pledges')
     op.drop_table('pool_pledges')
     op.drop_index('ix_pools_state_close_at', table_name='pools')
