@@ -79,11 +79,6 @@ class Item:
     stock: int | None = None
     category: str | None = None
 
-    @property
-    def in_stock(self) -> bool:
-        """True unless stock is tracked and zero."""
-        return self.stock is None or self.stock > 0
-
 
 @dataclass(frozen=True, slots=True)
 class Catalog:

@@ -224,10 +224,6 @@ class BaseSearchIndex(ABC):
         return removed
 
     # ---- reads -------------------------------------------------------------------------
-    def semantic_candidates(self, query_text: str, k: int = 20) -> list[tuple[str, float]]:
-        """``(doc_id, cosine)`` of documents close in meaning to ``query_text``."""
-        return [(m.doc_id, m.similarity) for m in self.matcher.candidates(query_text, k)]
-
     def _criteria(self, q: SearchQuery) -> Criteria:
         text, capacity, strict = q.text, q.min_capacity, q.min_capacity is not None
         if capacity is None:

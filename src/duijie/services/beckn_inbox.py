@@ -1,7 +1,11 @@
-"""Receiving Beckn messages: run the inbound pipeline, then hand the message to its handler.
+"""Receiving Beckn messages: run the inbound pipeline, journal the message, ACK, then handle it.
 
-A handler runs synchronously before the ACK and writes its state change and its callback to
-the outbox in one transaction, so an ACK always means the callback is safely on its way.
+A verified request is written to the inbound journal (with its replay record) before it is
+ACKed, so an ACK means the message is durable; a journal worker then hands it to the handler
+registered for its action (:meth:`BecknInbox.dispatch`), which writes its state change and its
+callback to the outbox in one transaction. ``search`` and ``on_search`` (:data:`INLINE_ACTIONS`)
+are handled before the ACK instead, and so is everything when the node runs without a journal
+(tests): then a handler's :class:`Nack` becomes the HTTP answer.
 """
 
 from __future__ import annotations
@@ -107,9 +111,6 @@ class BecknInbox:
     def handler_for(self, action: Action) -> Handler | None:
         """The handler registered for ``action`` (so a role can wrap another's), or None."""
         return self._handlers.get(action)
-
-    def handles(self, action: Action) -> bool:
-        return action in self._handlers
 
     def _role_refusal(self, path_action: str) -> Reply | None:
         """A NACK for an action none of this node's roles receives, before anything is checked or kept:

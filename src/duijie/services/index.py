@@ -168,14 +168,6 @@ class LocalIndex:
             return None
         return str(json.loads(row.document)["record"]["url"])
 
-    def rebuild(self) -> int:
-        """Index every held catalog again (e.g. after the index schema was created)."""
-        with self._uow(read_only=True) as uow:
-            catalogs = uow.peer_catalogs.all()
-        for c in catalogs:
-            self.on_catalog(c, c.subscriber_id, c.provider_id)
-        return len(catalogs)
-
     def search(self, **criteria: Any) -> list[dict[str, Any]]:
         """Run a query (``SearchQuery`` fields) and describe each hit with provider, location and age."""
         hits = self._reader.query(self._make_query(**criteria))

@@ -100,9 +100,6 @@ class KeyAuthority:
             self._misses[(subscriber_id, unique_key_id)] = (time.monotonic() + self._miss_ttl, answer)
         return answer
 
-    def forget(self) -> None:
-        self._misses.clear()
-
     async def _ask(self, subscriber_id: str, unique_key_id: str) -> Answer:
         query = {"subscriber_id": subscriber_id, "key_id": unique_key_id, "ukId": unique_key_id}
         for registry in self.registries:

@@ -70,6 +70,3 @@ class NodeKeyResolver:
             uow.known_keys.put(key, self._clock.now())
             uow.commit()
 
-    def forget_cache(self) -> None:
-        self._cache.clear()
-        self.authority.forget()

@@ -5,6 +5,11 @@ hook of the seller service; it stores the seller-signed receipt (:meth:`ReceiptI
 in the same unit of work as the order and puts it into the on_confirm ``order.tags``. When the
 buyer sends the countersigned copy back (an ``update`` with ``update_target`` "tags"), the seller
 calls :meth:`ReceiptIssuer.accept_countersigned` (its ``on_receipt_countersigned``).
+
+Buyer side: the buyer's callback inbox (``services/buyer_inbox.py``) checks the seller-signed
+receipt that arrives in ``on_confirm``, adds this node's signature with
+:meth:`ReceiptIssuer.countersign`, keeps the copy and sends it back to the seller. Both sides work
+for every kind of trade: the receipt's agreement is the Beckn order and the confirm's parties.
 """
 
 from __future__ import annotations

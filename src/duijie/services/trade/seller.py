@@ -75,7 +75,8 @@ class SellerService:
     ``on_order_confirmed(order_doc, context, uow)`` runs after every confirm, in the same open unit
     of work, with the Beckn order that ``on_confirm`` carries (a retried confirm's too: the receipts
     feature hands back the receipt it stored then). Raising from it aborts the confirm: nothing is
-    stored (a DomainError becomes an error callback, anything else a NACK).
+    stored (a DomainError becomes an error callback; anything else fails the handling, which the
+    journal logs: the request was ACKed when it was journaled, so no NACK can follow).
     """
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, node: SellerNode, kinds: TradeKinds | None = None) -> None:
