@@ -184,3 +184,24 @@ async def test_a_closer_that_dies_before_its_commit_leaves_the_pool_due(engine: 
     with uow(read_only=True) as u:
         assert u.pools.due(clock.now()) == ["p"]
     assert PoolCloser(uow, clock).close_one("p") is not None  # after the restart
+
+
+async def test_a_pool_against_a_signed_offer_that_does_not_verify_is_refused_and_nothing_is_written(
+        engine: Engine) -> None:
+    from duijie.interchange.listing_json import listing_from_document
+    from duijie.protocol.keys import SigningKey
+    from duijie.protocol.provenance import sign_offer
+    from duijie.services.errors import Conflict
+
+    host_organizer(engine)
+    farm = listing_from_document(json.loads((Path(duijie.demo.__file__).parent / "data" / "farm.json").read_text()))
+    signed = sign_offer(farm.offers[0], producer_id="farm.example", provider_id=farm.id, key=SigningKey.generate(),
+                        unique_key_id="k1", signed_at=T0)
+    service = PoolService(SqlUnitOfWorkFactory(engine), Clock(T0), "o")
+    altered = json.loads(json.dumps(signed))
+    altered["statement"]["offer"]["minimum_batch"] = 20
+    with pytest.raises(Conflict, match="offer_not_verified"):
+        await service.open(terms(), "http://farm/beckn", "pool-altered", signed_offer=altered)
+    with pytest.raises(Conflict, match="offer_not_verified: no key source confirms"):  # a key nobody vouches for
+        await service.open(terms(), "http://farm/beckn", "pool-unknown-key", signed_offer=signed)
+    assert await service.list() == []

@@ -136,7 +136,11 @@ OPEN = Spec("Open a pool against a producer's offer", tag=_TAG, admin=True, succ
         "terms": {"type": "object", "description": "offer, producer_id, provider_id, deadline, pickup_points, "
                                                   "maximum (see docs/POOLS.md)"},
         "producer_uri": _URI, "pool_id": {"type": "string", "pattern": "^pool-[A-Za-z0-9_-]{1,60}$"},
-        "listed_under": _ID}}, "The pool's terms", required=True, max_bytes=64_000))
+        "listed_under": _ID,
+        "signed_offer": {"type": "object", "description": "The producer's signed offer (duijie.offer/1, from "
+                         "GET /api/providers/{id}/offers/{offer}/signed on its node): embedded, and the pool is "
+                         "refused unless it verifies back to the producer"}}}, "The pool's terms", required=True,
+        max_bytes=64_000))
 CANCEL = Spec("Cancel an open pool: every pledge is released and each buyer told", tag=_TAG, admin=True,
               params=(POOL_ID,))
 AMEND = Spec("Change a pool's terms (offer and tiers, deadline, pickup points, maximum): refused after the first "

@@ -129,4 +129,5 @@ def pool_view(stored: Any, now: datetime) -> dict[str, Any]:
         "outcome": ({k: v for k, v in stored.outcome.items() if k != "allocations"}
                     if stored.outcome else None),
         "batch_state": stored.batch_state,
+        "signed_offer": stored.signed_offer,
     }

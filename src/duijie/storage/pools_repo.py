@@ -35,10 +35,10 @@ def close_at(pool: Pool, now: datetime) -> datetime:
     return pool.terms.deadline
 
 
-def _document(pool: Pool, listed_under: str) -> str:
+def _document(pool: Pool, listed_under: str, signed_offer: dict[str, Any] | None) -> str:
     return json.dumps({"id": pool.id, "organizer_id": pool.organizer_id, "terms": terms_out(pool.terms),
-                       "opened_at": pool.opened_at.isoformat(), "listed_under": listed_under},
-                      ensure_ascii=False, sort_keys=True)
+                       "opened_at": pool.opened_at.isoformat(), "listed_under": listed_under,
+                       "signed_offer": signed_offer}, ensure_ascii=False, sort_keys=True)
 
 
 class SqlPoolRepository:
@@ -47,14 +47,15 @@ class SqlPoolRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add(self, pool: Pool, producer_uri: str, now: datetime, listed_under: str = "") -> None:
+    def add(self, pool: Pool, producer_uri: str, now: datetime, listed_under: str = "",
+            signed_offer: dict[str, Any] | None = None) -> None:
         try:
             with self._conn.begin_nested():
                 self._conn.execute(insert(pools).values(
                     id=pool.id, organizer_id=pool.organizer_id, producer_id=pool.terms.producer_id,
                     producer_uri=producer_uri, offer_id=pool.terms.offer.id, state=pool.state.value,
                     terms_version=pool.terms_version, close_at=close_at(pool, now),
-                    document=_document(pool, listed_under), opened_at=pool.opened_at, updated_at=now,
+                    document=_document(pool, listed_under, signed_offer), opened_at=pool.opened_at, updated_at=now,
                 ))
         except IntegrityError:
             raise KeyError(pool.id) from None
@@ -76,7 +77,8 @@ class SqlPoolRepository:
                     opened_at=datetime.fromisoformat(doc["opened_at"]), state=PoolState(row.state),
                     pledges=tuple(pledges), terms_version=row.terms_version)
         outcome = json.loads(row.outcome) if row.outcome else None
-        return StoredPool(pool, row.producer_uri, outcome, row.batch_state, doc.get("listed_under", ""))
+        return StoredPool(pool, row.producer_uri, outcome, row.batch_state, doc.get("listed_under", ""),
+                          doc.get("signed_offer"))
 
     def get_for_pledge(self, pool_id: str, pledge_id: str | None) -> StoredPool | None:
         row = self._conn.execute(select(pools).where(pools.c.id == pool_id).with_for_update()).first()
@@ -90,8 +92,7 @@ class SqlPoolRepository:
                 mine = [Pledge(found.id, found.buyer_id, Decimal(found.quantity), as_utc(found.pledged_at))]
         stored = self._stored(row, mine)
         rest = Decimal(row.pledged) - sum((p.quantity for p in mine), Decimal(0))
-        return StoredPool(replace(stored.pool, prior=rest), stored.producer_uri, stored.outcome, stored.batch_state,
-                          stored.listed_under)
+        return replace(stored, pool=replace(stored.pool, prior=rest))
 
     def get(self, pool_id: str, *, for_update: bool = False) -> StoredPool | None:
         query = select(pools).where(pools.c.id == pool_id)
@@ -111,10 +112,11 @@ class SqlPoolRepository:
         return [self._stored(r, pledges[r.id]) for r in rows]
 
     def save(self, pool: Pool, now: datetime) -> None:
-        old = self._conn.execute(select(pools.c.document).where(pools.c.id == pool.id)).scalar_one()
+        old = json.loads(self._conn.execute(select(pools.c.document).where(pools.c.id == pool.id)).scalar_one())
         self._conn.execute(update(pools).where(pools.c.id == pool.id).values(
             state=pool.state.value, terms_version=pool.terms_version, close_at=close_at(pool, now),
-            document=_document(pool, json.loads(old).get("listed_under", "")), pledged=format(pool.total, "f"),
+            document=_document(pool, old.get("listed_under", ""), old.get("signed_offer")),
+            pledged=format(pool.total, "f"),
             updated_at=now,
         ))
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from duijie.domain.pools import Pledge, Pool, PoolError, PoolRule, PoolState, PoolTerms
 from duijie.services.ports import Clock
+from duijie.services.trade.offer_listing import TrustedKeys, verified_offer
 from duijie.services.trade.pool.ports import Member, PoolUnitOfWork, PoolUnitOfWorkFactory, StoredPool
 
 Release = Callable[[PoolUnitOfWork, Pool, list[Member]], None]
@@ -107,10 +109,16 @@ class PoolService:
         self.organizer_id = organizer_id
         self.release = release
 
-    def _open(self, terms: PoolTerms, producer_uri: str, pool_id: str | None, listed_under: str | None) -> Pool:
+    def _open(self, terms: PoolTerms, producer_uri: str, pool_id: str | None, listed_under: str | None,
+              signed_offer: dict[str, Any] | None) -> Pool:
         now = self._clock.now()
-        pool = Pool.open(pool_id or new_pool_id(), self.organizer_id, terms, now)
         with self._uow() as uow:
+            if signed_offer is not None:
+                # Rule: a pool embeds the producer's signed offer only when it verifies back to the
+                # producer with a key this node trusts; its tiers and minimum are then the pool's.
+                offer = verified_offer(signed_offer, terms.producer_id, [TrustedKeys(uow.known_keys, now)])
+                terms = replace(terms, offer=offer)
+            pool = Pool.open(pool_id or new_pool_id(), self.organizer_id, terms, now)
             if listed_under is None:  # the node's only provider lists it
                 summaries = uow.listings.summaries()
                 listed_under = summaries[0].provider_id if len(summaries) == 1 else ""
@@ -118,17 +126,19 @@ class PoolService:
                 raise PoolError(PoolRule.INVALID_TERMS, "name a provider hosted on this node to list the pool under "
                                 f"(got {listed_under!r})")
             try:
-                uow.pools.add(pool, producer_uri, now, listed_under)
+                uow.pools.add(pool, producer_uri, now, listed_under, signed_offer)
             except KeyError:
                 raise PoolError(PoolRule.INVALID_TERMS, f"a pool {pool.id!r} already exists") from None
             uow.commit()
         return pool
 
     async def open(self, terms: PoolTerms, producer_uri: str, pool_id: str | None = None,
-                   listed_under: str | None = None) -> Pool:
+                   listed_under: str | None = None, signed_offer: dict[str, Any] | None = None) -> Pool:
         """Open a pool on sound terms (refused naming the rule otherwise), listed in the catalog of
-        ``listed_under``, a provider this node hosts (default: its only one)."""
-        return await self._uow.run(self._open, terms, producer_uri, pool_id, listed_under)
+        ``listed_under``, a provider this node hosts (default: its only one). With the producer's
+        ``signed_offer`` (``duijie.offer/1``) the pool embeds it, and is refused (``offer_not_verified``)
+        unless it verifies back to the producer."""
+        return await self._uow.run(self._open, terms, producer_uri, pool_id, listed_under, signed_offer)
 
     def _get(self, pool_id: str) -> StoredPool:
         with self._uow(read_only=True) as uow:

@@ -33,12 +33,14 @@ class StoredPool:
     outcome: dict[str, Any] | None = None
     batch_state: str | None = None
     listed_under: str = ""  # the organizer's provider whose catalog lists the pool
+    signed_offer: dict[str, Any] | None = None  # the producer's signed offer the pool embeds, if given
 
 
 class PoolRepository(Protocol):
     """Pools organized on this node and their pledges."""
 
-    def add(self, pool: Pool, producer_uri: str, now: datetime, listed_under: str = "") -> None:
+    def add(self, pool: Pool, producer_uri: str, now: datetime, listed_under: str = "",
+            signed_offer: dict[str, Any] | None = None) -> None:
         """Insert a new pool (raises KeyError when its id is taken)."""
         ...
 
