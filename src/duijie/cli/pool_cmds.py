@@ -99,11 +99,14 @@ def pool() -> None:
 @click.option("--maximum", default=None, help="Close as soon as this much is pledged.")
 @click.option("--producer-id", default=None, help="The producer's subscriber id (default: asked from its node).")
 @click.option("--listed-under", default=None, help="Your provider that lists the pool (default: your only one).")
+@click.option("--signed", is_flag=True,
+              help="Embed the producer's signed offer (源头直供): refused unless it verifies back to the producer "
+                   "with a key your node trusts.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @user_errors
 def open_cmd(data_dir: Path, node: str | None, producer: str, provider_id: str, offer_id: str, deadline: str,
              pickup: tuple[str, ...], maximum: str | None, producer_id: str | None, listed_under: str | None,
-             as_json: bool) -> None:
+             signed: bool, as_json: bool) -> None:
     """Open a pool against a producer's offer (its tiers and minimum batch)."""
     base = producer.rstrip("/").removesuffix("/beckn")
     view = _fetch(f"{base}/api/providers/{provider_id}")
@@ -123,6 +126,8 @@ def open_cmd(data_dir: Path, node: str | None, producer: str, provider_id: str, 
     body: dict[str, Any] = {"terms": terms, "producer_uri": f"{base}/beckn"}
     if listed_under:
         body["listed_under"] = listed_under
+    if signed:
+        body["signed_offer"] = _fetch(f"{base}/api/providers/{provider_id}/offers/{offer_id}/signed")
     _show(NodeClient(data_dir, node).post("/api/pools/open", json=body)["pool"], as_json)
 
 
