@@ -27,8 +27,8 @@ class Demo:
     def node(self, name: str) -> dict[str, Any]:
         return next(n for n in self.info["nodes"] if n["name"] == name)
 
-    def search(self, text: str) -> list[dict[str, Any]]:
-        out = duijie("search", text, "--data-dir", str(self.root / "buyer"), "--json", check=True)
+    def search(self, text: str, *flags: str) -> list[dict[str, Any]]:
+        out = duijie("search", text, "--data-dir", str(self.root / "buyer"), "--json", *flags, check=True)
         results: list[dict[str, Any]] = json.loads(out.stdout)["results"]
         return results
 
@@ -70,6 +70,15 @@ def test_the_json_line_describes_every_node_with_exactly_the_documented_keys(dem
     assert demo.node("chuanshan")["providers"] == ["chuanshan"]
 
 
+def test_the_demo_reports_ready_only_once_the_buyer_index_holds_every_merchant(demo: Demo) -> None:
+    assert demo.info["synced"] is True
+    # No waiting here: the line above was printed only after the index caught up.
+    merchants = {p for n in demo.info["nodes"] for p in n["providers"]}
+    assert len(merchants) == 3
+    found = {r["provider_id"] for r in demo.search("", "--no-live", "--kind", "provider")}
+    assert merchants <= found
+
+
 def test_buyer_finds_liangpi_at_both_chuanshan_locations(demo: Demo) -> None:
     results = _until(lambda: [r for r in demo.search("凉皮") if r["provider_id"] == "chuanshan"])
     assert {r["location"]["id"] for r in results} == {"dc", "rockville"}
@@ -93,7 +102,7 @@ def test_a_new_dish_at_the_restaurant_reaches_the_buyer_index(demo: Demo, tmp_pa
     path = tmp_path / "chuanshan-new.json"
     path.write_text(json.dumps(doc, ensure_ascii=False))
     duijie("provider", "import", str(path), "--data-dir", str(demo.root / "chuanshan"), check=True)
-    found = _until(lambda: [r for r in demo.search("油泼扯面") if "油泼扯面" in r["title"]])
+    found = _until(lambda: [r for r in demo.search("油泼扯面", "--no-live") if "油泼扯面" in r["title"]])
     assert found and found[0]["bpp_id"] == "chuanshan.demo.duijie"
 
 

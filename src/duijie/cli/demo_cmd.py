@@ -21,6 +21,7 @@ from duijie.cli.node_setup import create_node_dir
 from duijie.demo.plan import DEMO_NODES, DemoNode, load_demo_document
 
 READY_TIMEOUT = 60.0
+SYNC_TIMEOUT = 30.0
 
 
 def _prepare(node: DemoNode, root: Path, port: int, registries: tuple[str, ...]) -> dict[str, object]:
@@ -86,6 +87,27 @@ def _wait_ready(infos: list[dict[str, object]], procs: list[subprocess.Popen[byt
             if time.monotonic() > deadline:
                 raise Failure(f"demo nodes not ready after {READY_TIMEOUT:.0f}s: {', '.join(pending)}")
             time.sleep(0.1)
+
+
+def _wait_indexed(buyer_url: str, providers: set[str], timeout: float = SYNC_TIMEOUT) -> set[str]:
+    """Wait until the buyer's local index holds every demo merchant; return those it holds.
+
+    The nodes answer ``/healthz`` before peer exchange has carried the catalogs to the buyer,
+    and a demo that says "running" while search still answers nothing looks broken.
+    """
+    deadline = time.monotonic() + timeout
+    found: set[str] = set()
+    with httpx.Client(timeout=2.0) as client:
+        while True:
+            try:
+                resp = client.get(f"{buyer_url}/api/search", params={"kind": "provider", "limit": 200})
+                if resp.status_code == 200:
+                    found = {r["provider_id"] for r in resp.json().get("results", [])} & providers
+            except (httpx.HTTPError, ValueError, KeyError, TypeError):
+                pass
+            if found >= providers or time.monotonic() > deadline:
+                return found
+            time.sleep(0.25)
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -156,11 +178,17 @@ def demo(port_base: int, registries: tuple[str, ...], as_json: bool, keep: bool,
             procs.append(_spawn(info, node, peers, registries, names))
             (Path(str(info["data_dir"])) / "serve.pid").write_text(str(procs[-1].pid))
         _wait_ready(infos, procs)
+        merchants = {str(p) for i in infos for p in i["providers"]}  # type: ignore[attr-defined]
+        buyer_url = next((str(i["url"]) for i in infos if i["name"] == "buyer"), None)
+        indexed = _wait_indexed(buyer_url, merchants) if buyer_url else merchants
         public = [{k: v for k, v in i.items() if k not in ("data_dir", "port")} for i in infos]
         if as_json:
-            click.echo(json.dumps({"nodes": public}, ensure_ascii=False), nl=True)
+            click.echo(json.dumps({"nodes": public, "synced": indexed >= merchants}, ensure_ascii=False), nl=True)
         else:
             click.echo(f"duijie demo running ({root}); Ctrl-C stops it")
+            if not indexed >= merchants:
+                missing = ", ".join(sorted(merchants - indexed))
+                click.echo(f"  the buyer's index is still syncing (not yet: {missing}); search may miss them briefly")
             for i in public:
                 roles, providers = ",".join(i["roles"]), " ".join(i["providers"])  # type: ignore[arg-type]
                 click.echo(f"  {i['name']:<10} {i['url']:<24} {roles}  {providers}")
