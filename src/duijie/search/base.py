@@ -223,6 +223,10 @@ class BaseSearchIndex(ABC):
         self.matcher.invalidate()
         return removed
 
+    def written_elsewhere(self) -> None:
+        """Another handle on the same tables wrote: forget the vectors this one has cached."""
+        self.matcher.invalidate()
+
     # ---- reads -------------------------------------------------------------------------
     def _criteria(self, q: SearchQuery) -> Criteria:
         text, capacity, strict = q.text, q.min_capacity, q.min_capacity is not None

@@ -71,5 +71,8 @@ class SearchIndex(Protocol):
     def remove_provider(self, provider_id: str) -> int:
         """Delete every document of a provider; returns how many were removed."""
 
+    def written_elsewhere(self) -> None:
+        """Another handle on the same tables wrote: drop what this one cached about them."""
+
     def query(self, q: SearchQuery) -> list[SearchHit]:
         """Best hits first, at most ``q.limit``."""

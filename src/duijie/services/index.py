@@ -41,6 +41,10 @@ class TextIndex(Protocol):
 
     def query(self, q: Any) -> list[Any]: ...
 
+    def written_elsewhere(self) -> None:
+        """Another handle on the same tables wrote (a read-only reader after the writer's change)."""
+        ...
+
 
 DocFactory = Callable[..., Any]
 QueryFactory = Callable[..., Any]
@@ -157,9 +161,8 @@ class LocalIndex:
         self._invalidate_reader()
 
     def _invalidate_reader(self) -> None:
-        matcher = getattr(self._reader, "matcher", None)
-        if self._reader is not self._index and matcher is not None:
-            matcher.invalidate()
+        if self._reader is not self._index:
+            self._reader.written_elsewhere()
 
     def _node_url(self, subscriber_id: str) -> str | None:
         with self._uow(read_only=True) as uow:
