@@ -63,7 +63,11 @@ async def attempt(client: httpx.AsyncClient, guest: tuple[str, str], body: dict[
                   gate: asyncio.Semaphore) -> tuple[int, dict[str, Any]]:
     base, token = guest
     async with gate:
-        resp = await client.post(f"{base}/api/buy/bookings", json=body, headers={"Authorization": f"Bearer {token}"})
+        try:
+            resp = await client.post(f"{base}/api/buy/bookings", json=body,
+                                     headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError as exc:  # counted (status 0), not fatal: the database check still runs
+            return 0, {"transport_error": f"{type(exc).__name__}: {exc}"}
     try:
         return resp.status_code, resp.json()
     except ValueError:
@@ -88,6 +92,7 @@ async def phase(guests: list[tuple[str, str]], seller: str, seller_id: str,
     return {"attempts": len(bodies), "seconds": round(seconds, 2), "attempts_per_s": round(len(bodies) / seconds, 1),
             "confirmed": len(confirmed), "clear_refusals": len(clear),
             "server_errors": sum(n for s, n in statuses.items() if s >= 500),
+            "transport_errors": statuses.get(0, 0),
             "statuses": {str(k): v for k, v in sorted(statuses.items())},
             "other_examples": [{"status": s, "body": json.dumps(r, ensure_ascii=False)[:300]} for s, r in other[:3]],
             "confirmed_per_s": round(len(confirmed) / seconds, 1)}
@@ -165,6 +170,7 @@ def main() -> None:
         "exactly_one_per_slot": race["confirmed"] == args.slots,
         "every_other_refused_clearly": race["clear_refusals"] == args.slots * (args.per_slot - 1),
         "no_5xx": race["server_errors"] == 0 and baseline["server_errors"] == 0,
+        "no_transport_errors": race["transport_errors"] == 0 and baseline["transport_errors"] == 0,
         "overlapping_bookings_in_db": doubled,
         "db_slots_by_bookings_held": {str(k): v for k, v in sorted(held.items())},
         "db_exactly_one_per_slot": held == Counter({1: args.slots}),
