@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from tests.support.processes import ServerProcess, duijie, free_port
 
@@ -72,7 +73,8 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
         shop_dir, shop_port = _init(root, "shop")
         duijie("provider", "import", str(DEMO_DATA / "chuanshan.json"), "--data-dir", str(shop_dir), check=True)
         relisting = root / "relisting.json"
-        duijie("provenance", "relist", str(signed), "--price", "1:55.00", "--price", "10:52.00",
+        served = f"{factory.base}/api/providers/mingde-noodles/offers/noodles-case/signed"  # signed on request
+        duijie("provenance", "relist", served, "--price", "1:55.00", "--price", "10:52.00",
                "--data-dir", str(shop_dir), "-o", str(relisting), check=True)
 
         fake_dir, fake_port = _init(root, "fake")
@@ -181,3 +183,12 @@ def test_a_forgery_under_the_factorys_own_key_id_is_refused(net: Network, tmp_pa
                  "--data-dir", str(net.root / "fake"))
     assert res.returncode == 2
     assert "wrong key" in res.stderr
+
+
+def test_the_factory_serves_its_signed_offers(net: Network) -> None:
+    base = f"{net.factory.base}/api/providers/mingde-noodles/offers"
+    doc = httpx.get(f"{base}/chopsticks/signed", timeout=30).json()
+    assert doc["format"] == "duijie.offer/1" and doc["statement"]["producer_id"] == net.factory_id
+    assert doc["statement"]["offer"]["origin"]["batch"] == "MD-C-2026-1120"
+    missing = httpx.get(f"{base}/spoons/signed", timeout=30)
+    assert missing.status_code == 404 and "spoons" in missing.text
