@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from duijie.services.beckn_inbox import BecknInbox
 from duijie.services.outbox import OutboxSender
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # only named here: each is imported where its feature is wire
     from duijie.services.peer_exchange import PeerExchange
     from duijie.services.trade.jobs.desk import ApplicationDesk
     from duijie.services.trade.merchant import MerchantService
+    from duijie.services.trade.offer_listing import SignedOffers
     from duijie.services.trade.pool.closing import PoolCloser
     from duijie.services.trade.pool.pools import PoolService
     from duijie.services.trade.reservation.merchant import ReservationServices
@@ -52,14 +53,14 @@ class Services:
     applications: ApplicationDesk | None = None  # the employer's job applications
     pools: PoolService | None = None  # the 云拼 pools this node organizes
     pool_closer: PoolCloser | None = None  # closes due pools once
-    signed_offers: Any = None  # services.trade.offer_listing.SignedOffers: the producer's signed offers
+    signed_offers: SignedOffers | None = None  # the producer's signed offers
     reservations: ReservationServices | None = None  # bookings, availability, calendars
     seller: SellerService | None = None
     buyer: BuyerService | None = None
     discovery: PeerExchange | None = None
     search: LocalIndex | None = None
     live_search: LiveSearch | None = None  # the network asked now, merged with ``search``
-    background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    background: list[Callable[[], Coroutine[object, object, None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
