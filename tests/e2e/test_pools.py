@@ -16,6 +16,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from tests.support.processes import ServerProcess, duijie, free_ports
 from duijie.protocol.receipts import receipt_from_tags
 
 NAMES = ("farm", "club", "b1", "b2", "b3")
+pytestmark = pytest.mark.timeout(600)  # the module's five nodes start in the first test's setup
 
 
 @dataclass
@@ -97,8 +99,9 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     old = os.environ.get("DUIJIE_POOL_INTERVAL")
     os.environ["DUIJIE_POOL_INTERVAL"] = "0.2"
     try:
-        for node in nodes.values():
-            node.start(timeout=120)
+        # Started side by side: one after another, five nodes took minutes on a loaded machine.
+        with ThreadPoolExecutor(len(nodes)) as pool:
+            list(pool.map(lambda n: n.start(timeout=240), nodes.values()))
         yield Net(nodes, root)
     finally:
         for node in nodes.values():
