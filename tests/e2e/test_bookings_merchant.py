@@ -1,6 +1,6 @@
 """The merchant in control of its rooms, between real node processes (issue 13, Reservations 3-6).
 
-The restaurant imports the 川陕名吃 listing with its banquet hall set to manual approval; two
+The restaurant imports the 川陕名吃 listing and sets its banquet hall to manual approval; two
 guests' nodes book through the command line (`duijie book ...`), the merchant answers through
 `duijie bookings ...`, and what each side sees is read back from its own node.
 """
@@ -84,15 +84,10 @@ def _at(day: date, hour: int) -> datetime:
 @pytest.fixture(scope="module")
 def restaurant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Restaurant]:
     root = tmp_path_factory.mktemp("bookings")
-    listing = json.loads((DEMO_DATA / "chuanshan.json").read_text(encoding="utf-8"))
-    for resource in listing["resources"]:
-        if resource["id"] == "banquet-hall":
-            resource["approval"] = "manual"
-    (root / "chuanshan.json").write_text(json.dumps(listing, ensure_ascii=False), encoding="utf-8")
     ports = {"shop": free_port(), "ana": free_port(), "bo": free_port()}
     for name, port in ports.items():
         duijie("init", "--data-dir", str(root / name), "--url", f"http://127.0.0.1:{port}/beckn", check=True)
-    duijie("provider", "import", str(root / "chuanshan.json"), "--data-dir", str(root / "shop"), check=True)
+    duijie("provider", "import", str(DEMO_DATA / "chuanshan.json"), "--data-dir", str(root / "shop"), check=True)
 
     def registries(*names: str) -> list[str]:
         return [a for n in names for a in ("--registry", f"http://127.0.0.1:{ports[n]}/registry")]
@@ -103,6 +98,10 @@ def restaurant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Restaurant]
         shop.start(timeout=120)
         for guest in guests.values():
             guest.start(timeout=120)
+        # The merchant takes the banquet hall under manual approval (the demo listing confirms at once).
+        switched = duijie("bookings", "approval", "banquet-hall", "manual", "--provider", "chuanshan",
+                          "--data-dir", str(root / "shop"), check=True)
+        assert "after your approval" in switched.stdout
         yield Restaurant(shop, guests)
     finally:
         for node in (*guests.values(), shop):

@@ -18,10 +18,10 @@ from duijie.domain.reservation_rules import ReservationError, ReservationRule, S
 from duijie.domain.reservations import Booking, BookingState, Guest
 from duijie.domain.resources import ApprovalMode
 from duijie.interchange.listing_json import listing_from_document, listing_to_document
-from duijie.services.errors import Conflict
+from duijie.services.errors import Conflict, NotFound, ServiceError
 from duijie.services.trade.catalog import compact_document, listing_digest
 from duijie.services.trade.order_callbacks import SellerNode
-from duijie.services.trade.reservation.merchant import ReservationServices, beckn_order_of
+from duijie.services.trade.reservation.merchant import ReservationServices, beckn_order_of, with_approval
 from duijie.services.trade.reservation.ports import WaitState
 from duijie.storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
@@ -178,3 +178,15 @@ def test_a_freed_slot_is_held_for_the_first_waiting_guest_then_passes_on(world) 
         passed = uow.waitlist.get(second.id)
         assert passed is not None and passed.state is WaitState.OFFERED
         assert uow.bookings.get(passed.booking_id or "").booking.bap_id == "b.example"  # type: ignore[union-attr]
+
+
+def test_the_merchant_switches_one_resource_to_manual_approval_and_a_bad_mode_is_named() -> None:
+    listing = _listing()
+    switched = with_approval(listing, "ktv", "MANUAL")
+    assert switched.resource("ktv").approval is ApprovalMode.MANUAL
+    assert switched.resource("diaoyutai").approval is listing.resource("diaoyutai").approval
+    with pytest.raises(ServiceError, match="instant or manual") as bad:
+        with_approval(listing, "ktv", "sometimes")
+    assert bad.value.field == "approval"
+    with pytest.raises(NotFound):
+        with_approval(listing, "sauna", "manual")

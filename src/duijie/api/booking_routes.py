@@ -25,7 +25,8 @@ from duijie.services.trade.reservation.buying import (
     booking_request,
     held_confirm_order,
 )
-from duijie.services.trade.reservation.merchant import ReservationServices
+from duijie.services.trade.reservation.free_slots import resource_view
+from duijie.services.trade.reservation.merchant import ReservationServices, with_approval
 
 ICS = "text/calendar; charset=utf-8"
 
@@ -121,6 +122,14 @@ async def unblock(request: Request, args: Args) -> Response:
     return json_response({"block": await _reservations(request).desk.unblock(args["block_id"])})
 
 
+def set_approval(request: Request, args: Args) -> Response:
+    catalog = request.app.state.services.catalog
+    listing = with_approval(catalog.listing(args["provider_id"]).listing, args["resource_id"],
+                            str((args.body or {}).get("approval", "")))
+    catalog.save_listing(listing)
+    return json_response({"resource": resource_view(listing.resource(args["resource_id"]))})
+
+
 async def feed_link(request: Request, args: Args) -> Response:
     return json_response(await _reservations(request).calendars.feed_link(args["provider_id"], args["resource_id"]))
 
@@ -203,6 +212,12 @@ BLOCK = Spec(
 )
 UNBLOCK = Spec("Remove a block", tag=_TAG, admin=True,
                params=(Param("block_id", where=In.PATH, required=True, max_length=100),))
+APPROVAL = Spec(
+    "Confirm a resource's requests at once (instant) or after the merchant's approval (manual)", tag=_TAG,
+    admin=True, params=(PROVIDER_ID, RESOURCE_ID),
+    body=Body({"type": "object", "required": ["approval"], "properties": {"approval": {"enum": ["instant", "manual"]}}},
+              "The mode", required=True, max_bytes=1_000),
+)
 FEED_LINK = Spec("The calendar feed link of a resource (to subscribe in a calendar app)", tag=_TAG, admin=True,
                  params=(PROVIDER_ID, RESOURCE_ID))
 BOOK = Spec(
@@ -246,6 +261,8 @@ routes: list[BaseRoute] = [
     ApiRoute("/api/providers/{provider_id}/bookings", day_view, DAY),
     ApiRoute("/api/providers/{provider_id}/resources/{resource_id}/blocks", block, BLOCK, methods=["POST"]),
     ApiRoute("/api/providers/{provider_id}/resources/{resource_id}/calendar", feed_link, FEED_LINK),
+    ApiRoute("/api/providers/{provider_id}/resources/{resource_id}/approval", set_approval, APPROVAL,
+             methods=["POST"]),
     ApiRoute("/api/blocks/{block_id}/remove", unblock, UNBLOCK, methods=["POST"]),
     ApiRoute("/api/buy/bookings", book, BOOK, methods=["POST"]),
     ApiRoute("/api/buy/bookings/{order_id}/ics", guest_calendar, GUEST_ICS),

@@ -66,7 +66,8 @@ def _show(booking: dict[str, Any], as_json: bool) -> None:
 
 @click.group()
 def bookings() -> None:
-    """The merchant's reservations: list (or a day view), show, accept, decline, no-show, complete, block."""
+    """The merchant's reservations: list (or a day view), show, accept, decline, no-show, complete, block,
+    approval mode, calendar."""
 
 
 @bookings.command("list")
@@ -185,6 +186,25 @@ def unblock(data_dir: Path, node: str | None, block_id: str) -> None:
     """Remove a block (the period is bookable again)."""
     NodeClient(data_dir, node).post(f"/api/blocks/{block_id}/remove")
     click.echo(f"{block_id} removed")
+
+
+@bookings.command("approval")
+@data_dir_option
+@node_option
+@click.argument("resource_id")
+@click.argument("mode", type=click.Choice(("instant", "manual"), case_sensitive=False))
+@click.option("--provider", "provider_id", required=True, help="The provider, e.g. chuanshan.")
+@json_option
+@user_errors
+def approval(data_dir: Path, node: str | None, resource_id: str, mode: str, provider_id: str, as_json: bool) -> None:
+    """Confirm RESOURCE_ID's requests at once (instant) or after your approval (manual)."""
+    done = NodeClient(data_dir, node).post(f"/api/providers/{provider_id}/resources/{resource_id}/approval",
+                                           json={"approval": mode.lower()})["resource"]
+    if as_json:
+        click.echo(json.dumps(done, ensure_ascii=False))
+        return
+    click.echo(f"{provider_id}/{resource_id}: requests are now confirmed "
+               f"{'at once' if done['approval'] == 'instant' else 'after your approval'}")
 
 
 @bookings.command("feed")

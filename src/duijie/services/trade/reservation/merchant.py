@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from duijie.domain.hours import zone
 from duijie.domain.listing import Listing
 from duijie.domain.reservation_rules import ReservationError, Slot
 from duijie.domain.reservations import OCCUPYING, Booking, BookingState
+from duijie.domain.resources import ApprovalMode
 from duijie.interchange.booking_json import booking_document
 from duijie.protocol.context import Action, Context
 from duijie.protocol.mapping.reservations import booking_to_beckn
@@ -40,6 +41,21 @@ MAX_BLOCK = timedelta(days=366)
 """The longest single block (a renovation); longer ones are split by the merchant."""
 
 Step = Callable[[Booking, datetime], Booking]
+
+
+def with_approval(listing: Listing, resource_id: str, mode: str) -> Listing:
+    """The listing with ``resource_id`` confirming requests ``instant`` ly or after ``manual`` approval.
+
+    Requests already made keep their state; the new mode applies to the next ones.
+    """
+    try:
+        approval = ApprovalMode(mode.strip().lower())
+    except ValueError:
+        raise ServiceError(f"approval must be instant or manual, not {mode[:40]!r}", field="approval") from None
+    if not any(r.id == resource_id for r in listing.resources):
+        raise NotFound(f"no resource {resource_id!r} in {listing.id}", field="resource_id")
+    resources = tuple(replace(r, approval=approval) if r.id == resource_id else r for r in listing.resources)
+    return replace(listing, resources=resources)
 
 
 def parse_booking_state(raw: str | None) -> BookingState | None:
