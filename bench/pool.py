@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -68,22 +69,27 @@ def _pledge_doc(bap_id: str, sink: str, org_id: str, org_uri: str, provider: str
         "context": {"domain": "nic2004:55204", "action": "confirm", "version": "1.1.0", "bap_id": bap_id,
                     "bap_uri": f"{sink}/beckn", "bpp_id": org_id, "bpp_uri": org_uri,
                     "transaction_id": str(uuid.uuid4()), "message_id": str(uuid.uuid4()),
-                    "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"), "ttl": "PT10M"},
+                    "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"), "ttl": "PT30M"},
         "message": {"order": {"provider": {"id": provider}, "billing": {"name": "pool member"},
                               "items": [{"id": pool_id, "quantity": {"selected": {"measure": {
                                   "unit": "kg", "value": format(quantity, "f")}}}}]}},
     }
 
 
-async def _send_all(url: str, requests: list[tuple[bytes, dict[str, str]]], concurrency: int) -> tuple[float, int]:
-    """POST every request, ``concurrency`` in flight; (seconds, how many were ACKed with 200)."""
+Request = tuple[bytes, dict[str, str]]
+
+
+async def _send_all(url: str, requests: list[Callable[[], Request]], concurrency: int) -> tuple[float, int]:
+    """POST every request (each made, and signed, just before it is sent: on a loaded machine a
+    burst signed up front grows stale), ``concurrency`` in flight; (seconds, how many were ACKed)."""
     gate = asyncio.Semaphore(concurrency)
     acked = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        async def one(body: bytes, headers: dict[str, str]) -> None:
+        async def one(make: Callable[[], Request]) -> None:
             nonlocal acked
             async with gate:
+                body, headers = make()
                 for attempt in range(5):  # a dropped connection is sent again; a 409 then means it arrived
                     try:
                         resp = await client.post(url, content=body,
@@ -95,8 +101,12 @@ async def _send_all(url: str, requests: list[tuple[bytes, dict[str, str]]], conc
                     return
 
         start = time.perf_counter()
-        await asyncio.gather(*(one(b, h) for b, h in requests))
+        await asyncio.gather(*(one(make) for make in requests))
         return time.perf_counter() - start, acked
+
+
+def _unsigned(make: Callable[[], Request]) -> Callable[[], Request]:
+    return lambda: (make()[0], {})
 
 
 def _count(sink: str, action: str) -> int:
@@ -163,10 +173,13 @@ def run(root: Path, pledges: int, buyers: int, concurrency: int, window: int) ->
                         check=True)
         pool_id = json.loads(opened.stdout)["id"]
         org_id = load_config(org_dir).subscriber_id
-        signed_at = datetime.now(UTC)
-        requests = [build_signed_request(
-            _pledge_doc(keys[i % buyers].subscriber_id, sink, org_id, f"{org.base}/beckn", provider, pool_id, q),
-            keys[i % buyers], signed_at, ttl_seconds=600) for i, q in enumerate(quantities)]
+        def pledge(i: int, quantity: Decimal) -> Callable[[], Request]:
+            key = keys[i % buyers]
+            return lambda: build_signed_request(
+                _pledge_doc(key.subscriber_id, sink, org_id, f"{org.base}/beckn", provider, pool_id, quantity),
+                key, datetime.now(UTC), ttl_seconds=1800)
+
+        requests = [pledge(i, q) for i, q in enumerate(quantities)]
         start = time.time()
         ack_seconds, acked = asyncio.run(_send_all(f"{org.base}/beckn/confirm", requests, concurrency))
         all_confirmed = _wait_count(sink, "on_confirm", pledges, 900)
@@ -198,7 +211,8 @@ def run(root: Path, pledges: int, buyers: int, concurrency: int, window: int) ->
     allocated_money = sum((Decimal(a.get("total", "0")) for a in allocations), Decimal(0))
     hello_proc, hello_base = start_hello()
     try:
-        hello_bodies = [(body, {}) for body, _ in requests]
+        # The same client work per request (each made and signed just before it is sent), to hello-world.
+        hello_bodies = [_unsigned(make) for make in requests]
         hello_seconds, _ = asyncio.run(_send_all(f"{hello_base}/hello", hello_bodies, concurrency))
     finally:
         hello_proc.terminate()
