@@ -128,10 +128,6 @@ class Location:
             return None
         return OpeningHours(self.opening_hours, self.time_zone)
 
-    def amenity(self, kind: AmenityKind) -> Amenity | None:
-        """The amenity of ``kind`` at this location, if any."""
-        return next((a for a in self.amenities if a.kind is kind), None)
-
 
 @dataclass(frozen=True, slots=True)
 class Provider:

@@ -54,11 +54,6 @@ class Encoder:
         self._model: object | None = None
         self._lock = threading.Lock()
 
-    @property
-    def loaded(self) -> bool:
-        """Whether the weights are in memory."""
-        return self._model is not None
-
     def _get(self) -> object:
         if self._model is None:
             with self._lock:
