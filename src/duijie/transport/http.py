@@ -1,16 +1,21 @@
-"""HTTP transport over httpx: exact bytes out, status and bytes back.
+"""HTTP transport over aiohttp: exact bytes out, status and bytes back.
 
-One HTTP client library serves the whole project (the CLI, the tests and the mock speak httpx
-too); every Beckn message and callback a node sends goes through :class:`HttpTransport`.
+Every Beckn message and callback a node sends goes through here, so the node keeps aiohttp
+although the CLI, the tests and the mock speak httpx: measured on 2026-12-02 with the same tree and
+only this module swapped, two nodes completed 333 orders in 15 s (32 in flight) over aiohttp and
+118 over httpx's pooled ``AsyncClient`` (longest order 3.6 s against 9.0 s).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from duijie.services.ports import TransportResponse
+
+_MAX_CACHED_URLS = 4096
 
 
 class TransportError(Exception):
@@ -18,27 +23,38 @@ class TransportError(Exception):
 
 
 class HttpTransport:
-    """One pooled ``httpx.AsyncClient`` per node, opened on first use inside the running loop."""
+    """One pooled client session per node, opened on first use inside the running loop."""
 
     def __init__(self, timeout: float = 5.0, max_connections: int = 100) -> None:
-        self._timeout = httpx.Timeout(timeout)
-        self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self._client: httpx.AsyncClient | None = None
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+        # Parsed URLs by text: a node sends to few distinct URLs, and parsing one costs more than
+        # the rest of building the request.
+        self._urls: dict[str, URL] = {}
 
-    def _session(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            # No environment proxies or .netrc: a node talks to the peers it was told about.
-            self._client = httpx.AsyncClient(timeout=self._timeout, limits=self._limits, trust_env=False)
-        return self._client
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=self._max_connections)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout, auto_decompress=True)
+        return self._session
 
     async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> TransportResponse:
         try:
-            resp = await self._session().post(url, content=body, headers=dict(headers))
-        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+            async with self._client().post(self._url(url), data=body, headers=dict(headers)) as resp:
+                return TransportResponse(resp.status, await resp.read())
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise TransportError(f"{url}: {type(exc).__name__}: {exc}") from exc
-        return TransportResponse(resp.status_code, resp.content)
+
+    def _url(self, url: str) -> URL:
+        found = self._urls.get(url)
+        if found is None:
+            if len(self._urls) >= _MAX_CACHED_URLS:
+                self._urls.clear()
+            found = self._urls[url] = URL(url)
+        return found
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
