@@ -109,6 +109,13 @@ def _unsigned(make: Callable[[], Request]) -> Callable[[], Request]:
     return lambda: (make()[0], {})
 
 
+def _receipt_problem(receipt: dict[str, Any] | None, source: StaticKeySource) -> str | None:
+    if receipt is None:
+        return "no receipt"
+    check = verify_receipt(receipt, [source])
+    return None if check.ok else "; ".join([*check.problems, *(s.reason or "" for s in check.signatures if not s.ok)])
+
+
 def _count(sink: str, action: str) -> int:
     return int(httpx.get(f"{sink}/count/{action}", timeout=10).json()["count"])
 
@@ -206,6 +213,8 @@ def run(root: Path, pledges: int, buyers: int, concurrency: int, window: int) ->
     allocations = [_tags(o, "duijie.pool.allocation") for o in orders]
     receipts = [receipt_from_tags(o.get("tags")) for o in orders]
     pledge_receipts = [receipt_from_tags(o.get("tags")) for o in {o["id"]: o for o in _orders(confirms)}.values()]
+    pledge_failures = [_receipt_problem(r, source) for r in pledge_receipts]
+    pledge_failures = [p for p in pledge_failures if p]
     outcome = shown.get("outcome") or {}
     allocated_qty = sum((Decimal(a.get("quantity", "0")) for a in allocations), Decimal(0))
     allocated_money = sum((Decimal(a.get("total", "0")) for a in allocations), Decimal(0))
@@ -237,8 +246,8 @@ def run(root: Path, pledges: int, buyers: int, concurrency: int, window: int) ->
                                      and allocated_money == Decimal(str(outcome.get("batch_total", "-1")))),
         "every_allocation_receipt_verifies": len(receipts) == pledges
         and all(r is not None and verify_receipt(r, [source]).ok for r in receipts),
-        "every_pledge_receipt_verifies": len(pledge_receipts) == pledges
-        and all(r is not None and verify_receipt(r, [source]).ok for r in pledge_receipts),
+        "every_pledge_receipt_verifies": len(pledge_receipts) == pledges and not pledge_failures,
+        "pledge_receipt_failures": pledge_failures[:3],
     }
 
 
