@@ -32,6 +32,7 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("GET", "/api/search?diet=" + ",".join(["vegan"] * 500 + ["x"] * 500), {}, "diet"),
     ("GET", "/api/providers/chuanshan/open?at=9999-12-31T23:59:59-14:00", {}, "at"),
     ("GET", "/api/providers/chuanshan/open?at=0001-01-01T00:00:00%2B14:00", {}, "at"),
+    ("GET", "/api/pools?state=open,%C3%8FY", {}, "state"),  # found by the fuzzing: an unknown state was a 500
 ]
 
 ADMIN_CASES: list[tuple[str, str, bytes, str]] = [

@@ -127,8 +127,8 @@ _QTY = {"type": ["string", "integer"], "maxLength": 40, "description": "A decima
 _ID = {"type": "string", "minLength": 1, "maxLength": 100}
 _URI = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^\\s*https?://"}
 LIST = Spec("The pools organized on this node, newest first, with their progress", tag=_TAG, params=(
-    Param("state", Kind.LIST, max_length=60, description="Only these states (comma-separated): "
-          + ", ".join(PoolState)),))
+    Param("state", Kind.LIST, max_length=60, description="Only these states (comma-separated, any case)",
+          choices=tuple(v for s in PoolState for v in (s.value, s.value.lower()))),))
 GET = Spec("One pool: terms, progress (pledged, buyers, tier, price, to next tier and minimum, time left), outcome",
            tag=_TAG, params=(POOL_ID,))
 OPEN = Spec("Open a pool against a producer's offer", tag=_TAG, admin=True, success=201, body=Body({
