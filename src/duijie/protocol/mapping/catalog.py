@@ -143,6 +143,16 @@ def provider_to_beckn(listing: Listing, items: tuple[Item, ...] | None = None) -
     return out
 
 
+def provider_in(providers: list[dict[str, Any]], listing: Listing) -> dict[str, Any]:
+    """The mapped provider of ``listing`` in ``providers`` (a search answer being built), added
+    without items when the listing is not in it yet."""
+    found = next((p for p in providers if p.get("id") == listing.id), None)
+    if found is None:
+        found = provider_to_beckn(listing, ())
+        providers.append(found)
+    return found
+
+
 def catalog_to_beckn(providers: list[dict[str, Any]], node_name: str) -> dict[str, Any]:
     """The ``on_search`` catalog of already mapped providers."""
     return {"descriptor": {"name": node_name}, "providers": providers}

@@ -21,6 +21,7 @@ from duijie.domain.listing import Listing
 from duijie.domain.offers import ProducerOffer
 from duijie.protocol import mapping as m
 from duijie.protocol.canonical import canonical_bytes
+from duijie.protocol.mapping.catalog import provider_in
 from duijie.protocol.mapping.offers import offer_item
 from duijie.protocol.provenance import (
     ProvenanceError,
@@ -66,7 +67,6 @@ def with_offers(uow: UnitOfWork, listings: Sequence[Listing], criteria: m.Search
     if criteria.category and not any(criteria.category.strip().lower() == (o.category or "").lower()
                                      for listing in listings for o in listing.offers):
         return providers
-    by_id = {p.get("id"): p for p in providers}
     where = m.SearchCriteria(provider_id=criteria.provider_id, provider_text=criteria.provider_text,
                              gps=criteria.gps, radius_km=criteria.radius_km)
     needles = [t.strip().lower() for t in (criteria.item_text, criteria.text) if t and t.strip()]
@@ -78,11 +78,7 @@ def with_offers(uow: UnitOfWork, listings: Sequence[Listing], criteria: m.Search
                   and (not criteria.category or criteria.category.strip().lower() == (o.category or "").lower())]
         if not chosen:
             continue
-        provider = by_id.get(listing.id)
-        if provider is None:
-            provider = m.provider_to_beckn(listing, ())
-            providers.append(provider)
-            by_id[listing.id] = provider
+        provider = provider_in(providers, listing)
         items = provider.setdefault("items", [])
         for offer in chosen:
             items.append(offer_item(offer, offer_provenance(offer, seller_id, sources)))

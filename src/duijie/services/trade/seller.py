@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from duijie.domain.errors import DomainError
 from duijie.domain.order_errors import OrderError
@@ -26,12 +26,15 @@ from duijie.protocol.pipeline import Verified
 from duijie.protocol.signing import DEFAULT_SKEW_SECONDS
 from duijie.services.local_search import search_listings
 from duijie.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from duijie.services.trade.jobs.ports import JobsUnitOfWork
 from duijie.services.trade.jobs.search import with_job_postings
 from duijie.services.trade.kinds import Message, Refused, TradeKinds
 from duijie.services.trade.listings import named_listing
 from duijie.services.trade.offer_listing import with_offers
 from duijie.services.trade.order_callbacks import SellerNode, queue_callback
+from duijie.services.trade.pool.ports import PoolUnitOfWork
 from duijie.services.trade.pool.search import with_pools
+from duijie.services.trade.reservation.ports import ReservationUnitOfWork
 from duijie.services.trade.reservation.search import with_resources
 
 log = logging.getLogger("duijie.seller")
@@ -147,9 +150,11 @@ class SellerService:
             if stored is not None:
                 listings.append(stored.listing)
         providers = [m.provider_to_beckn(listing, items) for listing, items in search_listings(listings, criteria)]
-        providers = with_job_postings(uow, listings, criteria, providers)  # the job postings it asks for
-        providers = with_pools(uow, listings, criteria, providers, now)  # open 云拼 pools organized here
-        providers = with_resources(uow, listings, v.message.get("intent"), criteria, providers, now)  # rooms
+        # The node's unit of work (SqlUnitOfWork) holds every kind's repositories, so each kind gets its own.
+        jobs, pools, rooms = cast(JobsUnitOfWork, uow), cast(PoolUnitOfWork, uow), cast(ReservationUnitOfWork, uow)
+        providers = with_job_postings(jobs, listings, criteria, providers)  # the job postings it asks for
+        providers = with_pools(pools, listings, criteria, providers, now)  # open 云拼 pools organized here
+        providers = with_resources(rooms, listings, v.message.get("intent"), criteria, providers, now)  # rooms
         providers = with_offers(uow, listings, criteria, providers, now, self.node.subscriber_id)  # producer offers
         return {"catalog": m.catalog_to_beckn(providers, self.node.subscriber_id)}
 

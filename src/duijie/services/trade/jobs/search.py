@@ -18,8 +18,10 @@ from duijie.domain.listing import Listing
 from duijie.domain.text import LocalText
 from duijie.protocol import mapping as m
 from duijie.protocol.mapping import jobs as jm
+from duijie.protocol.mapping.catalog import provider_in
 from duijie.services.local_search import match_listing
-from duijie.services.ports import UnitOfWork
+from duijie.services.trade.jobs.ports import JobsUnitOfWork
+from duijie.services.trade.search_answer import narrowed
 
 JOB_WORDS = frozenset({"job", "jobs", "hiring", "career", "careers", "vacancy", "招聘", "工作", "求职", "职位", "诚聘"})
 
@@ -43,34 +45,18 @@ def matching_postings(listing: Listing, c: m.SearchCriteria) -> tuple[JobPosting
         return ()
     if c.category and c.category.strip().lower() not in ("job", "jobs", jm.JOBS_CATEGORY):
         return ()
-    postings = listing.jobs
-    for needle in (t.strip().lower() for t in (c.item_text, c.text) if t and t.strip()):
-        if needle in JOB_WORDS:
-            continue
-        hits = tuple(p for p in postings if _posting_matches(p, needle))
-        if hits:
-            postings = hits
-        elif not (_has(listing.provider.name, needle) or _has(listing.provider.description, needle)):
-            return ()
-    return postings
+    return narrowed(listing.jobs, listing, c, JOB_WORDS, _posting_matches)
 
 
-def with_job_postings(uow: UnitOfWork, listings: Sequence[Listing], criteria: m.SearchCriteria,
+def with_job_postings(uow: JobsUnitOfWork, listings: Sequence[Listing], criteria: m.SearchCriteria,
                       providers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``providers`` (the mapped answer so far) with the matching postings of ``listings`` added,
     and a provider added for a listing that only its postings matched."""
-    by_id = {p.get("id"): p for p in providers}
-    repo = getattr(uow, "applications", None)  # a unit of work without the jobs kind: all openings left
     for listing in listings:
         postings = matching_postings(listing, criteria)
         if not postings:
             continue
-        provider = by_id.get(listing.id)
-        if provider is None:
-            provider = m.provider_to_beckn(listing, ())
-            providers.append(provider)
-            by_id[listing.id] = provider
-        counted = [(p, openings_left(p, repo.offers(listing.id, p.id)) if repo is not None else p.openings)
-                   for p in postings]
+        provider = provider_in(providers, listing)
+        counted = [(p, openings_left(p, uow.applications.offers(listing.id, p.id))) for p in postings]
         jm.add_postings(provider, listing, counted)
     return providers

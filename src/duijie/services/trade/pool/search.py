@@ -15,8 +15,9 @@ from duijie.domain.listing import Listing
 from duijie.domain.pools import Pool, PoolState
 from duijie.protocol import mapping as m
 from duijie.protocol.mapping import pools as pm
+from duijie.protocol.mapping.catalog import provider_in
 from duijie.services.local_search import match_listing
-from duijie.services.ports import UnitOfWork
+from duijie.services.trade.pool.ports import PoolUnitOfWork
 
 POOL_WORDS = frozenset({"pool", "pools", "group buy", "云拼", "拼单", "拼团", "团购"})
 
@@ -27,19 +28,15 @@ def _matches(pool: Pool, needle: str) -> bool:
             or needle in offer.name.both("\n").lower() or needle == (offer.category or "").lower())
 
 
-def with_pools(uow: UnitOfWork, listings: Sequence[Listing], criteria: m.SearchCriteria,
+def with_pools(uow: PoolUnitOfWork, listings: Sequence[Listing], criteria: m.SearchCriteria,
                providers: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     """``providers`` with the matching open pools added as items (a provider added when only its
-    pools matched). A unit of work without pools (a node that organizes none) adds nothing."""
-    repo = getattr(uow, "pools", None)
-    if repo is None:
-        return providers
-    pools = repo.recent((PoolState.OPEN,))
+    pools matched)."""
+    pools = uow.pools.recent((PoolState.OPEN,))
     if not pools:
         return providers
     if criteria.category and criteria.category.strip().lower() != pm.POOL_CATEGORY:
         return providers
-    by_id = {p.get("id"): p for p in providers}
     where = m.SearchCriteria(provider_id=criteria.provider_id, provider_text=criteria.provider_text,
                              gps=criteria.gps, radius_km=criteria.radius_km)
     hosts = {listing.id: listing for listing in listings if match_listing(listing, where) is not None}
@@ -48,10 +45,6 @@ def with_pools(uow: UnitOfWork, listings: Sequence[Listing], criteria: m.SearchC
         listing = hosts.get(stored.listed_under)
         if listing is None or not all(_matches(stored.pool, n) for n in needles):
             continue
-        provider = by_id.get(listing.id)
-        if provider is None:
-            provider = m.provider_to_beckn(listing, ())
-            providers.append(provider)
-            by_id[listing.id] = provider
+        provider = provider_in(providers, listing)
         provider.setdefault("items", []).append(pm.pool_item(stored.pool, stored.pool.progress(now)))
     return providers

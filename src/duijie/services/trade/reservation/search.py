@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from duijie.domain.availability import day_bounds, free_slots
 from duijie.domain.hours import zone
@@ -22,10 +22,11 @@ from duijie.domain.resources import BookableResource
 from duijie.domain.text import LocalText
 from duijie.protocol import mapping as m
 from duijie.protocol.mapping import reservations as rm
+from duijie.protocol.mapping.catalog import provider_in
 from duijie.services.local_search import match_listing
-from duijie.services.ports import UnitOfWork
 from duijie.services.trade.reservation.bookings import busy
 from duijie.services.trade.reservation.ports import ReservationUnitOfWork
+from duijie.services.trade.search_answer import narrowed
 
 ROOM_WORDS = frozenset({"room", "rooms", "reservation", "reservations", "book", "booking", "private room", "hall",
                         "包厢", "包间", "订座", "预订", "订位", "宴会", "宴会厅", "雅间"})
@@ -50,19 +51,10 @@ def matching_resources(listing: Listing, c: m.SearchCriteria) -> tuple[BookableR
         return ()
     if c.category and c.category.strip().lower() not in ("reservation", "reservations", "rooms"):
         return ()
-    found = listing.resources
-    for needle in (t.strip().lower() for t in (c.item_text, c.text) if t and t.strip()):
-        if needle in ROOM_WORDS:
-            continue
-        hits = tuple(r for r in found if _matches(r, needle))
-        if hits:
-            found = hits
-        elif not (_has(listing.provider.name, needle) or _has(listing.provider.description, needle)):
-            return ()
-    return found
+    return narrowed(listing.resources, listing, c, ROOM_WORDS, _matches)
 
 
-def _free(uow: UnitOfWork, listing: Listing, resource: BookableResource, ask: rm.SearchAsk,
+def _free(uow: ReservationUnitOfWork, listing: Listing, resource: BookableResource, ask: rm.SearchAsk,
           now: datetime) -> tuple[bool, list[Slot] | None]:
     """Whether ``resource`` answers the intent's party and time, and the free slots of the day it names."""
     if ask.party_size is not None and party_size_rule(resource, ask.party_size) is not None:
@@ -71,23 +63,19 @@ def _free(uow: UnitOfWork, listing: Listing, resource: BookableResource, ask: rm
         return True, None
     location = listing.location(resource.location_id)
     day = ask.slot.start.astimezone(zone(location.time_zone)).date()
-    rooms = cast(ReservationUnitOfWork, uow)
-    taken = busy(rooms, listing.id, resource, ask.slot)
+    taken = busy(uow, listing.id, resource, ask.slot)
     party = ask.party_size if ask.party_size is not None else resource.min_party
     if violations(resource, location, party, ask.slot, now, taken):
         return False, None
-    whole_day = busy(rooms, listing.id, resource, day_bounds(location, day))
+    whole_day = busy(uow, listing.id, resource, day_bounds(location, day))
     return True, free_slots(resource, location, day, now, whole_day, party)
 
 
-def with_resources(uow: UnitOfWork, listings: Sequence[Listing], intent: Any, criteria: m.SearchCriteria,
+def with_resources(uow: ReservationUnitOfWork, listings: Sequence[Listing], intent: Any, criteria: m.SearchCriteria,
                    providers: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     """``providers`` (the mapped answer so far) with the matching bookable resources of ``listings``
     added, and a provider added for a listing that only its resources matched."""
-    if getattr(uow, "bookings", None) is None:  # a unit of work without the reservation kind
-        return providers
     ask = rm.search_ask(intent)
-    by_id = {p.get("id"): p for p in providers}
     for listing in listings:
         chosen = []
         for resource in matching_resources(listing, criteria):
@@ -96,10 +84,6 @@ def with_resources(uow: UnitOfWork, listings: Sequence[Listing], intent: Any, cr
                 chosen.append((resource, free))
         if not chosen:
             continue
-        provider = by_id.get(listing.id)
-        if provider is None:
-            provider = m.provider_to_beckn(listing, ())
-            providers.append(provider)
-            by_id[listing.id] = provider
+        provider = provider_in(providers, listing)
         rm.add_resources(provider, listing, chosen)
     return providers
