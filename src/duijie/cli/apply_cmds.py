@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from duijie.cli.common import data_dir_option, user_errors
+from duijie.cli.common import data_dir_option, echo_list, user_errors
 from duijie.cli.node_client import NodeClient, node_option
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -144,13 +144,7 @@ def list_cmd(stage: str | None, provider_id: str | None, data_dir: Path, node: s
     """List applications, newest first."""
     params = {k: v for k, v in (("stage", stage.upper() if stage else None), ("provider_id", provider_id)) if v}
     found = NodeClient(data_dir, node).get("/api/applications", **params)["applications"]
-    if as_json:
-        click.echo(json.dumps(found, ensure_ascii=False))
-        return
-    if not found:
-        click.echo("no applications")
-    for app in found:
-        click.echo(_line(app))
+    echo_list(found, as_json, "no applications", _line)
 
 
 @applications.command()

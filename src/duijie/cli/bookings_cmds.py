@@ -9,7 +9,7 @@ from typing import Any
 import click
 import httpx
 
-from duijie.cli.common import Failure, data_dir_option, user_errors
+from duijie.cli.common import Failure, data_dir_option, echo_list, user_errors
 from duijie.cli.node_client import NodeClient, node_base_url, node_option
 from duijie.storage.node_config import read_admin_token
 
@@ -87,13 +87,7 @@ def list_cmd(data_dir: Path, node: str | None, state: str | None, day: str | Non
     if day is None:
         params = {k: v for k, v in (("state", state.upper() if state else None), ("provider", provider_id)) if v}
         found = client.get("/api/bookings", **params)["bookings"]
-        if as_json:
-            click.echo(json.dumps(found, ensure_ascii=False))
-            return
-        if not found:
-            click.echo("no bookings")
-        for booking in found:
-            click.echo(_line(booking))
+        echo_list(found, as_json, "no bookings", _line)
         return
     if provider_id is None:
         providers = client.get("/api/providers")["providers"]

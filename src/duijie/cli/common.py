@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,3 +61,14 @@ def user_errors(f: F) -> F:
             raise Failure(str(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def echo_list(items: list[Any], as_json: bool, empty: str, line: Callable[[Any], str]) -> None:
+    """Print ``items`` as one JSON array, or ``empty`` when there are none, or a ``line`` each."""
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False))
+        return
+    if not items:
+        click.echo(empty)
+    for item in items:
+        click.echo(line(item))

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from duijie.cli.common import data_dir_option, user_errors
+from duijie.cli.common import data_dir_option, echo_list, user_errors
 from duijie.cli.node_client import NodeClient, node_option
 
 STATES = ("CREATED", "ACCEPTED", "READY", "COMPLETED", "DECLINED", "CANCELLED")
@@ -46,13 +46,7 @@ def list_cmd(data_dir: Path, node: str | None, state: str | None, as_json: bool)
     """List orders, newest first."""
     params = {"state": state.upper()} if state else {}
     found = NodeClient(data_dir, node).get("/api/orders", **params)["orders"]
-    if as_json:
-        click.echo(json.dumps(found, ensure_ascii=False))
-        return
-    if not found:
-        click.echo("no orders")
-    for order in found:
-        click.echo(_line(order))
+    echo_list(found, as_json, "no orders", _line)
 
 
 @orders.command("show")

@@ -14,7 +14,7 @@ from typing import Any
 import click
 import httpx
 
-from duijie.cli.common import Failure, data_dir_option, user_errors
+from duijie.cli.common import Failure, data_dir_option, echo_list, user_errors
 from duijie.cli.node_client import NodeClient, node_option
 
 STATES = ("OPEN", "CLOSING", "SUCCEEDED", "FAILED", "CANCELLED")
@@ -141,13 +141,7 @@ def list_cmd(data_dir: Path, node: str | None, state: str | None, as_json: bool)
     """The pools organized on this node, newest first."""
     params = {"state": state.upper()} if state else {}
     found = NodeClient(data_dir, node).get("/api/pools", **params)["pools"]
-    if as_json:
-        click.echo(json.dumps(found, ensure_ascii=False))
-        return
-    if not found:
-        click.echo("no pools")
-    for p in found:
-        click.echo(_line(p))
+    echo_list(found, as_json, "no pools", _line)
 
 
 @pool.command("show")
