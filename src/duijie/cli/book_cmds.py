@@ -146,28 +146,23 @@ def request(bpp_uri: str, bpp_id: str | None, provider_id: str, resource_id: str
         show_booking(data)
 
 
-@book.command()
-@click.argument("order_id")
-@data_dir_option
-@node_option
-@json_option
-@user_errors
-def status(order_id: str, data_dir: Path, node: str | None, as_json: bool) -> None:
-    """Ask the seller for the booking's current state."""
-    data = _client(data_dir, node).post(f"/api/buy/orders/{order_id}/status", {})
-    _emit(data) if as_json else show_booking(data)
+def _booking_post(name: str, path: str, help_text: str) -> None:
+    """A ``book`` command that posts to ``path`` (``{order_id}`` filled in) and shows the booking."""
+
+    @book.command(name, help=help_text)
+    @click.argument("order_id")
+    @data_dir_option
+    @node_option
+    @json_option
+    @user_errors
+    def command(order_id: str, data_dir: Path, node: str | None, as_json: bool) -> None:
+        data = _client(data_dir, node).post(path.format(order_id=order_id), {})
+        _emit(data) if as_json else show_booking(data)
 
 
-@book.command()
-@click.argument("order_id")
-@data_dir_option
-@node_option
-@json_option
-@user_errors
-def take(order_id: str, data_dir: Path, node: str | None, as_json: bool) -> None:
-    """Take the slot a waitlist offer holds for you (before the hold runs out)."""
-    data = _client(data_dir, node).post(f"/api/buy/bookings/{order_id}/take", {})
-    _emit(data) if as_json else show_booking(data)
+_booking_post("status", "/api/buy/orders/{order_id}/status", "Ask the seller for the booking's current state.")
+_booking_post("take", "/api/buy/bookings/{order_id}/take",
+              "Take the slot a waitlist offer holds for you (before the hold runs out).")
 
 
 @book.command()
