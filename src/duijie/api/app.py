@@ -1,4 +1,4 @@
-"""The node's ASGI application: Beckn endpoints, JSON API and JSON-LD, on Starlette."""
+"""The node's ASGI application: Beckn endpoints, JSON API, JSON-LD and pages, on Starlette."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from duijie.api import (
 )
 from duijie.api.errors import HANDLERS
 from duijie.services.container import Services, running
+from duijie.web import errors as web_errors
+from duijie.web import routes as web_routes
 
 log = logging.getLogger("duijie.api")
 
@@ -64,7 +66,9 @@ def create_app(services: Services) -> Starlette:
         *application_routes.routes,
         *discovery_routes.routes,
         *openapi.routes,
+        *web_routes.routes,
     ]
-    app = NodeApp(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
+    handlers = {**HANDLERS, **web_errors.HANDLERS}
+    app = NodeApp(routes=routes, exception_handlers=handlers, lifespan=lifespan)
     app.state.services = services
     return app

@@ -1,0 +1,13 @@
+"""Every page route of the node, and the static files they use (one line per page module)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from duijie.web import lang_routes
+
+routes: list[BaseRoute] = [
+    Mount("/static", StaticFiles(packages=[("duijie.web", "static")]), name="static"),
+    *lang_routes.routes,
+]
