@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from duijie.domain.catalog import Catalog
+from duijie.domain.catalog import Catalog, OptionGroup
 from duijie.domain.errors import Issue
 from duijie.domain.hours import hours_problem, zone_problem
 from duijie.domain.money import Money
@@ -92,21 +92,30 @@ def _catalog_issues(catalog: Catalog, out: list[Issue]) -> None:
             hp = hours_problem(it.available_hours)
             if hp:
                 out.append(Issue(f"{here}.available_hours", hp))
-        _duplicates((g.id for g in it.option_groups), f"{here}.option_groups", out)
-        for j, g in enumerate(it.option_groups):
-            gp = f"{here}.option_groups[{j}]"
-            _duplicates((o.id for o in g.options), f"{gp}.options", out)
-            # Rule: 0 <= min <= max <= number of options, else the group can never be satisfied.
-            if g.min_choices < 0:
-                out.append(Issue(f"{gp}.min_choices", "must not be negative"))
-            if g.max_choices < g.min_choices:
-                out.append(Issue(f"{gp}.max_choices", "must be >= min_choices"))
-            if g.max_choices > len(g.options):
-                out.append(Issue(f"{gp}.max_choices", f"exceeds the {len(g.options)} options"))
-            for k, o in enumerate(g.options):
-                _price(o.price, f"{gp}.options[{k}].price", out)
-                if o.price.currency != it.price.currency:
-                    out.append(Issue(f"{gp}.options[{k}].price", "currency differs from the item price"))
+        out.extend(add_on_issues(it.option_groups, it.price.currency, f"{here}."))
+
+
+def add_on_issues(groups: Iterable[OptionGroup], currency: str, here: str = "") -> list[Issue]:
+    """The rules of an item's add-ons (item price in ``currency``); paths start ``{here}option_groups``.
+    Public for the menu CSV, which checks them with the rest of a row."""
+    out: list[Issue] = []
+    groups = tuple(groups)
+    _duplicates((g.id for g in groups), f"{here}option_groups", out)
+    for j, g in enumerate(groups):
+        gp = f"{here}option_groups[{j}]"
+        _duplicates((o.id for o in g.options), f"{gp}.options", out)
+        # Rule: 0 <= min <= max <= number of options, else the group can never be satisfied.
+        if g.min_choices < 0:
+            out.append(Issue(f"{gp}.min_choices", "must not be negative"))
+        if g.max_choices < g.min_choices:
+            out.append(Issue(f"{gp}.max_choices", "must be >= min_choices"))
+        if g.max_choices > len(g.options):
+            out.append(Issue(f"{gp}.max_choices", f"exceeds the {len(g.options)} options"))
+        for k, o in enumerate(g.options):
+            _price(o.price, f"{gp}.options[{k}].price", out)
+            if o.price.currency != currency:
+                out.append(Issue(f"{gp}.options[{k}].price", "currency differs from the item price"))
+    return out
 
 
 def listing_issues(listing: Listing) -> list[Issue]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from duijie.domain.catalog import Catalog, DietTag, Item, MenuSection, Option, OptionGroup, SpiceLevel
+from duijie.domain.currencies import is_currency
+from duijie.domain.money import Money
+from duijie.domain.text import LocalText
 from duijie.interchange.reader import Reader
 from duijie.interchange.wire import compact, money_out, text_out
 
@@ -48,40 +52,49 @@ def group_out(g: OptionGroup) -> dict[str, Any]:
     }
 
 
-def catalog_in(r: Reader, raw: Any, path: str) -> Catalog | None:
-    """Read the catalog object, recording every problem in ``r``."""
-    obj = r.obj(raw, path)
-    if obj is None:
-        return None
+def catalog_in(r: Reader, raw: Any, path: str) -> Catalog:
+    """Read the catalog object, recording every problem in ``r``.
+
+    Every element that is there is kept, a bad field replaced by a placeholder (recorded, so the
+    listing's rules skip it): the rules about the rest of the element, and the paths of the
+    elements after it, stay right in the same pass.
+    """
+    obj = r.fields(raw, path)
     r.unknown_keys(obj, {"sections", "items"}, path)
     sections = r.items(obj, "sections", path, lambda v, p: _section_in(r, v, p))
-    items = r.items(obj, "items", path, lambda v, p: _item_in(r, v, p))
+    currency = _menu_currency(obj.get("items"))
+    items = r.items(obj, "items", path, lambda v, p: _item_in(r, v, p, currency))
     return Catalog(sections, items)
 
 
-def _section_in(r: Reader, raw: Any, path: str) -> MenuSection | None:
-    obj = r.obj(raw, path)
-    if obj is None:
-        return None
+def _menu_currency(raw: Any) -> str:
+    """The first valid currency the items name: the placeholder price of a bad item is in it, so
+    the one-currency rule does not also flag the items after it."""
+    for item in raw if isinstance(raw, list) else []:
+        price = item.get("price") if isinstance(item, dict) else None
+        code = price.get("currency") if isinstance(price, dict) else None
+        if isinstance(code, str) and is_currency(code):
+            return code
+    return "USD"
+
+
+def _section_in(r: Reader, raw: Any, path: str) -> MenuSection:
+    obj = r.fields(raw, path)
     r.unknown_keys(obj, {"id", "name"}, path)
     ident = r.get(obj, "id", path, str)
     name = r.text(obj, "name", path)
-    if ident is None or name is None:
-        return None
-    return MenuSection(ident, name)
+    return MenuSection(ident or "", name or LocalText())
 
 
-def _item_in(r: Reader, raw: Any, path: str) -> Item | None:
-    obj = r.obj(raw, path)
-    if obj is None:
-        return None
+def _item_in(r: Reader, raw: Any, path: str, currency: str) -> Item:
+    obj = r.fields(raw, path)
     r.unknown_keys(obj, _ITEM_KEYS, path)
     ident = r.get(obj, "id", path, str)
     section_id = r.get(obj, "section_id", path, str)
     name = r.text(obj, "name", path)
     description = r.text(obj, "description", path, required=False)
-    price = r.money(obj, "price", path)
-    groups = r.items(obj, "option_groups", path, lambda v, p: _group_in(r, v, p), required=False)
+    price = r.money(obj, "price", path) or Money(Decimal(0), currency)
+    groups = r.items(obj, "option_groups", path, lambda v, p: _group_in(r, v, p, price.currency), required=False)
     diet = tuple(
         d for d in (r.enum({"v": v}, "v", f"{path}.diet[{n}]", DietTag) for n, v in
                     enumerate(r.get(obj, "diet", path, list, required=False) or []))
@@ -97,34 +110,26 @@ def _item_in(r: Reader, raw: Any, path: str) -> Item | None:
     hours = r.get(obj, "available_hours", path, str, required=False)
     stock = r.get(obj, "stock", path, int, required=False)
     category = r.get(obj, "category", path, str, required=False)
-    if ident is None or section_id is None or name is None or price is None:
-        return None
-    return Item(ident, section_id, name, price, description, groups, diet, spice, hours, stock, category)
+    return Item(ident or "", section_id or "", name or LocalText(), price, description, groups, diet, spice, hours,
+                stock, category)
 
 
-def _group_in(r: Reader, raw: Any, path: str) -> OptionGroup | None:
-    obj = r.obj(raw, path)
-    if obj is None:
-        return None
+def _group_in(r: Reader, raw: Any, path: str, currency: str) -> OptionGroup:
+    obj = r.fields(raw, path)
     r.unknown_keys(obj, {"id", "name", "min_choices", "max_choices", "options"}, path)
     ident = r.get(obj, "id", path, str)
     name = r.text(obj, "name", path)
     lo = r.get(obj, "min_choices", path, int)
     hi = r.get(obj, "max_choices", path, int)
-    options = r.items(obj, "options", path, lambda v, p: _option_in(r, v, p))
-    if ident is None or name is None or lo is None or hi is None:
-        return None
-    return OptionGroup(ident, name, lo, hi, options)
+    options = r.items(obj, "options", path, lambda v, p: _option_in(r, v, p, currency))
+    lo = 0 if lo is None else lo
+    return OptionGroup(ident or "", name or LocalText(), lo, max(lo, len(options)) if hi is None else hi, options)
 
 
-def _option_in(r: Reader, raw: Any, path: str) -> Option | None:
-    obj = r.obj(raw, path)
-    if obj is None:
-        return None
+def _option_in(r: Reader, raw: Any, path: str, currency: str) -> Option:
+    obj = r.fields(raw, path)
     r.unknown_keys(obj, {"id", "name", "price"}, path)
     ident = r.get(obj, "id", path, str)
     name = r.text(obj, "name", path)
-    price = r.money(obj, "price", path)
-    if ident is None or name is None or price is None:
-        return None
-    return Option(ident, name, price)
+    price = r.money(obj, "price", path) or Money(Decimal(0), currency)
+    return Option(ident or "", name or LocalText(), price)

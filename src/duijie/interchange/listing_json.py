@@ -65,22 +65,19 @@ def listing_from_document(doc: Any) -> Listing:
     if fmt is not None and fmt != FORMAT:
         r.fail("$.format", f"unsupported format {fmt!r}, expected {FORMAT!r}")
     provenance = _provenance_in(r, obj.get("provenance"))
-    provider = provider_in(r, obj["provider"], "$.provider") if "provider" in obj else None
-    if "provider" not in obj:
-        r.fail("$.provider", "missing required field")
-    catalog = catalog_in(r, obj["catalog"], "$.catalog") if "catalog" in obj else None
-    if "catalog" not in obj:
-        r.fail("$.catalog", "missing required field")
+    for part in ("provider", "catalog"):
+        if part not in obj:
+            r.fail(f"$.{part}", "missing required field")
+    # A missing or broken part is read as placeholders, so every rule about the rest still runs:
+    # the merchant sees every problem in one pass, not some only after fixing others.
+    provider = provider_in(r, obj.get("provider", {}), "$.provider")
+    catalog = catalog_in(r, obj.get("catalog", {}), "$.catalog")
     resources = r.items(obj, "resources", "$", lambda v, p: resource_in(r, v, p))
     jobs = r.items(obj, "jobs", "$", lambda v, p: job_in(r, v, p))
     offers = r.items(obj, "offers", "$", lambda v, p: offer_in(r, v, p))
-    if provider is None or catalog is None:
-        raise ValidationFailed(r.issues)
     listing = Listing(provider, catalog, resources, jobs, offers, provenance)
-    # Domain rules run even after structural errors; paths of dropped elements could shift,
-    # so only report rule issues whose path was not already reported structurally.
-    seen = {i.path for i in r.issues}
-    issues = r.issues + [i for i in listing.validate() if i.path not in seen]
+    # A rule about a part already reported structurally (a placeholder's value) says nothing new.
+    issues = r.issues + [i for i in listing.validate() if not r.reported(i.path)]
     if issues:
         raise ValidationFailed(_dedupe(issues))
     return listing

@@ -28,6 +28,7 @@ import re
 from duijie.domain.catalog import Catalog, DietTag, Item, MenuSection, Option, OptionGroup, SpiceLevel
 from duijie.domain.errors import DomainError, ErrorCode, Issue, ValidationFailed
 from duijie.domain.hours import hours_problem
+from duijie.domain.listing_rules import add_on_issues
 from duijie.domain.money import Money
 from duijie.domain.text import LocalText
 
@@ -140,19 +141,19 @@ def _item(row: _Row, sections: dict[str, MenuSection], item_ids: set[str],
           hours_seen: dict[str, str | None]) -> Item | None:
     c = row.cells
     section_id = c["section_id"].strip()
+    ok = bool(section_id)  # without it the row's item is still checked, cell by cell
     if not section_id:
         row.fail("section_id", "must not be empty")
-        return None
-    section = MenuSection(section_id, _text(c["section_zh"], c["section_en"]))
-    known = sections.setdefault(section_id, section)
-    if known != section:
-        row.fail("section_zh", f"section {section_id!r} has different names on an earlier line")
-    if section.name.is_empty:
-        row.fail("section_zh", "section needs a zh or en name")
+    else:
+        section = MenuSection(section_id, _text(c["section_zh"], c["section_en"]))
+        known = sections.setdefault(section_id, section)
+        if known != section:
+            row.fail("section_zh", f"section {section_id!r} has different names on an earlier line")
+        if section.name.is_empty:
+            row.fail("section_zh", "section needs a zh or en name")
     item_id = c["item_id"].strip()
     if not item_id:
         return None  # a section-only row
-    ok = True
     if item_id in item_ids:
         row.fail("item_id", f"duplicate item id {item_id!r}")
         ok = False
@@ -187,7 +188,14 @@ def _item(row: _Row, sections: dict[str, MenuSection], item_ids: set[str],
         if problem:
             row.fail("available_hours", problem)
             ok = False
-    groups = _add_ons(row, c["add_ons"], price.currency) if price is not None else ()
+    # A bad price does not hide the add-ons' problems (their prices are read in a stand-in currency).
+    currency = price.currency if price is not None else "USD"
+    groups = _add_ons(row, c["add_ons"], currency)
+    # The listing's add-on rules (a group that can never be satisfied, ...) are checked with the
+    # row's other problems, not only later when the menu is saved.
+    for issue in add_on_issues(groups, currency):
+        row.fail("add_ons", f"{issue.path}: {issue.reason}")
+        ok = False
     if not ok or price is None:
         return None
     return Item(

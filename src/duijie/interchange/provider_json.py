@@ -52,11 +52,13 @@ def _location_out(loc: Location) -> dict[str, Any]:
     })
 
 
-def provider_in(r: Reader, raw: Any, path: str) -> Provider | None:
-    """Read the provider object, recording every problem in ``r``."""
-    obj = r.obj(raw, path)
-    if obj is None:
-        return None
+def provider_in(r: Reader, raw: Any, path: str) -> Provider:
+    """Read the provider object, recording every problem in ``r``.
+
+    A bad or missing field gets a placeholder (recorded, so the listing's rules skip it) and the
+    provider is still built: the rules about everything else are reported in the same pass.
+    """
+    obj = r.fields(raw, path)
     r.unknown_keys(obj, _PROVIDER_KEYS, path)
     ident = r.get(obj, "id", path, str)
     kind = r.enum(obj, "kind", path, ProviderKind)
@@ -65,15 +67,13 @@ def provider_in(r: Reader, raw: Any, path: str) -> Provider | None:
     team = r.text(obj, "team", path, required=False)
     contacts = r.items(obj, "contacts", path, lambda v, p: contact_in(r, v, p), required=False)
     locations = r.items(obj, "locations", path, lambda v, p: _location_in(r, v, p))
-    if ident is None or kind is None or name is None:
-        return None
-    return Provider(ident, kind, name, description, team, contacts, locations)
+    return Provider(ident or "", kind or next(iter(ProviderKind)), name or LocalText(), description, team,
+                    contacts, locations)
 
 
-def _location_in(r: Reader, raw: Any, path: str) -> Location | None:
-    obj = r.obj(raw, path)
-    if obj is None:
-        return None
+def _location_in(r: Reader, raw: Any, path: str) -> Location:
+    # Kept with placeholders even when broken, so a resource naming it is not "unknown" too.
+    obj = r.fields(raw, path)
     r.unknown_keys(obj, _LOCATION_KEYS, path)
     ident = r.get(obj, "id", path, str)
     name = r.text(obj, "name", path)
@@ -86,9 +86,8 @@ def _location_in(r: Reader, raw: Any, path: str) -> Location | None:
     phones = r.strings(obj, "phones", path)
     directions = r.text(obj, "directions", path, required=False)
     amenities = r.items(obj, "amenities", path, lambda v, p: _amenity_in(r, v, p), required=False)
-    if ident is None or name is None or address is None or time_zone is None:
-        return None
-    return Location(ident, name, address, time_zone, hours, geo, phones, directions, amenities)
+    return Location(ident or "", name or LocalText(), address or Address("", "", None, None, ""), time_zone or "",
+                    hours, geo, phones, directions, amenities)
 
 
 def _address_in(r: Reader, raw: Any, path: str) -> Address | None:

@@ -3,6 +3,10 @@
 The interchange formats report *all* errors at once, so readers never raise on the first
 bad field: they record an ``Issue`` and return a placeholder (None), and the caller raises
 ``ValidationFailed`` at the end if anything was recorded.
+
+A part already reported stays reported once: a problem *under* a reported path (the fields of
+an element that is not even an object) is not recorded again, and :func:`under_reported` lets
+the caller drop rule issues about a part whose value was a placeholder.
 """
 
 from __future__ import annotations
@@ -23,10 +27,24 @@ class Reader:
 
     def __init__(self) -> None:
         self.issues: list[Issue] = []
+        self._paths: set[str] = set()
 
     def fail(self, path: str, reason: str) -> None:
-        """Record one problem."""
+        """Record one problem (unless a part holding ``path`` was already reported)."""
+        if any(a in self._paths for a in ancestors(path)):
+            return
         self.issues.append(Issue(path, reason))
+        self._paths.add(path)
+
+    def reported(self, path: str) -> bool:
+        """True when ``path`` or a part holding it was reported."""
+        return path in self._paths or any(a in self._paths for a in ancestors(path))
+
+    def fields(self, value: Any, path: str) -> dict[str, Any]:
+        """``value`` as an object; when it is not one, the problem is recorded and an empty object
+        returned, so the caller still builds its element (with placeholders) and later rules see
+        every element at its own index."""
+        return self.obj(value, path) or {}
 
     def obj(self, value: Any, path: str) -> dict[str, Any] | None:
         """``value`` as an object, or None (recorded) when it is not one."""
@@ -118,6 +136,11 @@ class Reader:
         except ValueError:
             self.fail(f"{path}.{key}", f"unknown value {raw!r}")
             return None
+
+
+def ancestors(path: str) -> list[str]:
+    """The paths holding ``path``: ``$.a[2].b`` → ``$``, ``$.a``, ``$.a[2]``."""
+    return [path[:i] for i, ch in enumerate(path) if ch in ".[" and i > 0]
 
 
 def _name(kind: type[Any]) -> str:

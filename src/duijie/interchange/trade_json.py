@@ -41,11 +41,10 @@ def resource_out(res: BookableResource) -> dict[str, Any]:
     })
 
 
-def resource_in(r: Reader, raw: Any, path: str) -> BookableResource | None:
-    """Read one resource, recording problems in ``r``."""
-    obj = r.obj(raw, path)
-    if obj is None:
-        return None
+def resource_in(r: Reader, raw: Any, path: str) -> BookableResource:
+    """Read one resource, recording problems in ``r``; a bad field gets a placeholder (recorded, so
+    the listing's rules skip it) and the rules about the other fields still run."""
+    obj = r.fields(raw, path)
     r.unknown_keys(obj, _RESOURCE_KEYS, path)
     ident = r.get(obj, "id", path, str)
     kind = r.enum(obj, "kind", path, ResourceKind)
@@ -63,14 +62,12 @@ def resource_in(r: Reader, raw: Any, path: str) -> BookableResource | None:
     window = _window_in(r, raw_window, f"{path}.booking_window") if raw_window is not None else None
     approval = r.enum(obj, "approval", path, ApprovalMode) if "approval" in obj else ApprovalMode.INSTANT
     buffer = r.get(obj, "buffer_minutes", path, int) if "buffer_minutes" in obj else 0
-    if (ident is None or kind is None or name is None or location_id is None or capacity is None
-            or min_party is None or slot is None or lead is None or free_cancel is None
-            or approval is None or buffer is None):
-        return None
+    min_party = 1 if min_party is None else min_party
+    capacity = max(min_party, 1) if capacity is None else capacity
     return BookableResource(
-        ident, kind, name, location_id, capacity, min_party, timedelta(minutes=slot),
-        timedelta(minutes=lead), deposit, cancellation, free_cancel, window, description,
-        approval, timedelta(minutes=buffer),
+        ident or "", kind or next(iter(ResourceKind)), name or LocalText(), location_id or "", capacity, min_party,
+        timedelta(minutes=slot or 1), timedelta(minutes=lead or 0), deposit, cancellation, free_cancel or 0, window,
+        description, approval or ApprovalMode.INSTANT, timedelta(minutes=buffer or 0),
     )
 
 
@@ -104,11 +101,9 @@ def job_out(j: JobPosting) -> dict[str, Any]:
     })
 
 
-def job_in(r: Reader, raw: Any, path: str) -> JobPosting | None:
-    """Read one job posting."""
-    obj = r.obj(raw, path)
-    if obj is None:
-        return None
+def job_in(r: Reader, raw: Any, path: str) -> JobPosting:
+    """Read one job posting (placeholders for bad fields, as :func:`resource_in`)."""
+    obj = r.fields(raw, path)
     r.unknown_keys(obj, _JOB_KEYS, path)
     ident = r.get(obj, "id", path, str)
     title = r.text(obj, "title", path)
@@ -121,10 +116,9 @@ def job_in(r: Reader, raw: Any, path: str) -> JobPosting | None:
     experience = r.get(obj, "experience_required", path, bool)
     apply_via = r.items(obj, "apply_via", path, lambda v, p: contact_in(r, v, p), required=False)
     how = r.text(obj, "how_to_apply", path, required=False)
-    if ident is None or title is None or etype is None or openings is None or experience is None:
-        return None
-    return JobPosting(ident, title, etype, openings, location_id, duties, requirements, languages,
-                      experience, apply_via, how)
+    return JobPosting(ident or "", title or LocalText(), etype or next(iter(EmploymentType)),
+                      1 if openings is None else openings, location_id, duties, requirements, languages,
+                      bool(experience), apply_via, how)
 
 
 def _lt(r: Reader, raw: Any, path: str) -> LocalText | None:
