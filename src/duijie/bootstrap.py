@@ -210,6 +210,13 @@ def wire_discovery(w: Wiring) -> None:
         exchange.gateway = gateway
 
 
+def wire_accounts(w: Wiring) -> None:
+    """The merchant pages' accounts and sessions (argon2id; the admin token makes the first owner)."""
+    from duijie.services.accounts import AccountService
+
+    w.services.accounts = AccountService(w.uow, w.clock, w.config.admin_token_matches)
+
+
 def wire_live_search(w: Wiring, buyer: BuyerService, records: Callable[[], list[SignedRecord]]) -> None:
     """Search for people: ask the gateways and sellers this node knows, merge with the local index."""
     from sqlalchemy import create_engine
@@ -311,6 +318,7 @@ def build_node(
     wire_seller(wiring)
     wire_buyer(wiring)
     wire_pools(wiring)
+    wire_accounts(wiring)
     if isinstance(http, HttpTransport):
         services.shutdown.append(http.aclose)
     if isinstance(link, BackOfficeLink):

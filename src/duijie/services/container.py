@@ -15,6 +15,7 @@ from duijie.services.registry import LookupService
 from duijie.services.trade.catalog import CatalogService
 
 if TYPE_CHECKING:  # only named here: each is imported where its feature is wired (bootstrap)
+    from duijie.services.accounts import AccountService
     from duijie.services.buyer import BuyerService
     from duijie.services.index import LocalIndex
     from duijie.services.live_search import LiveSearch
@@ -60,6 +61,7 @@ class Services:
     discovery: PeerExchange | None = None
     search: LocalIndex | None = None
     live_search: LiveSearch | None = None  # the network asked now, merged with ``search``
+    accounts: AccountService | None = None  # who signs in to the merchant pages
     background: list[Callable[[], Coroutine[object, object, None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 

@@ -345,3 +345,27 @@ pool_pledges = Table(
 )
 Index("ix_pool_pledges_pool_id", pool_pledges.c.pool_id)
 Index("ix_pool_pledges_buyer_id", pool_pledges.c.buyer_id, pool_pledges.c.transaction_id)
+
+# Merchant accounts of the web pages (migration 0011): argon2id hashes, lock-out state.
+web_accounts = Table(
+    "web_accounts",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(300), nullable=False),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Their signed-in browsers: only the SHA-256 of the cookie's token is kept.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("account", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+Index("ix_web_sessions_account", web_sessions.c.account)

@@ -13,6 +13,7 @@ from typing import TypeVar, TypeVarTuple, Unpack
 
 from sqlalchemy import Connection, Engine, Transaction
 
+from duijie.services.accounts import AccountRepository, SessionRepository
 from duijie.services.buyer_ports import CallbackRepository, PurchaseRepository, ReceiptRepository
 from duijie.services.discovery_ports import NodeRecordRepository, PeerCatalogRepository, PeerRepository
 from duijie.services.ports import (
@@ -28,6 +29,7 @@ from duijie.services.trade.food.ports import DraftRepository, OrderRepository
 from duijie.services.trade.jobs.ports import ApplicationRepository
 from duijie.services.trade.pool.ports import PoolRepository
 from duijie.services.trade.reservation.ports import BlockRepository, BookingRepository, WaitlistRepository
+from duijie.storage.accounts_repo import SqlAccountRepository, SqlSessionRepository
 from duijie.storage.applications_repo import SqlApplicationRepository
 from duijie.storage.buyer_repo import SqlCallbackRepository, SqlPurchaseRepository, SqlReceiptRepository
 from duijie.storage.engine import is_sqlite
@@ -98,6 +100,8 @@ class SqlUnitOfWork:
     blocks: BlockRepository
     waitlist: WaitlistRepository
     applications: ApplicationRepository
+    accounts: AccountRepository
+    web_sessions: SessionRepository
 
     def __init__(
         self,
@@ -184,6 +188,8 @@ class SqlUnitOfWork:
         self.blocks = SqlBlockRepository(conn)
         self.waitlist = SqlWaitlistRepository(conn)
         self.applications = SqlApplicationRepository(conn)
+        self.accounts = SqlAccountRepository(conn)
+        self.web_sessions = SqlSessionRepository(conn)
         return self
 
     def __exit__(

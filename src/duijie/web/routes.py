@@ -5,9 +5,10 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from duijie.web import lang_routes
+from duijie.web import lang_routes, session_routes
 
 routes: list[BaseRoute] = [
     Mount("/static", StaticFiles(packages=[("duijie.web", "static")]), name="static"),
     *lang_routes.routes,
+    *session_routes.routes,
 ]
