@@ -144,12 +144,12 @@ def wire_pools(w: Wiring) -> None:
 
     node = SellerNode(w.config.subscriber_id, w.config.subscriber_url)
     notices = PoolNotices(node, ReceiptIssuer(w.signer, w.clock, w.config.subscriber_id), w.clock)
-    w.services.pools = PoolService(w.uow, w.clock, w.config.subscriber_id, notices.release)
+    w.services.pools = PoolService(w.uow, w.clock, w.config.subscriber_id, notices.release, w.signer, notices)
     closer = w.services.pool_closer = PoolCloser(w.uow, w.clock, notices.closed)
     if w.services.buyer is not None:  # the organizer buys the batch from the producer, over Beckn
         closer.place_batch = BatchOrders(w.services.buyer.place, SellerRefused)
     if w.services.seller is not None:
-        w.services.seller.kinds.register(PoolKind())  # pledges into the pools organized here
+        w.services.seller.kinds.register(PoolKind(notices))  # pledges into the pools organized here
         w.services.seller.kinds.register(OfferKind())  # batch orders for this node's producer offers
     interval = w.options.pool_interval
 

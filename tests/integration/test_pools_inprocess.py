@@ -102,16 +102,16 @@ async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net
         offers = resp.json()["offers"]
         assert [(o["offer_id"], o["pledged"], o["buyers"]) for o in offers] == [("apples", "80", 1)]
         assert offers[0]["pools"][0]["organizer_id"] == "club.test" and offers[0]["pools"][0]["to_minimum"] == "120"
-        # The organizer cannot change the terms under the first buyer without its consent.
+        # The organizer cannot change the terms under the first buyer: the change is only proposed
+        # (re-consent over Beckn: tests/integration/test_pool_terms_inprocess.py).
         club_token = (club.data_dir / "admin-token").read_text().strip()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=club.app), base_url="http://club.test") as api:
             later = (datetime.now(UTC) + timedelta(seconds=90)).isoformat()
-            refused = await api.post(f"/api/pools/{pool.id}/terms", json={"deadline": later},
-                                     headers={"Authorization": f"Bearer {club_token}"})
-            assert refused.status_code == 400 and "terms_frozen" in refused.text and "b0.test" in refused.text
-            agreed = await api.post(f"/api/pools/{pool.id}/terms", json={"deadline": later, "consents": ["b0.test"]},
-                                    headers={"Authorization": f"Bearer {club_token}"})
-            assert agreed.status_code == 200 and agreed.json()["pool"]["terms_version"] == 2
+            proposed = await api.post(f"/api/pools/{pool.id}/terms", json={"deadline": later},
+                                      headers={"Authorization": f"Bearer {club_token}"})
+            assert proposed.status_code == 202, proposed.text
+            assert proposed.json()["pool"]["terms_version"] == 1
+            assert proposed.json()["pool"]["proposal"]["terms_version"] == 2
         for node, qty in zip(buyers[1:], ("70", "45.5"), strict=True):
             placed.append(await node.services.buyer.place(POOL_PLEDGE, PledgeOrder(
                 CLUB, "chuanshan", pool.id, Decimal(qty), "kg")))

@@ -16,9 +16,10 @@ from duijie.api.responses import json_response
 from duijie.api.spec_routes import ApiRoute, Args
 from duijie.domain.pools import PoolState
 from duijie.interchange.pool_json import decimal_in, pool_view, terms_in, terms_out
+from duijie.protocol.mapping.pools import CONSENT_TARGET, consent_order, proposal_of, signed_terms_of
 from duijie.services.container import Services
-from duijie.services.errors import NotFound
-from duijie.services.trade.pool.buying import POOL_PLEDGE, PledgeOrder, pledge_items
+from duijie.services.errors import Conflict, NotFound
+from duijie.services.trade.pool.buying import PledgeOrder, PoolPledge, pledge_items
 from duijie.services.trade.pool.demand import pooled_demand
 from duijie.services.trade.pool.pools import PoolService
 
@@ -59,7 +60,7 @@ async def open_pool(request: Request, args: Args) -> Response:
     services = _services(request)
     body = args.body or {}
     pool = await _pools(services).open(terms_in(body.get("terms"), "$.terms"), body["producer_uri"],
-                                     body.get("pool_id"), body.get("listed_under"))
+                                     body.get("pool_id"), body.get("listed_under"), body.get("signed_offer"))
     stored = await _pools(services).get(pool.id)
     return json_response({"pool": pool_view(stored, services.clock.now())}, status=201)
 
@@ -72,16 +73,41 @@ async def cancel_pool(request: Request, args: Args) -> Response:
 
 
 async def amend_pool(request: Request, args: Args) -> Response:
-    """New terms, each field replacing the old one; after the first pledge only with every pledger's consent."""
+    """New terms, each field replacing the old one: in effect at once before the first pledge (200),
+    else proposed to every pledger over Beckn (202) and in effect once all accepted."""
     require_admin(request)
     services = _services(request)
     body = args.body or {}
     current = await _pools(services).get(args["pool_id"])
     doc = terms_out(current.pool.terms)
     doc.update({k: body[k] for k in ("offer", "deadline", "pickup_points", "maximum") if k in body})
-    terms = terms_in(doc, "$")
-    await _pools(services).amend(args["pool_id"], terms, frozenset(body.get("consents") or ()))
-    return json_response({"pool": pool_view(await _pools(services).get(args["pool_id"]), services.clock.now())})
+    if "minimum_batch" in body or "tiers" in body:
+        doc["offer"] = {**doc["offer"], **{k: body[k] for k in ("minimum_batch", "tiers") if k in body}}
+    stored = await _pools(services).propose(args["pool_id"], terms_in(doc, "$"))
+    return json_response({"pool": pool_view(stored, services.clock.now())},
+                         status=202 if stored.proposal is not None else 200)
+
+
+async def consent(request: Request, args: Args) -> Response:
+    """A pledger's answer to proposed terms: accepting checks the organizer's signature on them first."""
+    buyer = _buyer(request)
+    services = _services(request)
+    order_id = args["order_id"]
+    held = buyer.purchase(order_id)
+    tags = (held.get("order") or {}).get("tags")
+    proposal = proposal_of(tags)
+    if proposal is None or proposal.get("state") != "proposed":
+        raise Conflict(f"no_proposal: pledge {order_id} has no proposed terms to answer", field="order_id")
+    pool_id, version = proposal.get("pool_id", ""), int(proposal.get("terms_version") or 0)
+    accept = (args.body or {})["answer"] == "accept"
+    if accept:
+        check = _pools(services).verify_terms(signed_terms_of(tags), pool_id, held.get("bpp_id"))
+        if check.terms_version != version:
+            raise Conflict(f"terms_not_verified: the signed terms are version {check.terms_version}, "
+                           f"the proposal {version}", field="order_id")
+    await buyer.update(order_id, CONSENT_TARGET, consent_order(pool_id, version, accept))
+    return json_response({"pledge": buyer.purchase(order_id), "answer": "accept" if accept else "decline",
+                          "terms_version": version})
 
 
 async def pledge(request: Request, args: Args) -> Response:
@@ -89,7 +115,8 @@ async def pledge(request: Request, args: Args) -> Response:
     body = args.body or {}
     order = PledgeOrder(body["bpp_uri"], body["provider_id"], body["pool_id"],
                         decimal_in(body["quantity"], "$.quantity"), body["unit"], bpp_id=body.get("bpp_id"))
-    return json_response({"pledge": await buyer.place(POOL_PLEDGE, order)}, status=201)
+    kind = PoolPledge(_pools(_services(request)).verify_terms)  # the organizer's signed terms checked first
+    return json_response({"pledge": await buyer.place(kind, order)}, status=201)
 
 
 async def change_pledge(request: Request, args: Args) -> Response:
@@ -143,14 +170,21 @@ OPEN = Spec("Open a pool against a producer's offer", tag=_TAG, admin=True, succ
         max_bytes=64_000))
 CANCEL = Spec("Cancel an open pool: every pledge is released and each buyer told", tag=_TAG, admin=True,
               params=(POOL_ID,))
-AMEND = Spec("Change a pool's terms (offer and tiers, deadline, pickup points, maximum): refused after the first "
-              "pledge unless every pledger re-consented (consents: their subscriber ids)", tag=_TAG, admin=True,
+AMEND = Spec("Change a pool's terms (tiers, minimum batch, deadline, pickup points, maximum): in effect at once "
+              "before the first pledge (200); after it, proposed to every pledger by a signed on_status (202) and "
+              "in effect only once every pledger accepted over Beckn", tag=_TAG, admin=True, success=200,
               params=(POOL_ID,), body=Body({"type": "object", "properties": {
                   "offer": {"type": "object"}, "deadline": {"type": "string", "maxLength": 64},
+                  "tiers": {"type": "array", "maxItems": 50, "items": {"type": "object"}},
+                  "minimum_batch": {"type": "integer", "minimum": 1},
                   "pickup_points": {"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 200}},
-                  "maximum": _QTY, "consents": {"type": "array", "maxItems": 10_000,
-                                                "items": {"type": "string", "maxLength": 256}}}},
+                  "maximum": _QTY}},
                   "The fields to change", required=True, max_bytes=64_000))
+CONSENT = Spec("Accept or decline the proposed terms of the pool a pledge is in (over Beckn; accepting first checks "
+               "the organizer's signature on them)", tag=_TAG, admin=True, params=(ORDER_ID,), body=Body({
+                   "type": "object", "required": ["answer"], "properties": {
+                       "answer": {"type": "string", "enum": ["accept", "decline"]}}},
+                   "The answer", required=True, max_bytes=1_000))
 PLEDGE = Spec("Pledge into a pool on another node (over Beckn)", tag=_TAG, admin=True, success=201, body=Body({
     "type": "object", "required": ["bpp_uri", "provider_id", "pool_id", "quantity", "unit"], "properties": {
         "bpp_uri": _URI, "bpp_id": {"type": "string", "maxLength": 256}, "provider_id": _ID, "pool_id": _ID,
@@ -176,5 +210,6 @@ routes: list[BaseRoute] = [
     ApiRoute("/api/pledges", pledge, PLEDGE, methods=["POST"]),
     ApiRoute("/api/pledges/{order_id}/quantity", change_pledge, CHANGE, methods=["POST"]),
     ApiRoute("/api/pledges/{order_id}/withdraw", withdraw_pledge, WITHDRAW, methods=["POST"]),
+    ApiRoute("/api/pledges/{order_id}/consent", consent, CONSENT, methods=["POST"]),
     ApiRoute("/api/demand", demand, DEMAND),
 ]

@@ -54,13 +54,15 @@ class PoolRule(StrEnum):
     POOL_NOT_FOUND = "pool_not_found"
     INVALID_TERMS = "invalid_terms"
     NOT_DUE = "not_due"
+    TERMS_NOT_VERIFIED = "terms_not_verified"
+    NO_PROPOSAL = "no_proposal"
 
 
 class PoolError(DomainError):
     """A pool rule refused the operation; ``rule`` names it."""
 
     def __init__(self, rule: PoolRule, message: str) -> None:
-        missing = rule in (PoolRule.PLEDGE_NOT_FOUND, PoolRule.POOL_NOT_FOUND)
+        missing = rule in (PoolRule.PLEDGE_NOT_FOUND, PoolRule.POOL_NOT_FOUND, PoolRule.NO_PROPOSAL)
         code = ErrorCode.NOT_FOUND if missing else ErrorCode.INVALID_VALUE
         super().__init__(code, f"{rule.value}: {message}")
         self.rule = rule
@@ -173,6 +175,18 @@ class Pool:
     def total(self) -> Decimal:
         """The quantity pledged so far."""
         return sum((p.quantity for p in self.pledges), self.prior)
+
+    @property
+    def pledgers(self) -> frozenset[str]:
+        """The buyers with a pledge loaded (every pledger of a pool read whole)."""
+        return frozenset(p.buyer_id for p in self.pledges)
+
+    def consented(self, accepted: frozenset[str]) -> bool:
+        """Rule: a change of terms takes effect only once every pledger has accepted it (a pool
+        without pledges needs nobody's consent). Needs the pool read whole."""
+        if self.prior:
+            raise ValueError("consent is judged with every pledge loaded")
+        return self.pledgers <= accepted
 
     def tier_reached(self, quantity: Decimal | None = None) -> PriceTier | None:
         """The best tier ``quantity`` (default: the total) reaches; tiers start at whole units,

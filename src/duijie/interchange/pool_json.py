@@ -130,4 +130,6 @@ def pool_view(stored: Any, now: datetime) -> dict[str, Any]:
                     if stored.outcome else None),
         "batch_state": stored.batch_state,
         "signed_offer": stored.signed_offer,
+        "signed_terms": getattr(stored, "signed_terms", None),
+        "proposal": getattr(stored, "proposal", None),
     }

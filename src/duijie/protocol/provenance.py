@@ -149,6 +149,14 @@ def _check_signature(doc: Mapping[str, Any], signer_field: str, sources: Sequenc
     return SignerCheck(who, ukid, True, reason, tuple(confirmed), tuple(contradicted))
 
 
+def check_statement_signature(doc: Mapping[str, Any], signer_field: str,
+                              sources: Sequence[KeySource] = ()) -> SignerCheck:
+    """The one signature check of every signed statement document (offers, relistings, pool terms):
+    ``doc["signature"]`` over ``canonical_bytes(doc["statement"])``, by the subscriber the
+    statement's ``signer_field`` names, its key asked of ``sources``."""
+    return _check_signature(doc, signer_field, sources)
+
+
 def _offer_of(raw: Any, path: str) -> tuple[ProducerOffer | None, list[str]]:
     reader = Reader()
     offer = offer_in(reader, raw, path)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from duijie.domain.pools import Pledge, Pool, PoolState
 from duijie.interchange.pool_json import terms_in, terms_out
 from duijie.services.trade.pool.ports import Member, StoredPool
-from duijie.storage.tables import pool_pledges, pools
+from duijie.storage.tables import pool_consents, pool_pledges, pools
 from duijie.storage.timestamps import as_utc
 
 
@@ -41,6 +41,10 @@ def _document(pool: Pool, listed_under: str, signed_offer: dict[str, Any] | None
                        "signed_offer": signed_offer}, ensure_ascii=False, sort_keys=True)
 
 
+def _text(doc: dict[str, Any] | None) -> str | None:
+    return None if doc is None else json.dumps(doc, ensure_ascii=False, sort_keys=True)
+
+
 class SqlPoolRepository:
     """Pools as their terms document plus the columns the schedule and listings read."""
 
@@ -48,7 +52,7 @@ class SqlPoolRepository:
         self._conn = conn
 
     def add(self, pool: Pool, producer_uri: str, now: datetime, listed_under: str = "",
-            signed_offer: dict[str, Any] | None = None) -> None:
+            signed_offer: dict[str, Any] | None = None, signed_terms: dict[str, Any] | None = None) -> None:
         try:
             with self._conn.begin_nested():
                 self._conn.execute(insert(pools).values(
@@ -56,6 +60,7 @@ class SqlPoolRepository:
                     producer_uri=producer_uri, offer_id=pool.terms.offer.id, state=pool.state.value,
                     terms_version=pool.terms_version, close_at=close_at(pool, now),
                     document=_document(pool, listed_under, signed_offer), opened_at=pool.opened_at, updated_at=now,
+                    signed_terms=_text(signed_terms),
                 ))
         except IntegrityError:
             raise KeyError(pool.id) from None
@@ -78,7 +83,8 @@ class SqlPoolRepository:
                     pledges=tuple(pledges), terms_version=row.terms_version)
         outcome = json.loads(row.outcome) if row.outcome else None
         return StoredPool(pool, row.producer_uri, outcome, row.batch_state, doc.get("listed_under", ""),
-                          doc.get("signed_offer"))
+                          doc.get("signed_offer"), json.loads(row.signed_terms) if row.signed_terms else None,
+                          json.loads(row.proposal) if row.proposal else None)
 
     def get_for_pledge(self, pool_id: str, pledge_id: str | None) -> StoredPool | None:
         row = self._conn.execute(select(pools).where(pools.c.id == pool_id).with_for_update()).first()
@@ -169,3 +175,22 @@ class SqlPoolRepository:
     def set_batch_state(self, pool_id: str, batch_state: str, now: datetime) -> None:
         self._conn.execute(update(pools).where(pools.c.id == pool_id).values(batch_state=batch_state,
                                                                               updated_at=now))
+
+    def set_signed_terms(self, pool_id: str, signed_terms: dict[str, Any]) -> None:
+        self._conn.execute(update(pools).where(pools.c.id == pool_id).values(signed_terms=_text(signed_terms)))
+
+    def set_proposal(self, pool_id: str, proposal: dict[str, Any] | None) -> None:
+        self._conn.execute(update(pools).where(pools.c.id == pool_id).values(proposal=_text(proposal)))
+        self._conn.execute(delete(pool_consents).where(pool_consents.c.pool_id == pool_id))
+
+    def record_consent(self, pool_id: str, terms_version: int, buyer_id: str, answer: str, now: datetime) -> None:
+        key = (pool_consents.c.pool_id == pool_id, pool_consents.c.terms_version == terms_version,
+               pool_consents.c.buyer_id == buyer_id)
+        self._conn.execute(delete(pool_consents).where(*key))
+        self._conn.execute(insert(pool_consents).values(pool_id=pool_id, terms_version=terms_version,
+                                                        buyer_id=buyer_id, answer=answer, answered_at=now))
+
+    def consents(self, pool_id: str, terms_version: int) -> dict[str, str]:
+        rows = self._conn.execute(select(pool_consents.c.buyer_id, pool_consents.c.answer).where(
+            pool_consents.c.pool_id == pool_id, pool_consents.c.terms_version == terms_version)).all()
+        return {r.buyer_id: r.answer for r in rows}

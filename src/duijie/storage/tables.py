@@ -327,6 +327,8 @@ pools = Table(
     Column("pledged", String(40), nullable=False, server_default="0"),  # the pledges' sum (decimal text)
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("signed_terms", Text, nullable=True),  # the organizer's signed terms, duijie.pool/1 (0012)
+    Column("proposal", Text, nullable=True),  # changed terms awaiting every pledger's consent (0012)
 )
 Index("ix_pools_state_close_at", pools.c.state, pools.c.close_at)
 
@@ -345,6 +347,18 @@ pool_pledges = Table(
 )
 Index("ix_pool_pledges_pool_id", pool_pledges.c.pool_id)
 Index("ix_pool_pledges_buyer_id", pool_pledges.c.buyer_id, pool_pledges.c.transaction_id)
+
+# Each pledger's answer to a proposed change of a pool's terms (migration 0012): the change takes
+# effect when every pledger of the pool has accepted the proposal's version.
+pool_consents = Table(
+    "pool_consents",
+    metadata,
+    Column("pool_id", String(100), primary_key=True),
+    Column("terms_version", Integer, primary_key=True),
+    Column("buyer_id", String(200), primary_key=True),
+    Column("answer", String(20), nullable=False),  # accepted | declined
+    Column("answered_at", DateTime(timezone=True), nullable=False),
+)
 
 # Merchant accounts of the web pages (migration 0011): argon2id hashes, lock-out state.
 web_accounts = Table(

@@ -25,12 +25,19 @@ from typing import Any
 
 from duijie.domain.money import Money
 from duijie.domain.pools import Pledge, Pool, PoolProgress, PoolState
+from duijie.protocol import jsonbytes
+from duijie.protocol.canonical import canonical_bytes
 from duijie.protocol.errors import BecknErrorCode
 from duijie.protocol.mapping.codes import MappingError
 
 POOL_CATEGORY = "pool"
 POOL_ITEM_PREFIX = "pool-"
 PLEDGE_PREFIX = "PL-"
+TERMS_TAGS = "duijie.pool.terms"
+PROPOSAL_TAGS = "duijie.pool.proposal"
+CONSENT_TAGS = "duijie.pool.consent"
+CONSENT_TARGET = "terms"
+"""The ``update_target`` of a pledger's answer to proposed terms (a quantity change is ``items``)."""
 
 
 def _group(code: str, values: dict[str, str | None]) -> dict[str, Any]:
@@ -46,8 +53,39 @@ def _price(money: Money) -> dict[str, str]:
     return {"currency": money.currency, "value": money.to_wire()}
 
 
-def pool_item(pool: Pool, progress: PoolProgress) -> dict[str, Any]:
-    """The pool as a catalog item of the organizer's provider, its progress in tags."""
+def terms_group(signed_terms: dict[str, Any]) -> dict[str, Any]:
+    """The organizer's signed terms (``duijie.pool/1``) as a tag group: its JSON text, canonical."""
+    return _group(TERMS_TAGS, {"signed_terms": canonical_bytes(signed_terms).decode("utf-8")})
+
+
+def _entries(tags: Any, code: str) -> dict[str, str] | None:
+    for group in tags if isinstance(tags, list) else []:
+        if isinstance(group, dict) and (group.get("descriptor") or {}).get("code") == code:
+            return {str((e.get("descriptor") or {}).get("code")): str(e.get("value"))
+                    for e in group.get("list") or [] if isinstance(e, dict)}
+    return None
+
+
+def signed_terms_of(tags: Any) -> dict[str, Any] | None:
+    """The signed terms carried in ``tags`` (an item's or an order's), None when absent or not JSON."""
+    text = (_entries(tags, TERMS_TAGS) or {}).get("signed_terms")
+    try:
+        doc = jsonbytes.loads(text) if text else None
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def pool_item(pool: Pool, progress: PoolProgress, signed_terms: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The pool as a catalog item of the organizer's provider, its progress in tags (and the
+    organizer's signed terms, when it has them)."""
+    item = _pool_item(pool, progress)
+    if signed_terms is not None:
+        item["tags"].append(terms_group(signed_terms))
+    return item
+
+
+def _pool_item(pool: Pool, progress: PoolProgress) -> dict[str, Any]:
     offer = pool.terms.offer
     unit_price = progress.unit_price or offer.tiers[0].unit_price
     return {
@@ -113,9 +151,10 @@ def _quote(pool: Pool, quantity: Decimal, unit_price: Money, total: Money | None
 
 
 def pledge_order(pool: Pool, provider_id: str, quantity: Decimal, pledge: Pledge | None = None,
-                 status: str = "ACTIVE") -> dict[str, Any]:
+                 status: str = "ACTIVE", signed_terms: dict[str, Any] | None = None) -> dict[str, Any]:
     """A pledge as a Beckn order: a draft (no ``pledge``) or the confirmed pledge. The quote is at
-    the price the pool's total reaches with this quantity (what it costs if the pool closed now)."""
+    the price the pool's total reaches with this quantity (what it costs if the pool closed now).
+    A draft (on_select, on_init) carries the organizer's signed terms for the buyer to check."""
     tier = pool.tier_reached(pool.total if pledge else pool.total + quantity) or pool.terms.offer.tiers[0]
     order: dict[str, Any] = {
         "provider": {"id": provider_id},
@@ -126,7 +165,51 @@ def pledge_order(pool: Pool, provider_id: str, quantity: Decimal, pledge: Pledge
     }
     if pledge is not None:
         order = {"id": pledge.id, **order, "status": status, "created_at": pledge.pledged_at.isoformat()}
+    if signed_terms is not None:
+        order["tags"] = [terms_group(signed_terms)]
     return order
+
+
+def proposal_order(pool: Pool, provider_id: str, pledge_id: str, quantity: Decimal, proposal: dict[str, Any],
+                   state: str = "proposed") -> dict[str, Any]:
+    """The pledge each member is sent (``on_status``) when the organizer proposes new terms
+    (``state`` proposed) and when they take effect (``in_effect``): the ``duijie.pool.proposal``
+    group says which version and what changes; ``duijie.pool.terms`` carries them signed."""
+    order = pledge_order(pool, provider_id, quantity)
+    terms = proposal.get("terms") or {}
+    offer = terms.get("offer") or {}
+    tiers = ", ".join(f"{t.get('min_quantity')}:{(t.get('unit_price') or {}).get('amount')}"
+                      for t in offer.get("tiers") or [])
+    order.update(id=pledge_id, status="ACTIVE")
+    order["tags"] = [_group(PROPOSAL_TAGS, {
+        "pool_id": pool.id, "terms_version": str(proposal.get("terms_version")), "state": state,
+        "deadline": terms.get("deadline"), "minimum_batch": str(offer.get("minimum_batch")),
+        "maximum": terms.get("maximum"), "tiers": tiers, "pickup_points": " | ".join(terms.get("pickup_points") or []),
+    })]
+    if proposal.get("signed_terms") is not None:
+        order["tags"].append(terms_group(proposal["signed_terms"]))
+    return order
+
+
+def proposal_of(tags: Any) -> dict[str, str] | None:
+    """The ``duijie.pool.proposal`` entries in an order's tags (None when it carries none)."""
+    return _entries(tags, PROPOSAL_TAGS)
+
+
+def consent_order(pool_id: str, terms_version: int, accept: bool) -> dict[str, Any]:
+    """The ``order`` (besides its id) of a pledger's ``update`` answering proposed terms."""
+    return {"tags": [_group(CONSENT_TAGS, {"pool_id": pool_id, "terms_version": str(terms_version),
+                                           "answer": "accept" if accept else "decline"})]}
+
+
+def consent_subject(order: Any) -> tuple[str, int, bool]:
+    """``(pool_id, terms_version, accept)`` of a consent update."""
+    found = _entries(order.get("tags") if isinstance(order, dict) else None, CONSENT_TAGS) or {}
+    answer, version = found.get("answer"), found.get("terms_version", "")
+    if answer not in ("accept", "decline") or not version.isdigit() or not found.get("pool_id"):
+        raise MappingError(BecknErrorCode.INVALID_REQUEST, "a consent names pool_id, terms_version and answer "
+                           "(accept or decline) in a duijie.pool.consent tag group", "message.order.tags")
+    return found["pool_id"], int(version), answer == "accept"
 
 
 def allocation_order(pool: Pool, provider_id: str, pledge_id: str, quantity: Decimal, unit_price: Money,

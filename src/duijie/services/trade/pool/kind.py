@@ -15,12 +15,15 @@ from duijie.domain.listing import Listing
 from duijie.domain.pools import PoolError, PoolRule
 from duijie.protocol.errors import BecknErrorCode
 from duijie.protocol.mapping import pools as pm
+from duijie.protocol.mapping.subjects import update_targets
 from duijie.protocol.pipeline import Verified
 from duijie.services.trade.kinds import Message, Refused, SellerKind
 from duijie.services.trade.pool.pools import (
     PledgeRequest,
     PoolNotFound,
+    TermsNotices,
     change_in,
+    consent_in,
     load_for_pledge,
     pledge_in,
     withdraw_in,
@@ -34,6 +37,7 @@ def _refused(exc: PoolError) -> Refused:
              PoolRule.PLEDGE_NOT_FOUND: BecknErrorCode.ORDER_NOT_FOUND,
              PoolRule.BEYOND_MAXIMUM: BecknErrorCode.ITEM_QUANTITY_UNAVAILABLE,
              PoolRule.NOT_THE_PLEDGER: BecknErrorCode.ORDER_NOT_FOUND,
+             PoolRule.NO_PROPOSAL: BecknErrorCode.UPDATE_INCONSISTENCY,
              PoolRule.POOL_CLOSED: BecknErrorCode.ACTION_NOT_APPLICABLE}
     return Refused(codes.get(exc.rule, BecknErrorCode.INVALID_REQUEST), exc.message)
 
@@ -42,6 +46,9 @@ class PoolKind(SellerKind[PoolUnitOfWork]):
     """Seller side of pledges into the pools this node organizes."""
 
     name = "pool pledge"
+
+    def __init__(self, notices: TermsNotices | None = None) -> None:
+        self.notices = notices  # tells the members when a change of terms takes effect
 
     def owns_item(self, listing: Listing, item_id: str) -> bool:
         return item_id.startswith(pm.POOL_ITEM_PREFIX)
@@ -56,7 +63,8 @@ class PoolKind(SellerKind[PoolUnitOfWork]):
             stored.pool.pledge("draft", request.context.bap_id, quantity, now)  # the rules, nothing stored
         except PoolError as exc:
             raise _refused(exc) from exc
-        return {"order": pm.pledge_order(stored.pool, stored.listed_under, quantity)}
+        return {"order": pm.pledge_order(stored.pool, stored.listed_under, quantity,
+                                         signed_terms=stored.signed_terms)}
 
     def select(self, uow: PoolUnitOfWork, request: Verified, listing: Listing, now: datetime) -> Message:
         return self._quote(uow, request, now)
@@ -108,6 +116,8 @@ class PoolKind(SellerKind[PoolUnitOfWork]):
     def update(self, uow: PoolUnitOfWork, request: Verified, order_id: str | None, now: datetime) -> Message:
         stored = self._own(uow, request, order_id)
         assert order_id is not None
+        if pm.CONSENT_TARGET in update_targets(request.message):
+            return self._consent(uow, request, stored, order_id, now)
         _, quantity = pm.pledge_subject(request.message.get("order"))
         try:
             pool = change_in(uow, stored.pool.id, order_id, request.context.bap_id, quantity, now)
@@ -115,12 +125,24 @@ class PoolKind(SellerKind[PoolUnitOfWork]):
             raise _refused(exc) from exc
         return self._pledge_message(StoredPool(pool, stored.producer_uri, listed_under=stored.listed_under), order_id)
 
+    def _consent(self, uow: PoolUnitOfWork, request: Verified, stored: StoredPool, order_id: str,
+                 now: datetime) -> Message:
+        """A pledger accepts or declines the proposed terms (its own pledge's pool only)."""
+        pool_id, version, accept = pm.consent_subject(request.message.get("order"))
+        if pool_id != stored.pool.id:
+            raise Refused(BecknErrorCode.UPDATE_INCONSISTENCY, f"pledge {order_id} is not in pool {pool_id}")
+        try:
+            consent_in(uow, pool_id, request.context.bap_id, version, accept, now, self.notices)
+        except PoolError as exc:
+            raise _refused(exc) from exc
+        return self._pledge_message(load_for_pledge(uow, pool_id, order_id), order_id)
+
     def cancel(self, uow: PoolUnitOfWork, request: Verified, order_id: str | None, now: datetime) -> Message:
         stored = self._own(uow, request, order_id)
         assert order_id is not None
         message = self._pledge_message(stored, order_id, "CANCELLED")
         try:
-            withdraw_in(uow, stored.pool.id, order_id, request.context.bap_id, now)
+            withdraw_in(uow, stored.pool.id, order_id, request.context.bap_id, now, self.notices)
         except PoolError as exc:
             raise _refused(exc) from exc
         return message

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import cast
+from decimal import Decimal
+from typing import Any, cast
 
 from duijie.domain.pools import CloseOutcome, Pool, PoolState
+from duijie.interchange.pool_json import terms_out
 from duijie.protocol.context import Action, Context, format_timestamp
 from duijie.protocol.mapping import pools as pm
 from duijie.protocol.receipts import with_receipt_tag
@@ -68,6 +70,30 @@ class PoolNotices:
             # The node's one unit of work also holds its receipts (SqlUnitOfWork implements both ports).
             receipt = self._issuer.seller_receipt({"order": order, "context": parties}, cast(BuyerUnitOfWork, uow))
             self._send(uow, member, with_receipt_tag(order, receipt), now)
+
+    def _quantities(self, uow: PoolUnitOfWork, pool: Pool) -> dict[str, Decimal]:
+        stored = uow.pools.get(pool.id)
+        return {p.id: p.quantity for p in (stored.pool if stored is not None else pool).pledges}
+
+    def proposed(self, uow: PoolUnitOfWork, pool: Pool, members: list[Member], proposal: dict[str, Any]) -> None:
+        """Tell every member of proposed terms (signed), which it accepts or declines by ``update``."""
+        self._terms_notice(uow, pool, members, proposal, "proposed")
+
+    def amended(self, uow: PoolUnitOfWork, pool: Pool, members: list[Member], signed_terms: dict[str, Any]) -> None:
+        """Tell every member that the terms it accepted are in effect."""
+        proposal = {"terms_version": pool.terms_version, "terms": terms_out(pool.terms), "signed_terms": signed_terms}
+        self._terms_notice(uow, pool, members, proposal, "in_effect")
+
+    def _terms_notice(self, uow: PoolUnitOfWork, pool: Pool, members: list[Member], proposal: dict[str, Any],
+                      state: str) -> None:
+        now = self._clock.now()
+        provider = self._listed_under(uow, pool)
+        quantities = self._quantities(uow, pool)
+        for member in members:
+            quantity = quantities.get(member.pledge_id)
+            if quantity is not None:
+                order = pm.proposal_order(pool, provider, member.pledge_id, quantity, proposal, state)
+                self._send(uow, member, order, now)
 
     def release(self, uow: PoolUnitOfWork, pool: Pool, members: list[Member], reason: str | None = None) -> None:
         """Tell every member its pledge is released (the pool failed or was cancelled)."""

@@ -12,15 +12,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from duijie.domain.pools import Pledge, Pool, PoolError, PoolRule, PoolState, PoolTerms
-from duijie.services.ports import Clock
+from duijie.interchange.pool_json import terms_in, terms_out
+from duijie.protocol.context import format_timestamp
+from duijie.protocol.pool_terms import TermsCheck
+from duijie.services.ports import Clock, Signer
 from duijie.services.trade.offer_listing import TrustedKeys, verified_offer
 from duijie.services.trade.pool.ports import Member, PoolUnitOfWork, PoolUnitOfWorkFactory, StoredPool
+from duijie.services.trade.pool.terms import TermsSigner, verified_terms
 
 Release = Callable[[PoolUnitOfWork, Pool, list[Member]], None]
 """Queues, in the unit of work that cancels a pool, a signed word to each member (the Beckn glue)."""
+
+ACCEPTED = "accepted"
+DECLINED = "declined"
+
+
+class TermsNotices(Protocol):
+    """Queues, in the unit of work that proposes or applies a change of terms, a signed word to
+    each member (the Beckn glue: :class:`~duijie.services.trade.pool.notices.PoolNotices`)."""
+
+    def proposed(self, uow: PoolUnitOfWork, pool: Pool, members: list[Member], proposal: dict[str, Any]) -> None: ...
+
+    def amended(self, uow: PoolUnitOfWork, pool: Pool, members: list[Member], signed_terms: dict[str, Any]) -> None:
+        ...
 
 
 class PoolNotFound(PoolError):
@@ -91,23 +108,75 @@ def change_in(uow: PoolUnitOfWork, pool_id: str, pledge_id: str, buyer_id: str, 
     return pool
 
 
-def withdraw_in(uow: PoolUnitOfWork, pool_id: str, pledge_id: str, buyer_id: str, now: datetime) -> Pool:
-    """Withdraw a pledge: only its own buyer, only while the pool is open."""
-    pool = load_for_pledge(uow, pool_id, pledge_id).pool.withdraw(pledge_id, buyer_id, now)
+def withdraw_in(uow: PoolUnitOfWork, pool_id: str, pledge_id: str, buyer_id: str, now: datetime,
+                notices: TermsNotices | None = None) -> Pool:
+    """Withdraw a pledge: only its own buyer, only while the pool is open. A pending change of
+    terms that every remaining pledger has accepted then takes effect (a decliner may leave)."""
+    stored = load_for_pledge(uow, pool_id, pledge_id)
+    pool = stored.pool.withdraw(pledge_id, buyer_id, now)
     uow.pools.remove_pledge(pledge_id)
     uow.pools.save(pool, now)
+    if stored.proposal is not None:
+        return apply_if_agreed(uow, load(uow, pool_id), now, notices) or pool
     return pool
+
+
+def apply_if_agreed(uow: PoolUnitOfWork, stored: StoredPool, now: datetime,
+                    notices: TermsNotices | None = None) -> Pool | None:
+    """Rule: the pending change of terms takes effect once every pledger has accepted it; the
+    pool then carries the signed terms made when it was proposed. None while some have not."""
+    proposal = stored.proposal
+    if proposal is None:
+        return None
+    version = int(proposal["terms_version"])
+    accepted = frozenset(b for b, a in uow.pools.consents(stored.pool.id, version).items() if a == ACCEPTED)
+    if not stored.pool.consented(accepted):
+        return None
+    pool = stored.pool.amend(terms_in(proposal["terms"], "$.proposal.terms"), accepted, now)
+    uow.pools.save(pool, now)
+    signed = proposal.get("signed_terms")
+    if signed is not None:
+        uow.pools.set_signed_terms(pool.id, signed)
+    uow.pools.set_proposal(pool.id, None)
+    if notices is not None and signed is not None:
+        notices.amended(uow, pool, uow.pools.members(pool.id), signed)
+    return pool
+
+
+def consent_in(uow: PoolUnitOfWork, pool_id: str, buyer_id: str, terms_version: int, accept: bool, now: datetime,
+               notices: TermsNotices | None = None) -> tuple[Pool, bool]:
+    """A pledger's answer to the proposed terms of ``terms_version``: ``(pool, applied)``. Only a
+    pledger answers, only while the pool is open, only to the pending proposal."""
+    stored = load(uow, pool_id, for_update=True)
+    pool = stored.pool
+    if pool.state is not PoolState.OPEN:
+        raise PoolError(PoolRule.POOL_CLOSED, f"pool {pool_id} is closed ({pool.state.value})")
+    if buyer_id not in pool.pledgers:
+        raise PoolError(PoolRule.NOT_THE_PLEDGER, f"you hold no pledge in pool {pool_id}")
+    if stored.proposal is None or int(stored.proposal["terms_version"]) != terms_version:
+        raise PoolError(PoolRule.NO_PROPOSAL, f"pool {pool_id} has no proposed terms version {terms_version}")
+    uow.pools.record_consent(pool_id, terms_version, buyer_id, ACCEPTED if accept else DECLINED, now)
+    applied = apply_if_agreed(uow, stored, now, notices) if accept else None
+    return (applied or pool), applied is not None
 
 
 class PoolService:
     """The organizer's side, for the CLI and JSON API (and the Beckn kind, through the ``*_in`` functions)."""
 
     def __init__(self, uow: PoolUnitOfWorkFactory, clock: Clock, organizer_id: str,
-                 release: Release | None = None) -> None:
+                 release: Release | None = None, signer: Signer | None = None,
+                 notices: TermsNotices | None = None) -> None:
         self._uow = uow
         self._clock = clock
         self.organizer_id = organizer_id
         self.release = release
+        # Without a signer (unit tests of the rules) pools carry no signed terms.
+        self._terms = TermsSigner(signer) if signer is not None else None
+        self.notices = notices
+
+    def _sign(self, uow: PoolUnitOfWork, pool: Pool, signed_offer: dict[str, Any] | None, now: datetime) -> None:
+        if self._terms is not None:
+            uow.pools.set_signed_terms(pool.id, self._terms.sign(pool, signed_offer, now))
 
     def _open(self, terms: PoolTerms, producer_uri: str, pool_id: str | None, listed_under: str | None,
               signed_offer: dict[str, Any] | None) -> Pool:
@@ -125,8 +194,9 @@ class PoolService:
             if not listed_under or uow.listings.get(listed_under) is None:
                 raise PoolError(PoolRule.INVALID_TERMS, "name a provider hosted on this node to list the pool under "
                                 f"(got {listed_under!r})")
+            signed = self._terms.sign(pool, signed_offer, now) if self._terms is not None else None
             try:
-                uow.pools.add(pool, producer_uri, now, listed_under, signed_offer)
+                uow.pools.add(pool, producer_uri, now, listed_under, signed_offer, signed)
             except KeyError:
                 raise PoolError(PoolRule.INVALID_TERMS, f"a pool {pool.id!r} already exists") from None
             uow.commit()
@@ -179,14 +249,67 @@ class PoolService:
     def _amend(self, pool_id: str, terms: PoolTerms, consents: frozenset[str]) -> Pool:
         now = self._clock.now()
         with self._uow() as uow:
-            pool = load(uow, pool_id, for_update=True).pool.amend(terms, consents, now)
+            stored = load(uow, pool_id, for_update=True)
+            pool = stored.pool.amend(terms, consents, now)
             uow.pools.save(pool, now)
+            self._sign(uow, pool, stored.signed_offer, now)
             uow.commit()
             return pool
 
     async def amend(self, pool_id: str, terms: PoolTerms, consents: frozenset[str] = frozenset()) -> Pool:
         """Change the terms: refused after the first pledge unless every pledger consented."""
         return await self._uow.run(self._amend, pool_id, terms, consents)
+
+    def _propose(self, pool_id: str, terms: PoolTerms) -> StoredPool:
+        now = self._clock.now()
+        with self._uow() as uow:
+            stored = load(uow, pool_id, for_update=True)
+            pool = stored.pool
+            pool.amend(terms, pool.pledgers, now)  # the rules of a change (open, sound, holds the pledges)
+            if not pool.pledges:  # nobody to ask: the change takes effect now
+                amended = pool.amend(terms, frozenset(), now)
+                uow.pools.save(amended, now)
+                self._sign(uow, amended, stored.signed_offer, now)
+            else:
+                version = pool.terms_version + 1
+                proposal: dict[str, Any] = {"terms_version": version, "terms": terms_out(terms),
+                                            "proposed_at": format_timestamp(now)}
+                if self._terms is not None:
+                    proposal["signed_terms"] = self._terms.sign(pool, stored.signed_offer, now, terms, version)
+                uow.pools.set_proposal(pool_id, proposal)
+                if self.notices is not None:
+                    self.notices.proposed(uow, pool, uow.pools.members(pool_id), proposal)
+            out = load(uow, pool_id)
+            uow.commit()
+            return out
+
+    async def propose(self, pool_id: str, terms: PoolTerms) -> StoredPool:
+        """Change the terms (tiers, minimum, maximum, deadline, pickup points). Before the first
+        pledge it takes effect at once; after it, it becomes a proposal that each pledger is told
+        of (signed) and takes effect only when every pledger has accepted it over Beckn
+        (:func:`consent_in`). A new proposal replaces a pending one. Refused, naming the rule,
+        when the pool is closed or the new terms are unsound or below what is pledged."""
+        return await self._uow.run(self._propose, pool_id, terms)
+
+    def _consent(self, pool_id: str, buyer_id: str, terms_version: int, accept: bool) -> tuple[Pool, bool]:
+        with self._uow() as uow:
+            out = consent_in(uow, pool_id, buyer_id, terms_version, accept, self._clock.now(), self.notices)
+            uow.commit()
+            return out
+
+    async def consent(self, pool_id: str, buyer_id: str, terms_version: int, accept: bool) -> tuple[Pool, bool]:
+        """A pledger's answer to a proposal, taken on this node (the Beckn kind calls :func:`consent_in`)."""
+        return await self._uow.run(self._consent, pool_id, buyer_id, terms_version, accept)
+
+    def _verify_terms(self, doc: Any, pool_id: str, organizer_id: str | None) -> TermsCheck:
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            return verified_terms(doc, pool_id, [TrustedKeys(uow.known_keys, now)], organizer_id)
+
+    def verify_terms(self, doc: Any, pool_id: str, organizer_id: str | None = None) -> TermsCheck:
+        """A pledger's check of a pool's signed terms with the keys this node trusts (see
+        :func:`~duijie.services.trade.pool.terms.verified_terms`); raises ``terms_not_verified``."""
+        return self._verify_terms(doc, pool_id, organizer_id)
 
     def _cancel(self, pool_id: str) -> Pool:
         now = self._clock.now()

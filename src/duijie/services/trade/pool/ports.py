@@ -34,14 +34,16 @@ class StoredPool:
     batch_state: str | None = None
     listed_under: str = ""  # the organizer's provider whose catalog lists the pool
     signed_offer: dict[str, Any] | None = None  # the producer's signed offer the pool embeds, if given
+    signed_terms: dict[str, Any] | None = None  # the organizer's signed terms (duijie.pool/1)
+    proposal: dict[str, Any] | None = None  # changed terms awaiting consent: {"terms_version", "signed_terms", ...}
 
 
 class PoolRepository(Protocol):
     """Pools organized on this node and their pledges."""
 
     def add(self, pool: Pool, producer_uri: str, now: datetime, listed_under: str = "",
-            signed_offer: dict[str, Any] | None = None) -> None:
-        """Insert a new pool (raises KeyError when its id is taken)."""
+            signed_offer: dict[str, Any] | None = None, signed_terms: dict[str, Any] | None = None) -> None:
+        """Insert a new pool with the organizer's signed terms (raises KeyError when its id is taken)."""
         ...
 
     def get(self, pool_id: str, *, for_update: bool = False) -> StoredPool | None:
@@ -95,6 +97,24 @@ class PoolRepository(Protocol):
         ...
 
     def set_batch_state(self, pool_id: str, batch_state: str, now: datetime) -> None: ...
+
+    def set_signed_terms(self, pool_id: str, signed_terms: dict[str, Any]) -> None:
+        """Store the organizer's signed terms of the pool's current version."""
+        ...
+
+    def set_proposal(self, pool_id: str, proposal: dict[str, Any] | None) -> None:
+        """Store (or, with None, drop) the change of terms awaiting consent; the answers to an
+        earlier proposal are forgotten."""
+        ...
+
+    def record_consent(self, pool_id: str, terms_version: int, buyer_id: str, answer: str, now: datetime) -> None:
+        """A pledger's answer (``accepted``/``declined``) to the proposal of ``terms_version``; the
+        last answer counts."""
+        ...
+
+    def consents(self, pool_id: str, terms_version: int) -> dict[str, str]:
+        """Buyer id -> answer, for the proposal of ``terms_version``."""
+        ...
 
 
 class PoolUnitOfWork(UnitOfWork, Protocol):

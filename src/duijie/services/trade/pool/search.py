@@ -46,5 +46,6 @@ def with_pools(uow: PoolUnitOfWork, listings: Sequence[Listing], criteria: m.Sea
         if listing is None or not all(_matches(stored.pool, n) for n in needles):
             continue
         provider = provider_in(providers, listing)
-        provider.setdefault("items", []).append(pm.pool_item(stored.pool, stored.pool.progress(now)))
+        item = pm.pool_item(stored.pool, stored.pool.progress(now), stored.signed_terms)
+        provider.setdefault("items", []).append(item)
     return providers

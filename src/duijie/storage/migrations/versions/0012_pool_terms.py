@@ -1,8 +1,14 @@
 """organizer-signed pool terms and re-consent to changed terms
 
+``pools.signed_terms`` holds the organizer's signed terms (duijie.pool/1), ``pools.proposal`` a
+change of terms awaiting consent, and ``pool_consents`` each pledger's answer to it.
+
 Revision ID: 0012
 Revises: 0011
 """
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0012'
 down_revision = '0011'
@@ -11,9 +17,22 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Reserved in the chain so parts built side by side do not collide; filled by its part.
-    pass
+    with op.batch_alter_table('pools') as batch:
+        batch.add_column(sa.Column('signed_terms', sa.Text(), nullable=True))
+        batch.add_column(sa.Column('proposal', sa.Text(), nullable=True))
+    op.create_table(
+        'pool_consents',
+        sa.Column('pool_id', sa.String(length=100), nullable=False),
+        sa.Column('terms_version', sa.Integer(), nullable=False),
+        sa.Column('buyer_id', sa.String(length=200), nullable=False),
+        sa.Column('answer', sa.String(length=20), nullable=False),
+        sa.Column('answered_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('pool_id', 'terms_version', 'buyer_id', name='pk_pool_consents'),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('pool_consents')
+    with op.batch_alter_table('pools') as batch:
+        batch.drop_column('proposal')
+        batch.drop_column('signed_terms')
