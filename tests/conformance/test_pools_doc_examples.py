@@ -30,6 +30,8 @@ def _examples() -> list[dict[str, Any]]:
 
 
 def _message(example: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    if "update_target" in example:  # a pledger's answer to proposed terms (the message of update)
+        return "update", example
     if any(isinstance(i, str) for i in example.get("items") or []):
         return None  # abridged on purpose (the release repeats the pledge)
     if "quantity" in example and "descriptor" in example:  # a catalog item
@@ -52,4 +54,4 @@ def test_every_example_message_validates() -> None:
         doc = {"context": {**CONTEXT, "action": action}, "message": message}
         assert validate_message(action, doc) == [], (action, example.get("id"))
         checked += 1
-    assert checked >= 6  # offer, pool, relisting items; pledge, confirmed pledge, allocation, batch
+    assert checked >= 8  # offer, pool, relisting items; pledge, confirmed pledge, allocation, batch; proposal, consent

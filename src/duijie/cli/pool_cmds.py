@@ -1,4 +1,5 @@
-"""`duijie pool` (云拼: open, list, show, cancel; pledge, change, withdraw) and the producer's `duijie demand`.
+"""`duijie pool` (云拼: open, list, show, propose, cancel; pledge, change, withdraw, consent) and the
+producer's `duijie demand`.
 
 Each talks to the running node's JSON API with its admin token, like `duijie orders`.
 """
@@ -15,7 +16,7 @@ import click
 import httpx
 
 from duijie.cli.common import Failure, data_dir_option, echo_list, user_errors
-from duijie.cli.node_client import NodeClient, node_option
+from duijie.cli.node_client import NodeClient, node_option, refused, unreachable
 
 STATES = ("OPEN", "CLOSING", "SUCCEEDED", "FAILED", "CANCELLED")
 _RELATIVE = re.compile(r"^\+(\d+)([smhd])$")
@@ -41,9 +42,9 @@ def _fetch(url: str) -> Any:
     try:
         resp = httpx.get(url, timeout=15)
     except httpx.HTTPError as exc:
-        raise Failure(f"cannot reach {url}: {exc}") from exc
+        raise unreachable(url, exc) from exc
     if resp.status_code >= 400:
-        raise Failure(f"GET {url}: HTTP {resp.status_code}: {resp.text[:200]}")
+        raise refused(resp)
     return resp.json()
 
 
@@ -78,6 +79,13 @@ def _show(pool: dict[str, Any], as_json: bool) -> None:
     click.echo(f"  minimum batch {pool['terms']['offer']['minimum_batch']}, maximum {pool['terms'].get('maximum', '-')}"
                f", to next tier {p['to_next_tier'] or '-'}, {p['seconds_left']} s left")
     click.echo(f"  pickup: {' | '.join(pool['terms']['pickup_points'])}")
+    signed = (pool.get("signed_terms") or {}).get("signature") or {}
+    if signed:
+        click.echo(f"  terms version {pool.get('terms_version')} signed by {signed.get('subscriber_id')} "
+                   f"(key {signed.get('unique_key_id')})")
+    proposal = pool.get("proposal")
+    if proposal:
+        click.echo(f"  proposed terms version {proposal['terms_version']} awaiting every pledger's consent")
     if pool.get("outcome"):
         o = pool["outcome"]
         click.echo(f"  closed {o['state']}: {o['total']} at {o['unit_price'] or '-'}, batch {o['batch_total'] or '-'}")
@@ -166,28 +174,70 @@ def cancel(data_dir: Path, node: str | None, pool_id: str, as_json: bool) -> Non
     _show(NodeClient(data_dir, node).post(f"/api/pools/{pool_id}/cancel")["pool"], as_json)
 
 
-@pool.command("amend")
+def _tier(text: str) -> dict[str, Any]:
+    """``MIN:PRICE`` (``100:2.60``) as a tier of the pool's currency (filled in by the caller)."""
+    qty, sep, price = text.partition(":")
+    if not sep or not qty.strip().isdigit() or not price.strip():
+        raise Failure(f"--tier: expected MIN:PRICE such as 100:2.60, got {text!r}")
+    return {"min_quantity": int(qty), "unit_price": {"amount": price.strip()}}
+
+
+@pool.command("propose")
 @data_dir_option
 @node_option
 @click.argument("pool_id")
 @click.option("--deadline", default=None, help="A new deadline: ISO 8601 with offset, or +N[smhd] from now.")
 @click.option("--pickup", multiple=True, help="New pickup or delivery points (repeatable; replaces them all).")
 @click.option("--maximum", default=None, help="A new maximum.")
-@click.option("--consent", "consents", multiple=True,
-              help="A pledger that re-consented (subscriber id; repeatable). Every pledger must, once pledges exist.")
+@click.option("--minimum", "minimum_batch", type=int, default=None, help="A new minimum batch.")
+@click.option("--tier", "tiers", multiple=True, help="MIN:PRICE, e.g. 100:2.60 (repeatable; replaces every tier).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @user_errors
-def amend(data_dir: Path, node: str | None, pool_id: str, deadline: str | None, pickup: tuple[str, ...],
-          maximum: str | None, consents: tuple[str, ...], as_json: bool) -> None:
-    """Change a pool's terms: refused after the first pledge unless every pledger re-consented."""
-    body: dict[str, Any] = {"consents": list(consents)}
+def propose(data_dir: Path, node: str | None, pool_id: str, deadline: str | None, pickup: tuple[str, ...],
+            maximum: str | None, minimum_batch: int | None, tiers: tuple[str, ...], as_json: bool) -> None:
+    """Change a pool's terms: at once before the first pledge; after it, each pledger is asked
+    (a signed notice) and the change takes effect only when every pledger has accepted."""
+    client = NodeClient(data_dir, node)
+    body: dict[str, Any] = {}
     if deadline:
         body["deadline"] = _deadline(deadline)
     if pickup:
         body["pickup_points"] = list(pickup)
     if maximum:
         body["maximum"] = maximum
-    _show(NodeClient(data_dir, node).post(f"/api/pools/{pool_id}/terms", json=body)["pool"], as_json)
+    if minimum_batch is not None:
+        body["minimum_batch"] = minimum_batch
+    if tiers:
+        current = client.get(f"/api/pools/{pool_id}")["pool"]["terms"]["offer"]["tiers"]
+        currency = current[0]["unit_price"]["currency"] if current else "USD"
+        body["tiers"] = [{**t, "unit_price": {**t["unit_price"], "currency": currency}} for t in map(_tier, tiers)]
+    if not body:
+        raise Failure("nothing to change: give --deadline, --pickup, --maximum, --minimum or --tier")
+    found = client.post(f"/api/pools/{pool_id}/terms", json=body)["pool"]
+    _show(found, as_json)
+    if not as_json and found.get("proposal"):
+        click.echo(f"  proposed as terms version {found['proposal']['terms_version']}: each pledger was asked; "
+                   "it takes effect when every pledger has accepted")
+
+
+pool.add_command(propose, "amend")  # the earlier name
+
+
+@pool.command("consent")
+@data_dir_option
+@node_option
+@click.argument("order_id")
+@click.argument("answer", type=click.Choice(("accept", "decline")))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def consent(data_dir: Path, node: str | None, order_id: str, answer: str, as_json: bool) -> None:
+    """Accept or decline the proposed terms of the pool your pledge ORDER_ID is in (accepting first
+    checks the organizer's signature on them). A decliner may withdraw its pledge."""
+    found = NodeClient(data_dir, node).post(f"/api/pledges/{order_id}/consent", json={"answer": answer})
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False))
+        return
+    click.echo(f"{order_id}: {answer}ed terms version {found['terms_version']}")
 
 
 def _pledge_line(p: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ import click
 import httpx
 
 from duijie.protocol.identity import IdentityAddresses, ResolveEntryError, parse_resolve
+from duijie.protocol.pool_terms import POOL_TERMS_FORMAT
 from duijie.protocol.provenance import (
     OFFER_FORMAT,
     RELISTING_FORMAT,
@@ -220,7 +221,7 @@ def _as_json(check: ReceiptCheck, lookup_errors: list[str]) -> dict[str, Any]:
 @click.option("--offline", is_flag=True, help="Signed offers and relistings: check the signatures only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def verify(file: Path, registries: tuple[str, ...], resolve: tuple[str, ...], offline: bool, as_json: bool) -> None:
-    """Check a receipt, a producer's signed offer or a relisting and print what it proves.
+    """Check a receipt, a producer's signed offer, a relisting or a pool's signed terms and print what it proves.
 
     Receipts: exit 0 when every signature is valid, 1 when the receipt is tampered or invalid
     (naming the signature that broke), 2 when FILE is not a receipt. Signed offers and
@@ -234,6 +235,11 @@ def verify(file: Path, registries: tuple[str, ...], resolve: tuple[str, ...], of
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         click.echo(f"{file}: not a receipt: {exc}", err=True)
         sys.exit(EXIT_NOT_A_RECEIPT)
+    if isinstance(doc, dict) and doc.get("format") == POOL_TERMS_FORMAT:
+        from duijie.cli.pool_verify import verify_pool_terms  # it reuses this module's key sources
+
+        verify_pool_terms(doc, file, registries, resolve, offline, as_json)
+        return
     if isinstance(doc, dict) and doc.get("format") in (OFFER_FORMAT, RELISTING_FORMAT):
         _verify_chain(doc, file, chain_sources(producer_of(doc), registries, resolve), offline, as_json)
         return
