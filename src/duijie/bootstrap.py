@@ -128,6 +128,9 @@ def wire_buyer(w: Wiring) -> None:
     callbacks.register(w.inbox.register)
     w.services.buyer = BuyerService(w.uow, w.transport, w.signer, w.clock, callbacks,
                                     w.config.subscriber_id, w.config.subscriber_url)
+    from duijie.services.trade.reservation.guest import RoomAvailability
+
+    w.services.room_availability = RoomAvailability(w.transport)
 
 
 def wire_pools(w: Wiring) -> None:
@@ -198,6 +201,10 @@ def wire_discovery(w: Wiring) -> None:
                            SearchQuery, reader)
         exchange.catalog_listeners.append(local.on_catalog)
         w.services.search = local
+    if "BAP" in roles:
+        from duijie.services.held_listings import HeldListings
+
+        w.services.held = HeldListings(w.uow)
     if w.services.buyer is not None:
         wire_live_search(w, w.services.buyer, store.records)
     if Role.BG in roles:

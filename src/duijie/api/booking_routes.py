@@ -249,7 +249,8 @@ GUEST_ICS = Spec("A booking made from this node as an iCalendar file", tag="buye
                  params=(Param("order_id", where=In.PATH, required=True, max_length=100),))
 
 routes: list[BaseRoute] = [
-    ApiRoute("/api/providers/{provider_id}/availability", availability, AVAILABILITY),
+    # POST too (the query in the URL): a guest node asks through its Transport, which only POSTs.
+    ApiRoute("/api/providers/{provider_id}/availability", availability, AVAILABILITY, methods=["GET", "POST"]),
     ApiRoute("/calendar/{provider_id}/{resource_id}.ics", feed, FEED),
     ApiRoute("/api/bookings", list_bookings, LIST),
     ApiRoute("/api/bookings/{booking_id}", get_booking, GET),

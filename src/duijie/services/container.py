@@ -17,6 +17,7 @@ from duijie.services.trade.catalog import CatalogService
 if TYPE_CHECKING:  # only named here: each is imported where its feature is wired (bootstrap)
     from duijie.services.accounts import AccountService
     from duijie.services.buyer import BuyerService
+    from duijie.services.held_listings import HeldListings
     from duijie.services.index import LocalIndex
     from duijie.services.live_search import LiveSearch
     from duijie.services.peer_exchange import PeerExchange
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # only named here: each is imported where its feature is wire
     from duijie.services.trade.offer_listing import SignedOffers
     from duijie.services.trade.pool.closing import PoolCloser
     from duijie.services.trade.pool.pools import PoolService
+    from duijie.services.trade.reservation.guest import RoomAvailability
     from duijie.services.trade.reservation.merchant import ReservationServices
     from duijie.services.trade.seller import SellerService
 
@@ -58,10 +60,12 @@ class Services:
     reservations: ReservationServices | None = None  # bookings, availability, calendars
     seller: SellerService | None = None
     buyer: BuyerService | None = None
+    room_availability: RoomAvailability | None = None  # free slots of other nodes' rooms, asked of them
     discovery: PeerExchange | None = None
     search: LocalIndex | None = None
     live_search: LiveSearch | None = None  # the network asked now, merged with ``search``
     accounts: AccountService | None = None  # who signs in to the merchant pages
+    held: HeldListings | None = None  # the peers' signed catalogs as listings (the diner's provider pages)
     background: list[Callable[[], Coroutine[object, object, None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 

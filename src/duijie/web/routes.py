@@ -5,10 +5,12 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from duijie.web import lang_routes, session_routes
+from duijie.web import booking_pages, booking_status, lang_routes, session_routes
 
 routes: list[BaseRoute] = [
     Mount("/static", StaticFiles(packages=[("duijie.web", "static")]), name="static"),
     *lang_routes.routes,
     *session_routes.routes,
+    *booking_pages.routes,
+    *booking_status.routes,
 ]

@@ -1,0 +1,184 @@
+"""The reservation and job pages in-process (MockTransport): a diner node that holds 川陕名吃's catalog
+books its rooms and applies for its jobs; the error paths answer beside the field, in the visitor's
+language, and nothing is sent that should not be."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.support.mock_network import DEMO_DATA, MockNet, url
+
+from duijie.bootstrap import Node
+from duijie.services.container import running
+from duijie.services.trade.reservation.merchant import with_approval
+from duijie.transport.mock import MockTransport
+
+pytestmark = pytest.mark.anyio
+LOOPBACK = ("127.0.0.1", 50000)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@dataclass
+class Pair:
+    net: MockNet
+    shop: Node
+    diner: Node
+    page: httpx.AsyncClient  # the diner's pages, from loopback, in English
+
+
+def friday(weeks: int = 2) -> date:
+    """A Friday at least ``weeks`` weeks ahead (past every lead time)."""
+    day = date.today() + timedelta(days=7 * weeks)
+    return day + timedelta(days=(4 - day.weekday()) % 7)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html[:2000]
+    return found.group(1)
+
+
+@pytest.fixture
+async def pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Pair]:
+    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
+    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
+    net = MockNet(tmp_path, MockTransport(), {})
+    shop = net.add("shop", roles=("BPP",))
+    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    diner = net.add("diner", peers=(url("shop"),), roles=("BAP",))
+    async with running(shop.services), running(diner.services):
+        assert diner.services.discovery is not None
+        await diner.services.discovery.run_round()
+        transport = httpx.ASGITransport(app=diner.app, client=LOOPBACK)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://diner.test",
+                                     cookies={"duijie_lang": "en"}) as page:
+            yield Pair(net, shop, diner, page)
+    net.close()
+
+
+async def test_room_page_shows_terms_deposit_and_free_slots_in_local_time(pair: Pair) -> None:
+    r = await pair.page.get("/book/chuanshan/diaoyutai", params={"party": 40, "date": friday().isoformat()})
+    assert r.status_code == 200, r.text
+    assert "<title>Book Diaoyutai luxury private room" in r.text
+    assert "$200.00" in r.text and "48 hours" in r.text and "10 to 60" in r.text
+    assert re.search(r'value="[^"|]+T18:00:00-05:00\|[^"]+T21:00:00-05:00"', r.text), "18:00-21:00 local is free"
+    assert "6:00\u202fPM" in r.text or "6:00 PM" in r.text
+
+
+async def test_a_party_too_large_is_told_the_capacity_beside_the_field(pair: Pair) -> None:
+    r = await pair.page.get("/book/chuanshan/diaoyutai", params={"party": 61, "date": friday().isoformat()})
+    assert r.status_code == 200
+    error = re.search(r'<p class="error" id="e-party" role="alert">([^<]+)</p>', r.text)
+    assert error and "at most 60 guests" in error.group(1)
+    assert 'aria-invalid="true" aria-describedby="e-party"' in r.text
+    assert 'name="slot"' not in r.text  # no slot is offered to a party that does not fit
+    pair.page.cookies.set("duijie_lang", "zh")
+    zh = await pair.page.get("/book/chuanshan/diaoyutai", params={"party": 61, "date": friday().isoformat()})
+    assert "最多容纳60位客人" in zh.text
+
+
+async def test_booking_takes_the_slot_away_and_a_second_try_offers_the_waitlist(pair: Pair) -> None:
+    day = friday(3).isoformat()
+    room = await pair.page.get("/book/chuanshan/diaoyutai", params={"party": 40, "date": day})
+    slot = re.search(r'value="([^"|]+T18:00:00-05:00\|[^"]+)"', room.text)
+    assert slot
+    form = {"csrf_token": csrf_of(room.text), "party": "40", "date": day, "slot": slot.group(1),
+            "name": "王芳", "phone": "+1-202-555-0100"}
+    booked = await pair.page.post("/book/chuanshan/diaoyutai", data=form)
+    assert booked.status_code == 303, booked.text
+    where = booked.headers["location"]
+    assert where.startswith("/bookings/R-")
+    page = await pair.page.get(where)
+    assert page.status_code == 200 and "Confirmed" in page.text and "receipt.json" in page.text
+    assert f'data-live="{where}/live"' in page.text
+    receipt = await pair.page.get(f"{where}/receipt.json")
+    assert receipt.status_code == 200 and receipt.json()
+
+    again = await pair.page.get("/book/chuanshan/diaoyutai", params={"party": 40, "date": day})
+    assert slot.group(1) not in again.text  # the slot is gone for everyone
+    taken = await pair.page.post("/book/chuanshan/diaoyutai", data={**form, "name": "李雷"})
+    assert taken.status_code == 409 and "just taken" in taken.text and "Join the waitlist" in taken.text
+    waiting = await pair.page.post("/book/chuanshan/diaoyutai", data={**form, "name": "李雷", "waitlist": "1"})
+    assert waiting.status_code == 202 and "number 1 on the waitlist" in waiting.text
+
+    cancelled = await pair.page.post(f"{where}/cancel", data={"csrf_token": csrf_of(page.text)})
+    assert cancelled.status_code == 303
+    assert "Cancelled" in (await pair.page.get(where)).text
+
+
+async def test_guest_fields_are_checked_beside_each_field_and_nothing_is_sent(pair: Pair) -> None:
+    day = friday().isoformat()
+    room = await pair.page.get("/book/chuanshan/ktv", params={"party": 6, "date": day})
+    slot = re.search(r'name="slot" value="([^"]+)"', room.text)
+    assert slot
+    pair.net.transport.sent.clear()
+    r = await pair.page.post("/book/chuanshan/ktv", data={
+        "csrf_token": csrf_of(room.text), "party": "6", "date": day, "slot": slot.group(1), "name": " ",
+        "phone": "call me", "email": "nope"})
+    assert r.status_code == 400
+    for name in ("name", "phone", "email"):
+        assert f'id="e-{name}"' in r.text, name
+    assert not [u for u, _ in pair.net.transport.sent if "/beckn/" in u]
+
+
+async def test_a_form_without_its_token_is_refused(pair: Pair) -> None:
+    r = await pair.page.post("/book/chuanshan/ktv", data={"party": "6", "name": "x"})
+    assert r.status_code == 403
+
+
+async def test_a_visitor_from_elsewhere_is_sent_to_sign_in(pair: Pair) -> None:
+    transport = httpx.ASGITransport(app=pair.diner.app, client=("203.0.113.9", 4000))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://diner.test") as outsider:
+        r = await outsider.get("/book/chuanshan/diaoyutai")
+    assert r.status_code == 303 and r.headers["location"].startswith("/merchant/login?next=")
+
+
+async def test_unknown_provider_room_or_booking_is_a_page_not_found(pair: Pair) -> None:
+    for path in ("/book/nowhere", "/book/chuanshan/ballroom", "/bookings/R-nope"):
+        r = await pair.page.get(path)
+        assert r.status_code == 404 and "<title>Not found" in r.text, path
+
+
+async def test_a_bad_day_is_told_beside_the_field(pair: Pair) -> None:
+    r = await pair.page.get("/book/chuanshan/diaoyutai", params={"party": 20, "date": "Friday"})
+    assert r.status_code == 200 and 'id="e-date"' in r.text
+
+
+async def test_the_rooms_page_says_when_the_seller_does_not_answer(pair: Pair) -> None:
+    pair.net.transport.down.add(url("shop"))
+    r = await pair.page.get("/book/chuanshan", params={"party": 20, "date": friday().isoformat()})
+    assert r.status_code == 200 and "did not answer" in r.text
+    assert "Diaoyutai luxury private room" in r.text  # the rooms and their terms are still shown
+
+
+async def test_the_booking_page_follows_the_merchant(pair: Pair) -> None:
+    catalog = pair.shop.services.catalog
+    catalog.save_listing(with_approval(catalog.listing("chuanshan").listing, "ktv", "manual"))
+    day = friday(4).isoformat()
+    room = await pair.page.get("/book/chuanshan/ktv", params={"party": 6, "date": day})
+    slot = re.search(r'name="slot" value="([^"]+)"', room.text)
+    assert slot
+    booked = await pair.page.post("/book/chuanshan/ktv", data={
+        "csrf_token": csrf_of(room.text), "party": "6", "date": day, "slot": slot.group(1), "name": "王芳"})
+    where = booked.headers["location"]
+    assert "Waiting for the restaurant" in (await pair.page.get(where)).text
+    assert pair.shop.services.reservations is not None
+    await pair.shop.services.reservations.desk.accept(where.rsplit("/", 1)[1])
+    for _ in range(100):  # the merchant's on_status reaches the diner's node; the live part shows it
+        live = await pair.page.get(f"{where}/live")
+        if "Confirmed" in live.text:
+            break
+        await asyncio.sleep(0.02)
+    assert "Confirmed" in live.text and "<html" not in live.text
