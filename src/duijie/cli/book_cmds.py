@@ -11,8 +11,16 @@ import click
 import httpx
 
 from duijie.cli.bookings_cmds import fetch_text
-from duijie.cli.common import Failure, data_dir_option, user_errors
-from duijie.cli.node_client import NodeClient, node_base_url, node_option, obvious_data_dir, optional_data_dir_option
+from duijie.cli.common import data_dir_option, user_errors
+from duijie.cli.node_client import (
+    NodeClient,
+    node_base_url,
+    node_option,
+    obvious_data_dir,
+    optional_data_dir_option,
+    refused,
+    unreachable,
+)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
@@ -89,10 +97,10 @@ def availability(provider_id: str, bpp_uri: str | None, day: str | None, party: 
     try:
         resp = httpx.get(f"{base}/api/providers/{provider_id}/availability", params=params, timeout=30)
     except httpx.HTTPError as exc:
-        raise Failure(f"cannot reach the seller at {base}: {exc}") from exc
-    data = resp.json() if resp.headers.get("content-type", "").startswith("application/json") else {}
+        raise unreachable(base, exc) from exc
     if resp.status_code >= 400:
-        raise Failure(f"HTTP {resp.status_code}: {(data.get('error') or {}).get('message') or resp.text[:200]}")
+        raise refused(resp)
+    data = resp.json()
     if as_json:
         _emit(data)
         return

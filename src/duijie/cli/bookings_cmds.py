@@ -9,8 +9,8 @@ from typing import Any
 import click
 import httpx
 
-from duijie.cli.common import Failure, data_dir_option, echo_list, user_errors
-from duijie.cli.node_client import NodeClient, node_base_url, node_option
+from duijie.cli.common import data_dir_option, echo_list, user_errors
+from duijie.cli.node_client import NodeClient, node_base_url, node_option, refused, unreachable
 from duijie.storage.node_config import read_admin_token
 
 STATES = ("HELD", "PENDING_APPROVAL", "CONFIRMED", "DECLINED", "CANCELLED", "NO_SHOW", "COMPLETED")
@@ -24,13 +24,9 @@ def fetch_text(data_dir: Path | None, node: str | None, path: str) -> str:
     try:
         resp = httpx.get(base + path, headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=30)
     except httpx.HTTPError as exc:
-        raise Failure(f"cannot reach the node at {base}: {exc} (is `duijie serve` running?)") from exc
+        raise unreachable(base, exc) from exc
     if resp.status_code >= 400:
-        try:
-            message = resp.json()["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            message = resp.text[:200]
-        raise Failure(f"GET {path}: HTTP {resp.status_code}: {message}")
+        raise refused(resp)
     return resp.text
 
 

@@ -8,15 +8,16 @@ from typing import Any
 
 import click
 
-from duijie.cli.common import Failure, data_dir_option
-from duijie.cli.node_client import NodeClient, node_option
+from duijie.cli.common import Failure
+from duijie.cli.node_client import NodeClient, node_option, obvious_data_dir, optional_data_dir_option
+from duijie.l10n.cli_text import _
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
 
-def _client(data_dir: Path, node: str | None) -> NodeClient:
+def _client(data_dir: Path | None, node: str | None) -> NodeClient:
     # An order is up to four round trips (search, select, init, confirm), each awaiting a callback.
-    return NodeClient(data_dir, node, timeout=90.0)
+    return NodeClient(data_dir if data_dir or node else obvious_data_dir(), node, timeout=90.0)
 
 
 def _emit(data: Any) -> None:
@@ -33,17 +34,20 @@ def _price(price: Any) -> str:
 
 
 def _show_order(order: dict[str, Any]) -> None:
-    click.echo(f"order {order['order_id']}  {order['status']}  {order.get('fulfillment_state') or ''}".rstrip())
+    click.echo(_("order {id}  {status}  {state}").format(id=order["order_id"], status=order["status"],
+                                                        state=order.get("fulfillment_state") or "").rstrip())
     body = order.get("order") or {}
     quote = body.get("quote") or {}
     for line in quote.get("breakup") or []:
         click.echo(f"  {line.get('title', '?'):<40} {_price(line.get('price'))}")
     if quote.get("price"):
-        click.echo(f"  {'total':<40} {_price(quote['price'])}")
-    click.echo(f"  seller {order.get('bpp_id')}  provider {order.get('provider_id')}")
+        total = _("total")
+        click.echo(f"  {total:<40} {_price(quote['price'])}")
+    click.echo("  " + _("seller {seller}  provider {provider}").format(seller=order.get("bpp_id"),
+                                                                       provider=order.get("provider_id")))
     if order.get("receipt_state"):
         problem = f" ({order['receipt_problem']})" if order.get("receipt_problem") else ""
-        click.echo(f"  receipt {order['receipt_state']}{problem}")
+        click.echo("  " + _("receipt {state}").format(state=order["receipt_state"]) + problem)
 
 
 @click.group()
@@ -55,35 +59,43 @@ def buy() -> None:
 @click.argument("text")
 @click.option("--bpp", "bpp_uri", required=True, help="Beckn URL of the seller node (or a gateway), .../beckn.")
 @click.option("--wait", default=2.0, show_default=True, type=click.FloatRange(0.1, 30), help="Seconds to collect.")
-@data_dir_option
+@optional_data_dir_option
 @node_option
 @json_option
-def search(text: str, bpp_uri: str, wait: float, data_dir: Path, node: str | None, as_json: bool) -> None:
+def search(text: str, bpp_uri: str, wait: float, data_dir: Path | None, node: str | None, as_json: bool) -> None:
     """Search a seller's catalog for TEXT (Chinese or English)."""
     data = _client(data_dir, node).post("/api/buy/search", {"text": text, "bpp_uri": bpp_uri, "wait": wait})
     if as_json:
         _emit(data)
         return
     results = data.get("results") or []
-    if not results:
-        click.echo("no catalogs came back")
+    shown = 0
     for result in results:
         for provider in (result.get("catalog") or {}).get("providers") or []:
-            click.echo(f"{_name(provider.get('descriptor'))}  [{provider.get('id')}] from {result.get('bpp_id')}")
+            click.echo(_("{name}  [{id}] from {seller}").format(name=_name(provider.get("descriptor")),
+                                                                 id=provider.get("id"), seller=result.get("bpp_id")))
+            shown += 1
             for item in provider.get("items") or []:
                 click.echo(f"  {item.get('id'):<20} {_name(item.get('descriptor')):<40} {_price(item.get('price'))}")
+    if not shown:
+        click.echo(_("no results"))
+        hint = (_("no seller answered within {wait:g} s: try a longer --wait, or check --bpp") if not results
+                else _("the sellers answered but nothing matched: try other words (Chinese or English)"))
+        click.echo(hint.format(wait=wait), err=True)
 
 
 def _parse_item(text: str) -> dict[str, Any]:
     """``ID[:COUNT][+ADDON,ADDON]``, e.g. ``roujiamo:2+meat``."""
-    spec, _, addons = text.partition("+")
-    item_id, _, count = spec.partition(":")
+    spec, _plus, addons = text.partition("+")
+    item_id, _colon, count = spec.partition(":")
     if not item_id:
-        raise click.BadParameter(f"{text!r}: expected ID[:COUNT][+ADDON,...]", param_hint="--item")
+        raise click.BadParameter(_("{value!r}: expected ID[:COUNT][+ADDON,...]").format(value=text),
+                                 param_hint="--item")
     try:
         quantity = int(count) if count else 1
     except ValueError as exc:
-        raise click.BadParameter(f"{text!r}: count must be a whole number", param_hint="--item") from exc
+        raise click.BadParameter(_("{value!r}: count must be a whole number").format(value=text),
+                                 param_hint="--item") from exc
     item: dict[str, Any] = {"id": item_id, "quantity": quantity}
     if addons:
         item["add_ons"] = [a for a in addons.split(",") if a]
@@ -99,7 +111,7 @@ def _parse_item(text: str) -> dict[str, Any]:
 @click.option("--name", required=True, help="Your name (billing).")
 @click.option("--phone", required=True, help="Your phone (billing).")
 @click.option("--time", "pickup_time", default=None, help="Pickup time, RFC 3339 (default: as soon as possible).")
-@data_dir_option
+@optional_data_dir_option
 @node_option
 @json_option
 def order(
@@ -111,7 +123,7 @@ def order(
     name: str,
     phone: str,
     pickup_time: str | None,
-    data_dir: Path,
+    data_dir: Path | None,
     node: str | None,
     as_json: bool,
 ) -> None:
@@ -135,7 +147,7 @@ def order(
 def _order_action(
     action: str,
     order_id: str,
-    data_dir: Path,
+    data_dir: Path | None,
     node: str | None,
     as_json: bool,
     body: dict[str, Any] | None = None,
@@ -146,10 +158,10 @@ def _order_action(
 
 @buy.command()
 @click.argument("order_id")
-@data_dir_option
+@optional_data_dir_option
 @node_option
 @json_option
-def status(order_id: str, data_dir: Path, node: str | None, as_json: bool) -> None:
+def status(order_id: str, data_dir: Path | None, node: str | None, as_json: bool) -> None:
     """Ask the seller for the order's current status."""
     _order_action("status", order_id, data_dir, node, as_json)
 
@@ -157,10 +169,10 @@ def status(order_id: str, data_dir: Path, node: str | None, as_json: bool) -> No
 @buy.command()
 @click.argument("order_id")
 @click.option("--reason", default=None, help="Why you cancel (sent to the seller).")
-@data_dir_option
+@optional_data_dir_option
 @node_option
 @json_option
-def cancel(order_id: str, reason: str | None, data_dir: Path, node: str | None, as_json: bool) -> None:
+def cancel(order_id: str, reason: str | None, data_dir: Path | None, node: str | None, as_json: bool) -> None:
     """Cancel an order (the seller's cancellation terms apply)."""
     _order_action("cancel", order_id, data_dir, node, as_json, {"reason": reason} if reason else {})
 
@@ -168,24 +180,31 @@ def cancel(order_id: str, reason: str | None, data_dir: Path, node: str | None, 
 @buy.command()
 @click.argument("order_id")
 @click.argument("value", type=click.IntRange(1, 5))
-@data_dir_option
+@optional_data_dir_option
 @node_option
 @json_option
-def rate(order_id: str, value: int, data_dir: Path, node: str | None, as_json: bool) -> None:
+def rate(order_id: str, value: int, data_dir: Path | None, node: str | None, as_json: bool) -> None:
     """Rate a completed order from 1 to 5."""
-    _order_action("rate", order_id, data_dir, node, as_json, {"value": value})
+    data = _client(data_dir, node).post(f"/api/buy/orders/{order_id}/rate", {"value": value})
+    if as_json:
+        _emit(data)
+        return
+    _show_order(data)
+    click.echo(_("rated order {order_id}: {value} of 5 (the seller was told)").format(order_id=order_id, value=value))
 
 
 @buy.command()
-@data_dir_option
+@optional_data_dir_option
 @node_option
 @json_option
-def orders(data_dir: Path, node: str | None, as_json: bool) -> None:
+def orders(data_dir: Path | None, node: str | None, as_json: bool) -> None:
     """List the orders placed from this node."""
     data = _client(data_dir, node).get("/api/buy/orders")
     if as_json:
         _emit(data)
         return
+    if not data.get("orders"):
+        click.echo(_("no orders"))
     for row in data.get("orders") or []:
         click.echo(
             f"{row['order_id']}  {row['status']:<10} {row.get('fulfillment_state') or '':<16} "
@@ -196,17 +215,18 @@ def orders(data_dir: Path, node: str | None, as_json: bool) -> None:
 @buy.command()
 @click.argument("order_id")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
-@data_dir_option
+@optional_data_dir_option
 @node_option
-def receipt(order_id: str, output: Path | None, data_dir: Path, node: str | None) -> None:
+def receipt(order_id: str, output: Path | None, data_dir: Path | None, node: str | None) -> None:
     """Print (or save) the signed receipt of an order, for `duijie verify`."""
     data = _client(data_dir, node).get(f"/api/buy/orders/{order_id}")
     doc = data.get("receipt")
     if not doc:
-        raise Failure(f"order {order_id} has no receipt yet ({data.get('receipt_problem') or 'none received'})")
+        raise Failure(_("order {id} has no receipt yet ({why})").format(
+            id=order_id, why=data.get("receipt_problem") or _("none received")))
     text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
-    click.echo(f"receipt of {order_id} written to {output}")
+    click.echo(_("wrote the receipt of {id} to {path}").format(id=order_id, path=output))

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from duijie.domain.errors import ValidationFailed
+from duijie.l10n.cli_text import _
 from duijie.services.errors import ServiceError
 from duijie.storage.node_config import ConfigError
 
@@ -56,7 +57,8 @@ def user_errors(f: F) -> F:
         except ValidationFailed as exc:
             for issue in exc.issues:
                 click.echo(f"  {issue.path}: {issue.reason}", err=True)
-            raise Failure(f"rejected: {len(exc.issues)} problem(s), nothing was changed") from exc
+            raise Failure(_("rejected: {count} problem(s), nothing was changed").format(count=len(exc.issues))) \
+                from exc
         except (ServiceError, ConfigError) as exc:
             raise Failure(str(exc)) from exc
 

@@ -18,7 +18,9 @@ import httpx
 
 from duijie.cli.common import Failure, user_errors
 from duijie.cli.node_setup import create_node_dir
+from duijie.cli.obvious_node import clear_running_demo_note, write_demo_notes
 from duijie.demo.plan import DEMO_NODES, DemoNode, load_demo_document
+from duijie.l10n.cli_text import _
 
 READY_TIMEOUT = 60.0
 SYNC_TIMEOUT = 30.0
@@ -78,14 +80,16 @@ def _wait_ready(infos: list[dict[str, object]], procs: list[subprocess.Popen[byt
         while pending:
             for url, proc in list(pending.items()):
                 if proc.poll() is not None:
-                    raise Failure(f"demo node {url} exited with code {proc.returncode} while starting")
+                    raise Failure(_("demo node {url} exited with code {code} while starting")
+                                  .format(url=url, code=proc.returncode))
                 try:
                     if client.get(f"{url}/healthz").status_code == 200:
                         del pending[url]
                 except httpx.HTTPError:
                     pass
             if time.monotonic() > deadline:
-                raise Failure(f"demo nodes not ready after {READY_TIMEOUT:.0f}s: {', '.join(pending)}")
+                raise Failure(_("demo nodes not ready after {seconds}s: {nodes}")
+                              .format(seconds=f"{READY_TIMEOUT:.0f}", nodes=", ".join(pending)))
             time.sleep(0.1)
 
 
@@ -149,12 +153,12 @@ def demo(port_base: int, registries: tuple[str, ...], as_json: bool, keep: bool,
     """Run the demo network: 川陕名吃, a farm, a factory, a gateway and a buyer node.
 
     Every node is a real `duijie serve` process on 127.0.0.1, peered with all the others;
-    node data dirs are ROOT/<name> (e.g. `duijie search 凉皮 --data-dir ROOT/buyer`).
-    Stop with Ctrl-C.
+    node data dirs are ROOT/<name>. While it runs, `duijie search 凉皮` (in any directory, without
+    --data-dir) asks its buyer node. Stop with Ctrl-C.
     """
     if root is not None:
         if root.exists() and any(root.iterdir()):
-            raise Failure(f"--root {root} is not empty")
+            raise Failure(_("--root {path} is not empty").format(path=root))
         root.mkdir(parents=True, exist_ok=True)
         keep = True
     else:
@@ -172,6 +176,9 @@ def demo(port_base: int, registries: tuple[str, ...], as_json: bool, keep: bool,
     try:
         infos = [_prepare(n, root, port_base + i, registries) for i, n in enumerate(DEMO_NODES)]
         urls = [str(i["url"]) for i in infos]
+        buyer_dir = next((Path(str(i["data_dir"])) for i in infos if i["name"] == "buyer"), None)
+        if buyer_dir is not None:  # `duijie search` without --data-dir asks this buyer now
+            write_demo_notes(root, buyer_dir)
         names = tuple(f"{i['subscriber_id']}={i['url']}" for i in infos)
         for info, node in zip(infos, DEMO_NODES, strict=True):
             peers = [u for u in urls if u != info["url"]]
@@ -185,17 +192,19 @@ def demo(port_base: int, registries: tuple[str, ...], as_json: bool, keep: bool,
         if as_json:
             click.echo(json.dumps({"nodes": public, "synced": indexed >= merchants}, ensure_ascii=False), nl=True)
         else:
-            click.echo(f"duijie demo running ({root}); Ctrl-C stops it")
+            click.echo(_("duijie demo running ({root}); Ctrl-C stops it").format(root=root))
             if not indexed >= merchants:
                 missing = ", ".join(sorted(merchants - indexed))
-                click.echo(f"  the buyer's index is still syncing (not yet: {missing}); search may miss them briefly")
+                click.echo("  " + _("the buyer's index is still syncing (not yet: {missing}); search may miss them "
+                                    "briefly").format(missing=missing))
             for i in public:
                 roles, providers = ",".join(i["roles"]), " ".join(i["providers"])  # type: ignore[arg-type]
                 click.echo(f"  {i['name']:<10} {i['url']:<24} {roles}  {providers}")
             buyer = next((i for i in public if i["name"] == "buyer"), None)
             shop = next((i for i in public if i["name"] == "chuanshan"), None)
             if buyer and shop:
-                click.echo("try:")
+                click.echo(_("try:"))
+                click.echo("  duijie search 凉皮")
                 click.echo(f"  curl -G --data-urlencode 'q=凉皮' '{buyer['url']}/api/search'  # buyer's local index")
                 click.echo(f"  curl '{shop['url']}/api/providers/chuanshan/open?at=2026-11-27T22:30:00-05:00'")
                 click.echo(f"  curl '{shop['url']}/providers/chuanshan.jsonld'")
@@ -206,11 +215,13 @@ def demo(port_base: int, registries: tuple[str, ...], as_json: bool, keep: bool,
             for info, proc in zip(infos, procs, strict=True):
                 if proc.poll() is not None and proc.pid not in reported:
                     reported.add(proc.pid)
-                    click.echo(f"demo node {info['name']} exited (code {proc.returncode})", err=True)
+                    click.echo(_("demo node {name} exited (code {code})").format(name=info["name"],
+                                                                             code=proc.returncode), err=True)
             time.sleep(0.2)
     finally:
+        clear_running_demo_note()
         _stop(procs)
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
     if os.environ.get("DUIJIE_DEMO_VERBOSE"):
-        click.echo("demo stopped", err=True)
+        click.echo(_("demo stopped"), err=True)

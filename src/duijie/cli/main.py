@@ -16,6 +16,7 @@ from duijie.cli import (
     buy_cmds,
     demo_cmd,
     keys_cmds,
+    language,
     node_cmds,
     orders_cmds,
     peers_cmds,
@@ -67,7 +68,8 @@ cli.add_command(pool_cmds.demand)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the command line speaks the locale's language (LANG=zh_CN.UTF-8: Chinese)."""
+    language.speak(cli)
     cli(prog_name="duijie")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,7 +11,56 @@ import click
 import httpx
 
 from duijie.cli.common import Failure
-from duijie.storage.node_config import CONFIG_FILE, load_config, read_admin_token
+from duijie.cli.obvious_node import obvious_data_dir
+from duijie.l10n.cli_text import _
+from duijie.storage.node_config import load_config, read_admin_token
+
+__all__ = ["NodeClient", "node_base_url", "node_option", "obvious_data_dir", "optional_data_dir_option",
+           "refusal_text", "refused", "unreachable"]
+
+
+# The Beckn callback a node names before a seller's refusal ("on_select: ...") and the Beckn code
+# after it are for logs; a person reading the command line needs the reason.
+_INTERNAL_PREFIX = re.compile(r"^(?:on_)?(?:search|select|init|confirm|status|track|cancel|update|rating|support): ")
+_CODE_SUFFIX = re.compile(r" \(code [\w:]+\)$")
+
+
+def refusal_text(status: int, data: Any, raw: str) -> str:
+    """A node's refusal as a person reads it: its message plainly, then the field it names;
+    no method, path, status code or internal prefix (those are for logs)."""
+    err = data.get("error") if isinstance(data, dict) else None
+    err = err if isinstance(err, dict) else {}
+    message = err.get("message")
+    if not isinstance(message, str) or not message:
+        if status == 401:
+            return _("the node refused the admin token: is --data-dir the node's own data dir?")
+        if status == 404:
+            return _("not found on this node (is it the right node, and is it up to date?)")
+        return _("the node answered an error ({status}): {text}").format(status=status, text=raw[:200].strip())
+    details = err.get("details")
+    if isinstance(details, list) and len(details) > 1:  # every problem of the input, one a line
+        lines = [f"  {d.get('path')}: {d.get('reason')}" for d in details if isinstance(d, dict)]
+        return "\n".join([_("refused: {count} problem(s)").format(count=len(lines)), *lines])
+    message = _CODE_SUFFIX.sub("", _INTERNAL_PREFIX.sub("", message))
+    field = err.get("field") or err.get("path")
+    if isinstance(field, str) and field and field not in message:
+        return _("{message} (field: {field})").format(message=message, field=field)
+    return message
+
+
+def refused(resp: httpx.Response) -> Failure:
+    """A node's (or seller's) error answer as a :class:`Failure` reading like :func:`refusal_text`."""
+    try:
+        data = resp.json()
+    except ValueError:
+        data = None
+    return Failure(refusal_text(resp.status_code, data, resp.text))
+
+
+def unreachable(base: str, exc: Exception) -> Failure:
+    """A node that did not answer at all."""
+    return Failure(_("cannot reach the node at {url} ({reason}): is `duijie serve` running?")
+                   .format(url=base, reason=exc))
 
 
 def node_base_url(data_dir: Path | None, node: str | None) -> str:
@@ -18,24 +68,10 @@ def node_base_url(data_dir: Path | None, node: str | None) -> str:
     if node:
         return node.rstrip("/")
     if data_dir is None:
-        raise Failure("give --data-dir (or DUIJIE_DATA_DIR) or --node URL")
+        raise Failure(_("no node found here: give --data-dir DIR (or DUIJIE_DATA_DIR), run the command in a "
+                        "node's data dir, give --node URL, or start `duijie demo`"))
     parts = urlsplit(load_config(data_dir).url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def obvious_data_dir(here: Path | None = None) -> Path | None:
-    """The one node data dir in sight: the current directory if it is one, else its only
-    subdirectory that is; None when there is none. Several are a :class:`Failure` naming them."""
-    here = here or Path.cwd()
-    if (here / CONFIG_FILE).is_file():
-        return here
-    try:
-        found = [d for d in sorted(here.iterdir()) if d.is_dir() and (d / CONFIG_FILE).is_file()]
-    except OSError:
-        return None
-    if len(found) > 1:
-        raise Failure(f"several node data dirs here ({', '.join(d.name for d in found)}): give --data-dir")
-    return found[0] if found else None
 
 
 def optional_data_dir_option(f: Any) -> Any:
@@ -43,7 +79,8 @@ def optional_data_dir_option(f: Any) -> Any:
     return click.option(
         "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="DUIJIE_DATA_DIR",
         help="The node's data directory. Env: DUIJIE_DATA_DIR. Default: the current directory if it is a data "
-             "dir, else its only subdirectory that is (not needed with --node).",
+             "dir; in a `duijie demo --root` directory its buyer node; else the only subdirectory that is a data "
+             "dir; else the buyer node of the `duijie demo` running now (not needed with --node).",
     )(f)
 
 
@@ -64,16 +101,13 @@ class NodeClient:
         try:
             resp = self._client.request(method, path, json=json, params=params)
         except httpx.HTTPError as exc:
-            raise Failure(f"cannot reach the node at {self.base}: {exc} (is `duijie serve` running?)") from exc
-        try:
-            data = resp.json()
-        except ValueError:
-            data = None
+            raise unreachable(self.base, exc) from exc
         if resp.status_code >= 400:
-            err = data.get("error", {}) if isinstance(data, dict) else {}
-            message = err.get("message") if isinstance(err, dict) else None
-            raise Failure(f"{method} {path}: HTTP {resp.status_code}: {message or resp.text[:200]}")
-        return data
+            raise refused(resp)
+        try:
+            return resp.json()
+        except ValueError:
+            return None
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params or None)

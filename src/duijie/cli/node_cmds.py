@@ -12,6 +12,7 @@ import click
 from duijie.cli.back_office import back_office_argv, back_office_mode_default
 from duijie.cli.common import Failure, data_dir_option, db_option, user_errors
 from duijie.cli.node_setup import create_node_dir
+from duijie.l10n.cli_text import _
 from duijie.protocol.roles import default_roles
 from duijie.storage import keyfiles
 from duijie.storage.node_config import load_config
@@ -42,12 +43,13 @@ def init(data_dir: Path, subscriber_id: str | None, url: str, db_url: str | None
             )
         )
         return
-    click.echo(f"initialised node {created.subscriber_id} at {data_dir}")
+    click.echo(_("initialised node {id} at {path}").format(id=created.subscriber_id, path=data_dir))
     click.echo(f"  subscriber_url      {created.url}")
     click.echo(f"  unique_key_id       {created.unique_key_id}")
     click.echo(f"  signing_public_key  {created.signing_public_key}")
-    click.echo(f"  admin token         {created.admin_token_path}")
-    click.echo("                      (owner-only; send it as 'Authorization: Bearer <token>')")
+    label = _("admin token")
+    click.echo(f"  {label:<20}{created.admin_token_path}")
+    click.echo(" " * 22 + _("(owner-only; send it as 'Authorization: Bearer <token>')"))
 
 
 @click.command()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from duijie.cli.common import Failure
+from duijie.l10n.cli_text import _
 from duijie.protocol.keys import EncryptionKey, NodeKeys, SigningKey
 from duijie.storage import keyfiles
 from duijie.storage.node_config import (
@@ -40,16 +41,17 @@ def create_node_dir(
     url = validate_url(url)
     subscriber_id = subscriber_id or default_subscriber_id(url)
     if not subscriber_id.strip() or any(c in subscriber_id for c in "|\" \n"):
-        raise Failure(f"--subscriber-id: {subscriber_id!r} may not be empty or contain '|', quotes or spaces")
+        raise Failure(_("--subscriber-id: {value!r} may not be empty or contain '|', quotes or spaces")
+                      .format(value=subscriber_id))
     data_dir.mkdir(parents=True, exist_ok=True)
     data_dir.chmod(0o700)
     if keyfiles.read_keyring(data_dir):
-        raise Failure(f"{data_dir} already holds node keys; refusing to overwrite them")
+        raise Failure(_("{path} already holds node keys; refusing to overwrite them").format(path=data_dir))
     keys = new_node_keys(subscriber_id, datetime.now(UTC))
     try:
         keyfiles.create_keys(data_dir, keys)
     except keyfiles.KeysExist as exc:
-        raise Failure(f"{data_dir} already holds node keys; refusing to overwrite them") from exc
+        raise Failure(_("{path} already holds node keys; refusing to overwrite them").format(path=data_dir)) from exc
     token, token_hash = new_admin_token()
     write_config(data_dir, NodeConfig(subscriber_id, url, token_hash, db_url=db_url, registries=registries))
     token_path = write_admin_token(data_dir, token)

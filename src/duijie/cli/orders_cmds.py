@@ -3,32 +3,62 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
 from duijie.cli.common import data_dir_option, echo_list, user_errors
 from duijie.cli.node_client import NodeClient, node_option
+from duijie.l10n.cli_text import _
 
 STATES = ("CREATED", "ACCEPTED", "READY", "COMPLETED", "DECLINED", "CANCELLED")
+
+
+def pickup_time(pickup: dict[str, Any]) -> str:
+    """The pickup time as the location's clock shows it (its zone named), or "as soon as possible"."""
+    if not pickup.get("at"):
+        return _("as soon as possible")
+    at = datetime.fromisoformat(pickup["at"])
+    if pickup.get("time_zone"):
+        at = at.astimezone(ZoneInfo(pickup["time_zone"]))
+    return at.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def _buyer(order: dict[str, Any]) -> str:
+    billing = order.get("billing") or {}
+    return "  ".join(v for v in (billing.get("name"), billing.get("phone")) if v) or "?"
 
 
 def _line(order: dict[str, Any]) -> str:
     items = ", ".join(f"{ln['name']} ×{ln['quantity']}" for ln in order["lines"])
     total = f"{order['total']['amount']} {order['total']['currency']}"
-    return f"{order['id']}  {order['state']:<9}  {order['pickup']['location_id']:<10}  {total:>12}  {items}"
+    pickup = order["pickup"]
+    return (f"{order['id']}  {order['state']:<9}  {pickup['location_id']} {pickup_time(pickup)}  {total}  "
+            f"{_buyer(order)}  {items}")
 
 
 def _show(order: dict[str, Any], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(order, ensure_ascii=False))
         return
-    click.echo(_line(order))
+    pickup = order["pickup"]
+    billing = order.get("billing") or {}
+    click.echo(_("order {id}  {state}").format(id=order["id"], state=order["state"]))
+    click.echo("  " + _("buyer: {name}  phone: {phone}").format(name=billing.get("name") or "?",
+                                                               phone=billing.get("phone") or "?"))
+    click.echo("  " + _("pickup: {location}  {time}").format(location=pickup["location_id"],
+                                                            time=pickup_time(pickup)))
+    for ln in order["lines"]:
+        add_ons = f" (+{', '.join(ln['add_ons'])})" if ln.get("add_ons") else ""
+        click.echo(f"  {ln['name']}{add_ons} ×{ln['quantity']}  {ln['total']}")
+    click.echo("  " + _("total: {amount} {currency}").format(**order["total"]))
     for h in order["history"]:
-        click.echo(f"  {h['at']}  {h['state']:<9}  by {h['by']}")
+        click.echo(f"  {h['at']}  {h['state']:<9}  " + _("by {who}").format(who=h["by"]))
     if order.get("reason"):
-        click.echo(f"  reason: {order['reason']}")
+        click.echo("  " + _("reason: {reason}").format(reason=order["reason"]))
 
 
 @click.group()
@@ -46,7 +76,7 @@ def list_cmd(data_dir: Path, node: str | None, state: str | None, as_json: bool)
     """List orders, newest first."""
     params = {"state": state.upper()} if state else {}
     found = NodeClient(data_dir, node).get("/api/orders", **params)["orders"]
-    echo_list(found, as_json, "no orders", _line)
+    echo_list(found, as_json, _("no orders"), _line)
 
 
 @orders.command("show")

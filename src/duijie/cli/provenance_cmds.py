@@ -20,6 +20,7 @@ import click
 import httpx
 
 from duijie.cli.common import Failure, data_dir_option, db_option, user_errors
+from duijie.cli.node_client import refused
 from duijie.cli.verify_cmd import chain_sources, producer_of
 from duijie.domain.money import Money
 from duijie.domain.offers import PriceTier
@@ -111,7 +112,7 @@ def _read_signed(where: str) -> Any:
         if where.startswith(("http://", "https://")):
             resp = httpx.get(where, timeout=15)
             if resp.status_code != 200:
-                raise Failure(f"GET {where}: HTTP {resp.status_code}: {resp.text[:200]}")
+                raise refused(resp)
             return resp.json()
         return json.loads(Path(where).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, httpx.HTTPError) as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import click
 
 from duijie.cli.common import Failure, data_dir_option, db_option, user_errors
 from duijie.domain.errors import Issue, ValidationFailed
+from duijie.l10n.cli_text import _
 from duijie.services.trade.catalog import CatalogService
 
 
@@ -22,17 +25,21 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise Failure(f"{path}: no such file") from exc
+        raise Failure(_("{path}: no such file").format(path=path)) from exc
     except UnicodeDecodeError as exc:
-        raise Failure(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise Failure(_("{path}: not UTF-8 text ({reason} at byte {at})").format(path=path, reason=exc.reason,
+                                                                                at=exc.start)) from exc
 
 
-def _emit(text: str, output: Path | None) -> None:
-    """Write an export to ``output``, or to stdout, exactly as produced (no newline translation)."""
+def _emit(text: str, output: Path | None, what: str) -> None:
+    """Write an export to ``output`` and say so, or to stdout, exactly as produced (no newline
+    translation)."""
     if output is None:
         click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8", newline="")
+        return
+    output.write_text(text, encoding="utf-8", newline="")
+    click.echo(_("wrote {what} to {path} ({size} bytes)").format(what=what, path=output,
+                                                                 size=len(text.encode("utf-8"))))
 
 
 def _in_file(path: Path, exc: ValidationFailed) -> ValidationFailed:
@@ -59,13 +66,15 @@ def import_listing(file: Path, data_dir: Path, db_url: str | None) -> None:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise Failure(f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+        raise Failure(_("{where}: invalid JSON: {reason}").format(where=f"{file}:{exc.lineno}:{exc.colno}",
+                                                                  reason=exc.msg)) from exc
     try:
         result = _catalog(data_dir, db_url).import_document(document)
     except ValidationFailed as exc:
         raise _in_file(file, exc) from exc
-    state = "imported" if result.changed else "unchanged"
-    click.echo(f"{state} provider {result.provider_id} (version {result.version}, digest {result.digest[:16]}…)")
+    said = (_("imported provider {id} (version {version}, digest {digest}…)") if result.changed
+            else _("unchanged provider {id} (version {version}, digest {digest}…)"))
+    click.echo(said.format(id=result.provider_id, version=result.version, digest=result.digest[:16]))
 
 
 @provider.command("export")
@@ -76,7 +85,8 @@ def import_listing(file: Path, data_dir: Path, db_url: str | None) -> None:
 @user_errors
 def export_listing(provider_id: str, data_dir: Path, db_url: str | None, output: Path | None) -> None:
     """Export a listing in its stable form (export → import → export is byte-identical)."""
-    _emit(_catalog(data_dir, db_url).export_document(provider_id), output)
+    _emit(_catalog(data_dir, db_url).export_document(provider_id), output,
+          _("the listing of {provider}").format(provider=provider_id))
 
 
 @provider.command("list")
@@ -104,8 +114,9 @@ def import_menu(provider_id: str, file: Path, data_dir: Path, db_url: str | None
     """Replace PROVIDER_ID's menu with the one in FILE (CSV); all-or-nothing."""
     text = _read_text(file)
     result = _catalog(data_dir, db_url).import_menu_csv(provider_id, text, source=str(file))
-    state = "imported" if result.changed else "unchanged"
-    click.echo(f"{state} menu of {result.provider_id} (version {result.version})")
+    said = (_("imported the menu of {id} (version {version})") if result.changed
+            else _("unchanged menu of {id} (version {version})"))
+    click.echo(said.format(id=result.provider_id, version=result.version))
 
 
 @menu.command("export")
@@ -116,4 +127,6 @@ def import_menu(provider_id: str, file: Path, data_dir: Path, db_url: str | None
 @user_errors
 def export_menu(provider_id: str, data_dir: Path, db_url: str | None, output: Path | None) -> None:
     """Export PROVIDER_ID's menu as CSV."""
-    _emit(_catalog(data_dir, db_url).export_menu_csv(provider_id), output)
+    text = _catalog(data_dir, db_url).export_menu_csv(provider_id)
+    rows = max(len(list(csv.reader(io.StringIO(text, newline="")))) - 1, 0)  # the header is not a row
+    _emit(text, output, _("the menu of {provider} ({rows} rows)").format(provider=provider_id, rows=rows))

@@ -16,17 +16,18 @@ import click
 
 from duijie.cli.common import user_errors
 from duijie.cli.node_client import NodeClient, node_option, obvious_data_dir, optional_data_dir_option
+from duijie.l10n.cli_text import _
 
 
 def _age(r: dict[str, Any]) -> str:
     if r.get("source") == "live":
-        return "live"
+        return _("live")
     seconds = int(r["age_seconds"])
     if seconds < 120:
-        return f"indexed, {seconds}s old"
+        return _("indexed, {n}s old").format(n=seconds)
     if seconds < 7200:
-        return f"indexed, {seconds // 60}min old"
-    return f"indexed, {seconds // 3600}h old"
+        return _("indexed, {n}min old").format(n=seconds // 60)
+    return _("indexed, {n}h old").format(n=seconds // 3600)
 
 
 def _line(r: dict[str, Any]) -> str:
@@ -36,19 +37,20 @@ def _line(r: dict[str, Any]) -> str:
     price = f"  {r['price']} {r['currency']}" if r.get("price") else ""
     dist = f"  {r['distance_km']} km" if r.get("distance_km") is not None else ""
     job = r.get("job") or {}
-    apply = f"\n    apply: {job['how_to_apply']}" if job.get("how_to_apply") else ""
+    apply = "\n    " + _("apply: {how}").format(how=job["how_to_apply"]) if job.get("how_to_apply") else ""
     return (f"{r['title']}  [{r['kind']}]  {name}{where}{price}{dist}  ({_age(r)}, {r['bpp_id']})\n"
-            f"    why: {'; '.join(r['why'])}{apply}")
+            "    " + _("why: {reasons}").format(reasons="; ".join(r["why"])) + apply)
 
 
 def _summary(live: dict[str, Any] | None) -> str | None:
     if not live:
         return None
-    asked = ", ".join(f"{t['subscriber_id']} ({t['role']})" for t in live["asked"]) or "nobody"
-    answered = ", ".join(live["answered"]) or "none"
-    line = f"asked {asked}; answered within {live['wait_seconds']:g} s: {answered}"
+    asked = ", ".join(f"{t['subscriber_id']} ({t['role']})" for t in live["asked"]) or _("nobody")
+    answered = ", ".join(live["answered"]) or _("none")
+    line = _("asked {asked}; answered within {wait} s: {answered}").format(
+        asked=asked, wait=f"{live['wait_seconds']:g}", answered=answered)
     if live["failed"]:
-        line += f"; not reached: {', '.join(live['failed'])}"
+        line += _("; not reached: {nodes}").format(nodes=", ".join(live["failed"]))
     return line
 
 
@@ -76,7 +78,7 @@ def search(text: str, data_dir: Path | None, node: str | None, live: bool | None
 
     Each result is marked live (a seller answered just now) or indexed (from a merchant-signed
     catalog held here, with its age), and says why it matched. The node is --node, or the one
-    in --data-dir, or the one obvious data dir (the current directory or its only node subdirectory).
+    in --data-dir, or the one obvious node (see --data-dir): e.g. the buyer of a running `duijie demo`.
     """
     if node is None and data_dir is None:
         data_dir = obvious_data_dir()
@@ -92,7 +94,9 @@ def search(text: str, data_dir: Path | None, node: str | None, live: bool | None
         return
     results = data.get("results", [])
     if not results:
-        click.echo("no results")
+        click.echo(_("no results"))
+        click.echo(_("try other words (Chinese or English), fewer filters, or --wait longer for live answers"),
+                   err=True)
     for r in results:
         click.echo(_line(r))
     summary = _summary(data.get("live"))

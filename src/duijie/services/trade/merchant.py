@@ -6,10 +6,12 @@ message_id, same transaction_id) in one unit of work, so the buyer is told whate
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from duijie.domain.listing import Listing
 from duijie.domain.order_errors import OrderError
 from duijie.domain.orders import Order, OrderState
 from duijie.domain.text import LocalText
@@ -18,17 +20,23 @@ from duijie.protocol import mapping as m
 from duijie.protocol.context import Action, Context
 from duijie.services.errors import Conflict, NotFound, ServiceError
 from duijie.services.ports import Clock
+from duijie.services.trade.food.orders import pickup_zone
 from duijie.services.trade.food.ports import SellerUnitOfWorkFactory
 from duijie.services.trade.order_callbacks import SellerNode, queue_callback
 
 Transition = Callable[[Order, Any], Order]
+log = logging.getLogger("duijie.seller")
 
 
-def order_view(order: Order) -> dict[str, Any]:
+def order_view(order: Order, listing: Listing | None = None) -> dict[str, Any]:
     """The JSON the merchant API and CLI show for one order: its stored document, plus the
-    Beckn status and a summary of the lines (display names, totals) for a list."""
+    Beckn status and a summary of the lines (display names, totals) for a list; with the listing,
+    ``pickup.time_zone`` is the pickup location's, so the pickup time is shown as its clock reads."""
     doc = order_document(order)
     quote = doc.pop("quote")
+    zone = pickup_zone(order, listing) if listing is not None else None
+    if zone and doc.get("pickup"):
+        doc["pickup"]["time_zone"] = zone
     return {
         **doc,
         "beckn_status": m.beckn_status(order.state),
@@ -92,14 +100,23 @@ class MerchantService:
 
     def _list(self, state: OrderState | None) -> list[dict[str, Any]]:
         with self._uow(read_only=True) as uow:
-            return [order_view(s.order) for s in uow.orders.list(state)]
+            listings: dict[str, Listing | None] = {}
+            out = []
+            for s in uow.orders.list(state):
+                pid = s.order.provider_id
+                if pid not in listings:  # one read per provider, not per order
+                    found = uow.listings.get(pid)
+                    listings[pid] = found.listing if found is not None else None
+                out.append(order_view(s.order, listings[pid]))
+            return out
 
     def _get(self, order_id: str) -> dict[str, Any]:
         with self._uow(read_only=True) as uow:
             stored = uow.orders.get(order_id)
-        if stored is None:
-            raise NotFound(f"no order {order_id!r}", field="order_id")
-        return order_view(stored.order)
+            if stored is None:
+                raise NotFound(f"no order {order_id!r}", field="order_id")
+            found = uow.listings.get(stored.order.provider_id)
+        return order_view(stored.order, found.listing if found is not None else None)
 
     def _transition(self, order_id: str, step: Transition) -> dict[str, Any]:
         now = self._clock.now()
@@ -124,4 +141,5 @@ class MerchantService:
                     message_id=str(uuid.uuid4()),
                 )
             uow.commit()
-        return order_view(changed)
+        log.info("order %s %s by the merchant", changed.id, changed.state.value.lower())
+        return order_view(changed, listing.listing if listing is not None else None)

@@ -9,11 +9,13 @@ against dict repositories (``tests/unit/services/fakes.py``).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from duijie.domain.cart import Cart, CartLine, Pickup, price_cart
 from duijie.domain.listing import Listing
@@ -23,6 +25,8 @@ from duijie.protocol.errors import BecknErrorCode
 from duijie.services.trade.food.ports import SellerUnitOfWork, StoredOrder
 from duijie.services.trade.kinds import Refused
 from duijie.services.trade.listings import listing_of
+
+log = logging.getLogger("duijie.seller")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,21 @@ class DraftTerms:
     pickup: Pickup | None = None
     billing: Billing | None = None
     payment: PaymentTerms | None = None
+
+
+def pickup_zone(order: Order, listing: Listing) -> str | None:
+    """The time zone of the order's pickup location (None when the listing no longer has it)."""
+    location = listing.provider.location(order.pickup.location_id)
+    return location.time_zone if location is not None else None
+
+
+def pickup_local_time(order: Order, listing: Listing) -> str:
+    """The pickup time as the wall clock at the location shows it, or "as soon as possible"."""
+    if order.pickup.at is None:
+        return "as soon as possible"
+    zone = pickup_zone(order, listing)
+    at = order.pickup.at.astimezone(ZoneInfo(zone)) if zone else order.pickup.at
+    return at.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def _cart_of(draft: Draft) -> Cart:
@@ -110,6 +129,11 @@ class FoodOrders:
             assert raced is not None
             return raced.order
         uow.drafts.delete(buyer.bap_id, buyer.transaction_id)
+        # The merchant's console says a new order came in; the buyer's name and phone stay out of
+        # the log (privacy): `duijie orders show` has them.
+        log.info("new order %s: %d item(s), total %s, pickup at %s %s", order.id,
+                 sum(ln.quantity for ln in order.quote.lines), order.quote.total, order.pickup.location_id,
+                 pickup_local_time(order, listing))
         return order
 
     @staticmethod
