@@ -16,7 +16,8 @@ from duijie.l10n.catalogs import catalog, from_environment
 CLI_SRC = Path(__file__).resolve().parents[3] / "src" / "duijie" / "cli"
 CLICK_WORDS = ["Usage:", "Options", "Commands", "Error: {message}", "Missing option", "Missing argument",
                "Invalid value for {param_hint}: {message}", "No such command {name!r}.", "No such option {name!r}.",
-               "Show this message and exit.", "Try '{command} {option}' for help.", "{value} is not in the range {range}."]
+               "Show this message and exit.", "Try '{command} {option}' for help.",
+               "{value} is not in the range {range}."]
 
 
 def _marked_messages() -> set[str]:
