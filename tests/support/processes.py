@@ -49,16 +49,19 @@ def free_port() -> int:
 
 
 def duijie(
-    *args: str, check: bool = False, timeout: float = 60, input: str | None = None
+    *args: str, check: bool = False, timeout: float = 60, input: str | None = None,
+    env: dict[str, str] | None = None, cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real command line in a subprocess, as a user would."""
+    """Run the real command line in a subprocess, as a user would (``env`` adds to the environment,
+    e.g. ``LANG``; ``cwd`` is where it runs)."""
     proc = subprocess.run(
         [sys.executable, "-m", "duijie", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         input=input,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        cwd=cwd,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"duijie {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
