@@ -8,16 +8,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from duijie.domain.errors import ValidationFailed
+from duijie.domain.errors import Issue, ValidationFailed
 from duijie.domain.hours import HoursState, zone
 from duijie.domain.listing import Listing
 from duijie.interchange.listing_json import dump_document, listing_from_document, listing_to_document
 from duijie.interchange.menu_csv import read_menu_csv, write_menu_csv
 from duijie.protocol.canonical import canonical_bytes
 from duijie.protocol.signing import body_digest
-from duijie.services.errors import NotFound
+from duijie.services.errors import Conflict, NotFound
 from duijie.services.ports import Clock, ListingSummary, StoredListing, UnitOfWorkFactory
+
+DocumentEdit = Callable[[dict[str, Any]], None]
+"""A change to a listing, made in place on its ``duijie.listing/1`` document (a page's form)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +59,12 @@ class CatalogService:
         self._view_cache: dict[str, tuple[int, bytes, float]] = {}
         self._lock = threading.Lock()
 
-    def save_listing(self, listing: Listing) -> ImportResult:
-        """Validate and store ``listing``; an unchanged listing keeps its version."""
+    def save_listing(self, listing: Listing, *, expected_version: int | None = None) -> ImportResult:
+        """Validate and store ``listing``; an unchanged listing keeps its version.
+
+        With ``expected_version``, a listing whose stored version is another (someone saved in
+        between) is refused with ``Conflict`` and nothing is stored.
+        """
         issues = listing.validate()
         if issues:
             raise ValidationFailed(issues)
@@ -64,10 +72,14 @@ class CatalogService:
         digest = listing_digest(document)
         with self._uow() as uow:
             current = uow.listings.digest_of(listing.provider.id)
+            if expected_version is not None and (current is None or current[0] != expected_version):
+                raise Conflict("the listing changed since this form was opened: reload it and make the change again")
             if current is not None and current[1] == digest:
                 return ImportResult(listing.provider.id, current[0], digest, changed=False)
             version = uow.listings.put(listing, compact_document(document), digest, self._clock.now())
             uow.commit()
+        with self._lock:
+            self._view_cache.pop(listing.provider.id, None)  # this process serves the new version at once
         for listener in self.change_listeners:
             listener(listing)
         return ImportResult(listing.provider.id, version, digest, changed=True)
@@ -76,6 +88,23 @@ class CatalogService:
         """Import a whole listing document; every problem is reported, nothing half-stored."""
         listing = listing_from_document(document)
         return self.save_listing(listing)
+
+    def check_edit(self, provider_id: str, edit: DocumentEdit) -> Listing:
+        """The provider's listing with ``edit`` applied to its document, read back exactly as an
+        import reads a file (``ValidationFailed`` with every problem, each at its JSON path).
+        Nothing is stored; the provider's id cannot change this way."""
+        document = listing_to_document(self.listing(provider_id).listing)
+        edit(document)
+        provider = document.get("provider")
+        if not isinstance(provider, dict) or provider.get("id") != provider_id:
+            issue = Issue("$.provider.id", f"an edit may not change the provider's id {provider_id!r}")
+            raise ValidationFailed([issue])
+        return listing_from_document(document)
+
+    def edit_listing(self, provider_id: str, edit: DocumentEdit, *, expected_version: int | None = None,
+                     ) -> ImportResult:
+        """One validated update of a listing (see :meth:`check_edit`): stored whole, or not at all."""
+        return self.save_listing(self.check_edit(provider_id, edit), expected_version=expected_version)
 
     def export_document(self, provider_id: str) -> str:
         """The listing in its stable text form (export → import → export is byte-identical)."""
