@@ -18,13 +18,14 @@ from typing import Any
 from duijie.protocol import jsonbytes
 from duijie.protocol.context import Action, Context, callback_action, format_timestamp
 from duijie.protocol.outbound import wire_bytes
-from duijie.protocol.receipts import receipt_tag_group
+from duijie.protocol.receipts import ReceiptCheck, receipt_tag_group, verify_receipt
 from duijie.services.buyer_inbox import BuyerInbox
 from duijie.services.buyer_ports import BuyerUnitOfWorkFactory, Purchase, StoredCallback
 from duijie.services.errors import NotFound, ServiceError
 from duijie.services.ports import Clock, Signer, Transport
 from duijie.services.trade.food.buying import FOOD_PURCHASE, OrderRequest
 from duijie.services.trade.kinds import RQ, BuyerKind
+from duijie.services.trade.offer_listing import TrustedKeys
 
 DOMAIN = "nic2004:55204"
 """The one Beckn domain this node's buyer uses: NIC 2004 55204, restaurants and food service."""
@@ -348,6 +349,11 @@ class BuyerService:
             "receipt_returned": p.document.get("receipt_returned"),
             "receipt": receipt,
         }
+
+    def check_receipt(self, receipt: Any) -> ReceiptCheck:
+        """A receipt held here checked now: every signature, each key against the keys this node trusts."""
+        with self._uow(read_only=True) as uow:
+            return verify_receipt(receipt, [TrustedKeys(uow.known_keys, self._clock.now())])
 
     def purchases(self) -> list[dict[str, Any]]:
         with self._uow(read_only=True) as uow:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # only named here: each is imported where its feature is wire
     from duijie.services.held_listings import HeldListings
     from duijie.services.index import LocalIndex
     from duijie.services.live_search import LiveSearch
+    from duijie.services.named_places import NamedPlaces
     from duijie.services.peer_exchange import PeerExchange
     from duijie.services.trade.jobs.desk import ApplicationDesk
     from duijie.services.trade.merchant import MerchantService
@@ -66,6 +67,7 @@ class Services:
     live_search: LiveSearch | None = None  # the network asked now, merged with ``search``
     accounts: AccountService | None = None  # who signs in to the merchant pages
     held: HeldListings | None = None  # the peers' signed catalogs as listings (the diner's provider pages)
+    places: NamedPlaces | None = None  # places the held catalogs name (a search near "Rockville")
     background: list[Callable[[], Coroutine[object, object, None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 

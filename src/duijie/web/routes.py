@@ -5,11 +5,22 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from duijie.web import booking_pages, booking_status, lang_routes, session_routes
+from duijie.web import (
+    booking_pages,
+    booking_status,
+    lang_routes,
+    order_pages,
+    provider_pages,
+    search_pages,
+    session_routes,
+)
 
 routes: list[BaseRoute] = [
     Mount("/static", StaticFiles(packages=[("duijie.web", "static")]), name="static"),
     *lang_routes.routes,
+    *search_pages.routes,
+    *provider_pages.routes,
+    *order_pages.routes,
     *session_routes.routes,
     *booking_pages.routes,
     *booking_status.routes,
