@@ -30,6 +30,7 @@ from duijie.services.ports import Clock, JournalState, SystemClock, Transport
 from duijie.services.registry import LookupService
 from duijie.services.retention import Retention
 from duijie.services.trade.catalog import CatalogService
+from duijie.services.trade.offer_lookup import OfferLookup
 from duijie.settings import Settings
 from duijie.storage import migrate
 from duijie.storage.checkpoint import WalCheckpointer
@@ -323,6 +324,7 @@ def build_node(
         peer_rate=options.peer_rate,
     )
     services.outbox = outbox
+    services.offer_lookup = OfferLookup(uow, clock, config.subscriber_id, config.subscriber_url)
     wiring = Wiring(config, options, uow, clock, http, signer, resolver, inbox, outbox, services)
     wire_seller(wiring)
     wire_buyer(wiring)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # only named here: each is imported where its feature is wire
     from duijie.services.trade.jobs.desk import ApplicationDesk
     from duijie.services.trade.merchant import MerchantService
     from duijie.services.trade.offer_listing import SignedOffers
+    from duijie.services.trade.offer_lookup import OfferLookup
     from duijie.services.trade.pool.closing import PoolCloser
     from duijie.services.trade.pool.pools import PoolService
     from duijie.services.trade.reservation.guest import RoomAvailability
@@ -58,6 +59,7 @@ class Services:
     pools: PoolService | None = None  # the 云拼 pools this node organizes
     pool_closer: PoolCloser | None = None  # closes due pools once
     signed_offers: SignedOffers | None = None  # the producer's signed offers
+    offer_lookup: OfferLookup | None = None  # one offer or receipt for a page, judged with trusted keys
     reservations: ReservationServices | None = None  # bookings, availability, calendars
     seller: SellerService | None = None
     buyer: BuyerService | None = None

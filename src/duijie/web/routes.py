@@ -14,6 +14,7 @@ from duijie.web import (
     search_pages,
     session_routes,
 )
+from duijie.web import mine_pages, offer_pages, pool_pages
 
 routes: list[BaseRoute] = [
     Mount("/static", StaticFiles(packages=[("duijie.web", "static")]), name="static"),
@@ -24,4 +25,7 @@ routes: list[BaseRoute] = [
     *session_routes.routes,
     *booking_pages.routes,
     *booking_status.routes,
+    *pool_pages.routes,
+    *offer_pages.routes,
+    *mine_pages.routes,
 ]

@@ -1,0 +1,239 @@
+"""The pool page ``/pools/{pool_id}``: progress, tiers, countdown, the pledge form, and after the
+close the allocation and its receipt.
+
+On the organizer's node the page reads the pool itself. On a buyer's node (the link from a
+search result, or from "Mine") it names where the pool is organized (``?bpp=`` the organizer's
+Beckn URL, ``provider=`` the provider listing it, ``bpp_id=`` its subscriber id) and reads what
+the organizer publishes in ``on_search``, asked again at each live refresh. A pledge is sent from
+this node, signed, over Beckn (``BuyerService.place`` with :data:`POOL_PLEDGE`), exactly as
+``duijie pool pledge`` does; the quantity rules a node can check alone (positive, whole units,
+under the maximum, before the close) are checked first, and the organizer's refusals come back
+next to the field, in the visitor's language.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from duijie.domain.pools import PoolError, PoolRule, quantity_problem
+from duijie.services.buyer import PeerError, SellerRefused
+from duijie.services.container import Services
+from duijie.services.errors import NotFound
+from duijie.services.trade.pool.buying import POOL_PLEDGE, PledgeOrder
+from duijie.web import csrf
+from duijie.web.access import require_owner
+from duijie.web.pool_shown import PoolShown, from_item, from_stored, split_name
+from duijie.web.purchases_shown import PurchaseShown, own_purchases, pool_link, receipt_check
+from duijie.web.templating import gettext_for, render
+
+REMOTE_WAIT = 3.0
+"""Seconds a buyer's node waits for the organizer's on_search (it stops at the answer)."""
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+class Where:
+    """Where the pool is organized: this node, or ``bpp`` (with its provider and subscriber id)."""
+
+    def __init__(self, request: Request, source: Any = None) -> None:
+        params = source if source is not None else request.query_params
+        services = _services(request)
+        self.bpp = str(params.get("bpp") or "").strip()
+        self.provider = str(params.get("provider") or "").strip()
+        self.bpp_id = str(params.get("bpp_id") or "").strip() or None
+        own = services.identity.subscriber_url
+        self.here = not self.bpp or self.bpp.rstrip("/") == own.rstrip("/")
+
+    def link(self, pool_id: str, suffix: str = "", **extra: str) -> str:
+        """This pool's page (``suffix`` ``/progress``: its live part) with ``extra`` query parameters."""
+        if self.here:
+            base = f"/pools/{pool_id}{suffix}"
+        else:
+            base = pool_link(pool_id, self.bpp, self.provider, self.bpp_id).replace("?", f"{suffix}?", 1)
+        tail = urlencode(extra)
+        return base + (("&" if "?" in base else "?") + tail if tail else "")
+
+
+async def _local(services: Services, pool_id: str) -> PoolShown | None:
+    if services.pools is None:
+        return None
+    try:
+        return from_stored(await services.pools.get(pool_id))
+    except PoolError:
+        return None
+
+
+async def _remote(services: Services, pool_id: str, where: Where) -> PoolShown | None:
+    """The pool as its organizer lists it now (only open pools are listed), or None."""
+    if services.buyer is None or not where.bpp.startswith(("http://", "https://")) or not where.provider:
+        return None
+    intent = {"provider": {"id": where.provider}, "category": {"id": "pool"},
+              "item": {"descriptor": {"name": pool_id}}}
+    found, _failed = await services.buyer.search_network(intent, [where.bpp], wait=REMOTE_WAIT,
+                                                         expect=(where.bpp_id,) if where.bpp_id else ())
+    for cb in found:
+        catalog = (cb.document.get("message") or {}).get("catalog") or {}
+        for provider in catalog.get("providers") or []:
+            for item in provider.get("items") or []:
+                if isinstance(item, dict) and item.get("id") == pool_id:
+                    return from_item(item, str(provider.get("id") or where.provider))
+    return None
+
+
+async def _pool(request: Request, pool_id: str, where: Where) -> PoolShown | None:
+    services = _services(request)
+    return await _local(services, pool_id) if where.here else await _remote(services, pool_id, where)
+
+
+def _origin(services: Services, pool: PoolShown) -> dict[str, Any] | None:
+    """The offer's origin: the pool's own terms, else the producer's catalog this node holds."""
+    if pool.origin is not None or services.offer_lookup is None:
+        return pool.origin
+    found = services.offer_lookup.find(None, pool.offer_id, pool.producer_id)
+    origin = (found.view.get("provenance") or {}).get("origin") if found is not None else None
+    if not origin:
+        return None
+    harvest = origin.get("harvest_date")
+    return {"place": split_name(str(origin["place"])), "harvest_date": date.fromisoformat(harvest) if harvest else None,
+            "batch": origin.get("batch")}
+
+
+def _zone(services: Services, pool: PoolShown | None) -> str:
+    """The time zone the deadline is shown in: the organizer's location's, when this node is it."""
+    if pool is not None and pool.local and pool.listed_under:
+        try:
+            locations = services.catalog.listing(pool.listed_under).listing.provider.locations
+        except NotFound:  # a listing removed since: the deadline is shown in UTC
+            locations = ()
+        if locations:
+            return locations[0].time_zone
+    return "UTC"
+
+
+def _mine(services: Services, pool_id: str) -> list[PurchaseShown]:
+    return own_purchases(services.buyer, pool_id) if services.buyer is not None else []
+
+
+def _receipt_checks(services: Services, rows: list[PurchaseShown]) -> dict[str, Any]:
+    """Each shown receipt checked with this node's trusted keys (verified on the page)."""
+    return {r.receipt_id: receipt_check(services, r.receipt_id) for r in rows if r.receipt_id}
+
+
+async def _page(request: Request, pool_id: str, where: Where, *, form: dict[str, str] | None = None,
+                errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    services = _services(request)
+    pool = await _pool(request, pool_id, where)
+    owner = not isinstance(await require_owner(request), Response)  # this node's own pledges are private
+    mine = _mine(services, pool_id) if owner else []
+    if pool is None and not mine and not errors:
+        _ = gettext_for(request)
+        return render(request, "error.html", {
+            "title": _("Pool not found"),
+            "message": _("No open pool %(id)s is listed there. It may have closed or been cancelled.")
+            % {"id": pool_id}},
+            status=404)
+    now = services.clock.now()
+    return render(request, "pools/pool.html", {
+        "pool": pool, "pool_id": pool_id, "where": where, "mine": mine, "now": now,
+        "origin": _origin(services, pool) if pool is not None else None, "zone": _zone(services, pool),
+        "checks": _receipt_checks(services, mine), "form": form or {}, "errors": errors or {},
+        "pledged": request.query_params.get("pledged"),
+        "owner": owner, "can_pledge": (owner and pool is not None and pool.is_open
+                                       and not pool.past_deadline(now) and services.buyer is not None),
+    }, status=status)
+
+
+async def pool_page(request: Request) -> Response:
+    return await _page(request, request.path_params["pool_id"], Where(request))
+
+
+async def progress_fragment(request: Request) -> Response:
+    """The live part of the page (``data-live``): progress, tiers and, after the close, the outcome."""
+    services = _services(request)
+    pool_id = request.path_params["pool_id"]
+    pool = await _pool(request, pool_id, Where(request))
+    return render(request, "pools/_progress.html", {"pool": pool, "pool_id": pool_id, "now": services.clock.now()})
+
+
+def refusal_text(request: Request, message: str, pool: PoolShown | None) -> str:
+    """A pool rule's refusal (the organizer's, or this node's own check) in the visitor's language."""
+    _ = gettext_for(request)
+    unit = pool.unit if pool is not None else ""
+    texts = {
+        PoolRule.POOL_CLOSED: _("This pool is closed: it takes no more pledges."),
+        PoolRule.QUANTITY_NOT_POSITIVE: _("Enter a quantity above 0."),
+        PoolRule.QUANTITY_NOT_DIVISIBLE: (_("Pledge whole units of %(unit)s, or at most 3 decimal places.")
+                                          % {"unit": unit}),
+        PoolRule.POOL_NOT_FOUND: _("The organizer no longer lists this pool."),
+    }
+    if "beyond_maximum" in message and pool is not None and pool.remaining is not None:
+        left = {"left": pool.remaining, "unit": unit}
+        return str(_("Only %(left)s %(unit)s are left under the pool's maximum.") % left)
+    for rule, text in texts.items():
+        if f"{rule.value}:" in message:
+            return str(text)
+    if "beyond_maximum" in message:
+        return str(_("That is more than the pool's maximum allows."))
+    return str(_("The organizer refused this pledge."))
+
+
+def _check(request: Request, raw: str, pool: PoolShown | None, now: Any) -> tuple[Decimal | None, str | None]:
+    """The quantity, or the error to show beside the field (rules this node can check alone)."""
+    _ = gettext_for(request)
+    try:
+        quantity = Decimal(raw.strip())
+    except InvalidOperation:
+        return None, str(_("Enter the quantity as a number, such as 40 or 12.5."))
+    if pool is None or not pool.is_open or pool.past_deadline(now):
+        return None, refusal_text(request, "pool_closed:", pool)
+    problem = quantity_problem(quantity, pool.unit)
+    if problem is not None:
+        return None, refusal_text(request, f"{problem[0].value}:", pool)
+    if pool.remaining is not None and quantity > pool.remaining:
+        return None, refusal_text(request, "beyond_maximum:", pool)
+    return quantity, None
+
+
+async def pledge(request: Request) -> Response:
+    who = await require_owner(request)
+    if isinstance(who, Response):
+        return who
+    form = await csrf.checked_form(request)
+    services = _services(request)
+    pool_id = request.path_params["pool_id"]
+    where = Where(request, form)
+    raw = str(form.get("quantity") or "")
+    pool = await _pool(request, pool_id, where)
+    quantity, error = _check(request, raw, pool, services.clock.now())
+    if error is None and quantity is not None and pool is not None and services.buyer is not None:
+        bpp = services.identity.subscriber_url if where.here else where.bpp
+        provider = pool.listed_under if where.here else where.provider
+        order = PledgeOrder(bpp, provider, pool_id, quantity, pool.unit,
+                            bpp_id=pool.organizer_id or where.bpp_id)
+        try:
+            placed = await services.buyer.place(POOL_PLEDGE, order)
+        except SellerRefused as exc:
+            error = refusal_text(request, exc.message, pool)
+        except PeerError:
+            error = str(gettext_for(request)("The pool's organizer did not answer. Try again in a moment."))
+        else:
+            return RedirectResponse(where.link(pool_id, pledged=str(placed["order_id"])), status_code=303)
+    return await _page(request, pool_id, where, form={"quantity": raw}, errors={"quantity": error or ""},
+                       status=400)
+
+
+routes: list[BaseRoute] = [
+    Route("/pools/{pool_id}", pool_page, methods=["GET"]),
+    Route("/pools/{pool_id}/progress", progress_fragment, methods=["GET"]),
+    Route("/pools/{pool_id}/pledge", pledge, methods=["POST"]),
+]

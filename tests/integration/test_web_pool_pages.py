@@ -1,0 +1,192 @@
+"""Pool, offer and "Mine" pages between in-process nodes (MockTransport): a buyer node shows a pool
+organized on another node, refuses bad pledges beside the field (zero, negative, fractional,
+beyond the maximum, after the close) without pledging, pledges a good one over Beckn and lists
+it in "Mine" with its receipt verified and downloadable; the offer page tells source-direct from
+unverified; the owner's and merchant's pages are not open to anybody."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tests.support.mock_network import DEMO_DATA, MockNet
+
+from duijie.bootstrap import Node
+from duijie.interchange.pool_json import terms_in
+from duijie.services.container import running
+from duijie.transport.mock import MockTransport
+
+pytestmark = pytest.mark.anyio
+
+CLUB = "http://club.test/beckn"
+WHERE = {"bpp": CLUB, "provider": "chuanshan", "bpp_id": "club.test"}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
+    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
+    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
+    monkeypatch.setenv("DUIJIE_POOL_INTERVAL", "0.2")
+    network = MockNet(tmp_path, MockTransport(), {})
+    yield network
+    network.close()
+
+
+def apple_terms(seconds: int = 600, maximum: str | None = "200") -> Any:
+    farm = json.loads((DEMO_DATA / "farm.json").read_text())
+    offer = next(o for o in farm["offers"] if o["id"] == "apples")
+    deadline = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+    return terms_in({"offer": offer, "producer_id": "farm.test", "provider_id": "greenvalley-farm",
+                     "deadline": deadline, "pickup_points": ["川陕名吃 Rockville"],
+                     **({"maximum": maximum} if maximum else {})})
+
+
+@pytest.fixture
+async def nodes(net: MockNet) -> AsyncIterator[tuple[Node, Node]]:
+    club = net.add("club", roles=("BPP", "BAP"))
+    club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    diner = net.add("diner", roles=("BAP",))
+    async with running(club.services), running(diner.services):
+        yield club, diner
+
+
+def client(node: Node, host: str = "127.0.0.1", lang: str = "en") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=node.app, client=(host, 50000))
+    return httpx.AsyncClient(transport=transport, base_url=f"http://{node.config.subscriber_id}",
+                             cookies={"duijie_lang": lang})
+
+
+def token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no form"
+    return found.group(1)
+
+
+async def pledge(web: httpx.AsyncClient, pool_id: str, quantity: str) -> httpx.Response:
+    page = await web.get(f"/pools/{pool_id}", params=WHERE)
+    assert page.status_code == 200, page.text
+    return await web.post(f"/pools/{pool_id}/pledge", data={**WHERE, "quantity": quantity,
+                                                            "csrf_token": token(page.text)})
+
+
+async def test_a_buyer_node_shows_a_pool_organized_elsewhere(nodes: tuple[Node, Node]) -> None:
+    club, diner = nodes
+    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
+    async with client(diner) as web:
+        page = await web.get(f"/pools/{pool.id}", params=WHERE)
+        live = await web.get(f"/pools/{pool.id}/progress", params=WHERE)
+    assert page.status_code == 200
+    html = page.text
+    assert "<title>Pool: Fuji apples" in html and 'lang="en"' in html
+    assert 'class="to-minimum" value="0" max="200"' in html and "200 kg more to reach the minimum" in html
+    assert "data-countdown=" in html and f'data-live="/pools/{pool.id}/progress?' in html
+    assert "$2.60" in html and "$2.20" in html and "Maximum 200 kg; 200 kg left." in html
+    assert '<label for="f-quantity">Quantity (kg)</label>' in html
+    assert live.status_code == 200 and "<html" not in live.text and "0 kg pledged" in live.text
+
+
+@pytest.mark.parametrize(("quantity", "lang", "message"), [
+    ("0", "en", "Enter a quantity above 0."),
+    ("-5", "en", "Enter a quantity above 0."),
+    ("1.2345", "en", "at most 3 decimal places"),
+    ("abc", "en", "Enter the quantity as a number"),
+    ("250", "en", "Only 200 kg are left under the pool&#39;s maximum."),
+    ("0", "zh", "请输入大于 0 的数量。"),
+])
+async def test_a_bad_pledge_is_refused_beside_the_field_and_nothing_is_pledged(
+        nodes: tuple[Node, Node], quantity: str, lang: str, message: str) -> None:
+    club, diner = nodes
+    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
+    async with client(diner, lang=lang) as web:
+        refused = await pledge(web, pool.id, quantity)
+    assert refused.status_code == 400
+    assert message in refused.text
+    assert 'aria-invalid="true" aria-describedby="e-quantity"' in refused.text
+    assert f'value="{quantity}"' in refused.text  # what was typed stays in the field
+    assert "on_confirm" not in refused.text and "quantity_not" not in refused.text  # no internal prefixes
+    assert (await club.services.pools.get(pool.id)).pool.total == 0
+    assert diner.services.buyer.purchases() == []
+
+
+async def test_a_pledge_after_the_close_is_refused(nodes: tuple[Node, Node]) -> None:
+    club, diner = nodes
+    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
+    async with client(diner) as web:
+        page = await web.get(f"/pools/{pool.id}", params=WHERE)
+        await club.services.pools.cancel(pool.id)
+        refused = await web.post(f"/pools/{pool.id}/pledge", data={**WHERE, "quantity": "10",
+                                                                   "csrf_token": token(page.text)})
+        gone = await web.get(f"/pools/{pool.id}", params=WHERE)
+    assert refused.status_code == 400 and "This pool is closed: it takes no more pledges." in refused.text
+    assert diner.services.buyer.purchases() == []
+    assert gone.status_code == 404 and "No open pool" in gone.text
+
+
+async def test_a_pledge_is_signed_over_beckn_and_mine_lists_it_with_its_verified_receipt(
+        nodes: tuple[Node, Node]) -> None:
+    club, diner = nodes
+    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
+    async with client(diner) as web:
+        done = await pledge(web, pool.id, "40")
+        assert done.status_code == 303, done.text
+        after = await web.get(done.headers["location"])
+        mine = await web.get("/mine")
+        pledge_id = re.search(r"(PL-[0-9a-f]{16})", mine.text)
+        assert pledge_id is not None
+        receipt_page = await web.get(f"/mine/receipts/{pledge_id.group(1)}")
+        download = await web.get(f"/mine/receipts/{pledge_id.group(1)}.json")
+    assert (await club.services.pools.get(pool.id)).pool.total == 40
+    assert "40 kg pledged" in after.text and "Your pledges in this pool" in after.text and "verified" in after.text
+    assert "Pool pledges" in mine.text and 'class="badge open verified"' in mine.text
+    assert "Verified: every signature matches the agreement." in receipt_page.text
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    receipt = download.json()
+    assert receipt["format"] == "duijie.receipt/1" and receipt["agreement"]["bap_id"] == "diner.test"
+    assert {s["role"] for s in receipt["signatures"]} == {"seller", "buyer"}
+
+
+async def test_the_organizers_own_page_reads_the_pool_itself(nodes: tuple[Node, Node]) -> None:
+    club, _diner = nodes
+    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
+    async with client(club, host="198.51.100.7") as web:  # anybody may read a pool
+        page = await web.get(f"/pools/{pool.id}")
+    assert page.status_code == 200 and "Fuji apples" in page.text
+    assert "马里兰州弗雷德里克果园" in page.text or "Frederick, Maryland" in page.text  # the offer's origin
+    assert 'name="quantity"' not in page.text  # only the node's owner pledges from it
+
+
+async def test_owner_and_merchant_pages_send_a_stranger_to_sign_in(nodes: tuple[Node, Node]) -> None:
+    club, diner = nodes
+    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
+    async with client(diner, host="203.0.113.9") as web:
+        mine = await web.get("/mine")
+        post = await web.post(f"/pools/{pool.id}/pledge", data={**WHERE, "quantity": "5"})
+    async with client(club, host="203.0.113.9") as web:
+        merchant = await web.get("/merchant/pools")
+    for answer in (mine, post, merchant):
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/merchant/login?next=")
+    assert (await club.services.pools.get(pool.id)).pool.total == 0
+
+
+async def test_the_offer_page_shows_a_producers_own_offer_as_source_direct(net: MockNet) -> None:
+    farm = net.add("farm", roles=("BPP", "BAP"))
+    farm.services.catalog.import_document(json.loads((DEMO_DATA / "farm.json").read_text()))
+    async with running(farm.services), client(farm, host="198.51.100.7") as web:
+        page = await web.get("/offers/apples")
+        missing = await web.get("/offers/pears")
+    assert page.status_code == 200
+    assert "source-direct, verified" in page.text and "Frederick, Maryland (orchard)" in page.text
+    assert "FJ-2026-41" in page.text and "minimum batch 200 kg" in page.text
+    assert missing.status_code == 404
+
