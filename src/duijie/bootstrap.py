@@ -42,6 +42,7 @@ from duijie.transport.http import HttpTransport
 from duijie.transport.process_link import BackOfficeLink, IntakeLink
 
 if TYPE_CHECKING:
+    from duijie.services.accounts import AccountService
     from duijie.services.buyer import BuyerService
 
 log = logging.getLogger("duijie.bootstrap")
@@ -264,6 +265,16 @@ def open_catalog(data_dir: Path, *, db_url: str | None = None) -> CatalogService
     config = load_config(data_dir)
     engine = open_database(data_dir, db_url or config.db_url)
     return CatalogService(SqlUnitOfWorkFactory(engine), SystemClock())
+
+
+def open_accounts(data_dir: Path, *, db_url: str | None = None) -> AccountService:
+    """The merchant accounts over the node's database, for ``duijie users`` (a running server
+    sees the change at its next sign-in or page)."""
+    from duijie.services.accounts import AccountService
+
+    config = load_config(data_dir)
+    engine = open_database(data_dir, db_url or config.db_url)
+    return AccountService(SqlUnitOfWorkFactory(engine), SystemClock(), config.admin_token_matches)
 
 
 OUTBOX_LEASE = timedelta(seconds=30)

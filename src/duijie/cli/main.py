@@ -24,6 +24,7 @@ from duijie.cli import (
     provenance_cmds,
     provider_cmds,
     search_cmd,
+    users_cmds,
     verify_cmd,
 )
 
@@ -65,6 +66,7 @@ cli.add_command(peers_cmds.peers)
 cli.add_command(provenance_cmds.provenance)
 cli.add_command(pool_cmds.pool)
 cli.add_command(pool_cmds.demand)
+cli.add_command(users_cmds.users)
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ from duijie.domain.accounts import (
     check_password,
     new_session,
 )
-from duijie.services.ports import Clock
+from duijie.services.ports import Clock, UnitOfWork
 
 log = logging.getLogger("duijie.accounts")
 
@@ -69,13 +69,13 @@ class SessionRepository(Protocol):
     def delete_ended(self, now: datetime) -> int: ...
 
 
-class AccountsUnitOfWork(Protocol):
+class AccountsUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work that also holds the accounts and their sessions."""
+
     accounts: AccountRepository
     web_sessions: SessionRepository
 
     def __enter__(self) -> AccountsUnitOfWork: ...
-    def __exit__(self, *exc: object) -> None: ...
-    def commit(self) -> None: ...
 
 
 class AccountsUowFactory(Protocol):
@@ -116,7 +116,7 @@ class AccountService:
         self._clock = clock
         self._admin_token_check = admin_token_check
         self._hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory parameters
-        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))  # unknown names cost the same time
+        self._dummy: str | None = None  # a hash checked for unknown names, so they cost the same time
         # Failures of names with no account (bounded: an attacker cannot grow it without end).
         self._strangers: OrderedDict[str, Account] = OrderedDict()
 
@@ -163,6 +163,8 @@ class AccountService:
         return account
 
     def _stranger_failed(self, name: str, password: str, now: datetime) -> LoginResult:
+        if self._dummy is None:
+            self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
         self._verify(self._dummy, password)
         known = self._strangers.pop(name, None) or Account(name, Role.STAFF, "", now)
         if known.is_locked(now):
