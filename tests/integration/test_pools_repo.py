@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -205,3 +206,40 @@ async def test_a_pool_against_a_signed_offer_that_does_not_verify_is_refused_and
     with pytest.raises(Conflict, match="offer_not_verified: no key source confirms"):  # a key nobody vouches for
         await service.open(terms(), "http://farm/beckn", "pool-unknown-key", signed_offer=signed)
     assert await service.list() == []
+
+
+async def test_one_process_places_the_batch_order_and_a_dead_placers_claim_is_taken_over(engine: Engine) -> None:
+    """Two closers (two engines, as two `duijie serve` would have) both see the pending batch:
+    one places it; a claim older than the lease (its process died mid-order) is taken over."""
+    host_organizer(engine)
+    clock = Clock(T0)
+    uow = SqlUnitOfWorkFactory(engine)
+    service = PoolService(uow, clock, "o")
+    await service.open(terms(minutes=1), "http://farm/beckn", "p")
+    await service.pledge("p", request("b1", "200"))
+    clock.at = T0 + timedelta(minutes=5)
+    placed: list[str] = []
+
+    async def place(stored: Any) -> str:
+        placed.append(stored.pool.id)
+        return "confirmed"
+
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        closers = [PoolCloser(SqlUnitOfWorkFactory(e), clock, place_batch=place) for e in (engine, other)]
+        assert closers[0].close_one("p") is not None
+        assert closers[0].claim_batch("p") and not closers[1].claim_batch("p")  # held by the first
+        clock.at += timedelta(minutes=3)  # the first died: its claim is stale, the second takes over
+        assert closers[1].claim_batch("p") and not closers[0].claim_batch("p")
+        closers[1].batch_answered("p", "confirmed")
+        assert await closers[0].run_once() == 0 and await closers[1].run_once() == 0
+    finally:
+        other.dispose()
+    assert placed == [] and (await service.get("p")).batch_state == "confirmed"
+
+    await service.open(terms(minutes=10), "http://farm/beckn", "q")
+    await service.pledge("q", request("b2", "250"))
+    clock.at += timedelta(minutes=10)
+    closer = PoolCloser(uow, clock, place_batch=place)
+    assert await closer.run_once() == 1 and await closer.run_once() == 0
+    assert placed == ["q"] and (await service.get("q")).batch_state == "confirmed"

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from duijie.domain.pools import Pledge, Pool, PoolState
@@ -175,6 +175,14 @@ class SqlPoolRepository:
     def set_batch_state(self, pool_id: str, batch_state: str, now: datetime) -> None:
         self._conn.execute(update(pools).where(pools.c.id == pool_id).values(batch_state=batch_state,
                                                                               updated_at=now))
+
+    def claim_batch(self, pool_id: str, now: datetime, stale_before: datetime) -> bool:
+        done = self._conn.execute(update(pools).where(
+            pools.c.id == pool_id, pools.c.state == PoolState.SUCCEEDED.value,
+            or_(pools.c.batch_state == "pending", and_(pools.c.batch_state == "placing",
+                                                       pools.c.updated_at < stale_before)),
+        ).values(batch_state="placing", updated_at=now))
+        return done.rowcount == 1
 
     def set_signed_terms(self, pool_id: str, signed_terms: dict[str, Any]) -> None:
         self._conn.execute(update(pools).where(pools.c.id == pool_id).values(signed_terms=_text(signed_terms)))

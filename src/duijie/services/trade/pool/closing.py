@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from duijie.domain.pools import CloseOutcome, Pool, PoolState
 from duijie.interchange.pool_json import outcome_out
@@ -31,8 +31,11 @@ PlaceBatch = Callable[[StoredPool], Awaitable[str]]
 """Places the batch order with the producer: BATCH_CONFIRMED or BATCH_REFUSED (final); raises to retry."""
 
 BATCH_PENDING = "pending"
+BATCH_PLACING = "placing"  # claimed by one process, which is sending the batch order now
 BATCH_CONFIRMED = "confirmed"
 BATCH_REFUSED = "refused"
+PLACING_LEASE = timedelta(minutes=2)
+"""A claim to place a batch order older than this is taken over (its process died mid-order)."""
 
 
 class PoolCloser:
@@ -76,7 +79,7 @@ class PoolCloser:
         now = self._clock.now()
         with self._uow() as uow:
             stored = uow.pools.get(pool_id, for_update=True)
-            if stored is None or stored.batch_state != BATCH_PENDING:
+            if stored is None or stored.batch_state not in (BATCH_PENDING, BATCH_PLACING):
                 return  # told twice: the first answer queued the notices
             uow.pools.set_batch_state(pool_id, answer, now)
             if self.notify is not None:
@@ -88,7 +91,24 @@ class PoolCloser:
 
     def _pending_batches(self) -> list[StoredPool]:
         with self._uow(read_only=True) as uow:
-            return [p for p in uow.pools.recent((PoolState.SUCCEEDED,)) if p.batch_state == BATCH_PENDING]
+            return [p for p in uow.pools.recent((PoolState.SUCCEEDED,))
+                    if p.batch_state in (BATCH_PENDING, BATCH_PLACING)]
+
+    def claim_batch(self, pool_id: str) -> bool:
+        """Rule: one process places a pool's batch order at a time (two serve processes on one
+        database, or a repeat round, do not both send it); a claim older than the lease is taken over."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            won = uow.pools.claim_batch(pool_id, now, now - PLACING_LEASE)
+            uow.commit()
+        return won
+
+    def _unclaim_batch(self, pool_id: str) -> None:
+        with self._uow() as uow:
+            stored = uow.pools.get(pool_id, for_update=True)
+            if stored is not None and stored.batch_state == BATCH_PLACING:
+                uow.pools.set_batch_state(pool_id, BATCH_PENDING, self._clock.now())
+            uow.commit()
 
     async def run_once(self) -> int:
         """Close what is due and push pending batch orders; the number of pools closed."""
@@ -98,11 +118,14 @@ class PoolCloser:
                 closed += 1
         if self.place_batch is not None:
             for stored in await self._uow.run(self._pending_batches):
+                if not await self._uow.run(self.claim_batch, stored.pool.id):
+                    continue  # another process is placing it
                 try:
                     answer = await self.place_batch(stored)
                     await self._uow.run(self.batch_answered, stored.pool.id, answer)
                 except Exception:  # noqa: BLE001 - the next round retries; one pool must not stop the rest
                     log.exception("batch order of pool %s failed; retrying", stored.pool.id)
+                    await self._uow.run(self._unclaim_batch, stored.pool.id)
         return closed
 
     async def run(self, interval: float = 1.0) -> None:

@@ -98,6 +98,11 @@ class PoolRepository(Protocol):
 
     def set_batch_state(self, pool_id: str, batch_state: str, now: datetime) -> None: ...
 
+    def claim_batch(self, pool_id: str, now: datetime, stale_before: datetime) -> bool:
+        """``pending`` (or a ``placing`` claimed before ``stale_before``: its placer died) ->
+        ``placing`` by one conditional UPDATE: True for the one process that places the batch order."""
+        ...
+
     def set_signed_terms(self, pool_id: str, signed_terms: dict[str, Any]) -> None:
         """Store the organizer's signed terms of the pool's current version."""
         ...
