@@ -19,6 +19,7 @@ from tests.support.mock_network import DEMO_DATA, MockNet, url
 from duijie.bootstrap import Node
 from duijie.services.container import running
 from duijie.services.trade.reservation.merchant import with_approval
+from duijie.storage.node_config import read_admin_token
 from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
@@ -182,3 +183,112 @@ async def test_the_booking_page_follows_the_merchant(pair: Pair) -> None:
             break
         await asyncio.sleep(0.02)
     assert "Confirmed" in live.text and "<html" not in live.text
+
+
+async def merchant(pair: Pair) -> httpx.AsyncClient:
+    """The shop's pages, signed in as the bootstrap admin (the node's admin token)."""
+    transport = httpx.ASGITransport(app=pair.shop.app, client=LOOPBACK)  # type: ignore[arg-type]
+    client = httpx.AsyncClient(transport=transport, base_url="http://shop.test", cookies={"duijie_lang": "en"})
+    login = await client.get("/merchant/login")
+    signed = await client.post("/merchant/login", data={
+        "csrf_token": csrf_of(login.text), "name": "admin",
+        "password": read_admin_token(pair.net.root / "shop")})
+    assert signed.status_code == 303, signed.text
+    return client
+
+
+async def test_merchant_pages_need_a_session(pair: Pair) -> None:
+    transport = httpx.ASGITransport(app=pair.shop.app, client=LOOPBACK)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as anonymous:
+        for path in ("/merchant/bookings", "/merchant/applications"):
+            r = await anonymous.get(path)
+            assert r.status_code == 303 and r.headers["location"].startswith("/merchant/login?next="), path
+
+
+async def test_an_application_is_checked_sent_and_moved_by_the_employer(pair: Pair) -> None:
+    posting = await pair.page.get("/jobs/chuanshan/cashier")
+    assert posting.status_code == 200 and "<title>Cashier" in posting.text
+    assert 'href="tel:+1-202-636-3588"' in posting.text and "Fluent English" in posting.text
+    pair.net.transport.sent.clear()
+    bad = await pair.page.post("/jobs/chuanshan/cashier", data={
+        "csrf_token": csrf_of(posting.text), "name": "", "resume_url": "ftp://x"})
+    assert bad.status_code == 400
+    assert "Give a phone number or an email address." in bad.text  # beside the phone field
+    for field in ("name", "phone", "resume_url"):
+        assert f'id="e-{field}"' in bad.text, field
+    assert not [u for u, _ in pair.net.transport.sent if "/beckn/" in u]
+
+    sent = await pair.page.post("/jobs/chuanshan/cashier", data={
+        "csrf_token": csrf_of(posting.text), "name": "李明 Li Ming", "phone": "+1-202-555-0142",
+        "languages": "en, zh", "experience": "3 years as a cashier"})
+    assert sent.status_code == 303, sent.text
+    where = sent.headers["location"]
+    assert where.startswith("/applications/") and "Received" in (await pair.page.get(where)).text
+
+    shop = await merchant(pair)
+    listed = await shop.get("/merchant/applications")
+    assert "李明 Li Ming" in listed.text and "+1-202-555-0142" in listed.text and "Cashier" in listed.text
+    app_id = where.rsplit("/", 1)[1]
+    moved = await shop.post(f"/merchant/applications/{app_id}/move",
+                            data={"csrf_token": csrf_of(listed.text), "stage": "INTERVIEW"})
+    assert moved.status_code == 303
+    back = await shop.post(f"/merchant/applications/{app_id}/move",
+                           data={"csrf_token": csrf_of(listed.text), "stage": "SCREENING"})
+    assert back.status_code == 409 and "only moves forward" in back.text
+    for _ in range(100):
+        live = await pair.page.get(f"{where}/live")
+        if "Interview" in live.text:
+            break
+        await asyncio.sleep(0.02)
+    assert "Interview" in live.text
+    await shop.aclose()
+
+
+async def test_the_merchant_approves_and_blocks_on_the_day_calendar(pair: Pair) -> None:
+    catalog = pair.shop.services.catalog
+    catalog.save_listing(with_approval(catalog.listing("chuanshan").listing, "diaoyutai", "manual"))
+    day = friday(5).isoformat()
+    room = await pair.page.get("/book/chuanshan/diaoyutai", params={"party": 30, "date": day})
+    slot = re.search(r'value="([^"|]+T18:00:00-05:00\|[^"]+)"', room.text)
+    assert slot
+    booked = await pair.page.post("/book/chuanshan/diaoyutai", data={
+        "csrf_token": csrf_of(room.text), "party": "30", "date": day, "slot": slot.group(1), "name": "张伟",
+        "phone": "+1-202-555-0199"})
+    where = booked.headers["location"]
+    booking_id = where.rsplit("/", 1)[1]
+
+    shop = await merchant(pair)
+    calendar = await shop.get("/merchant/bookings", params={"day": day})
+    assert calendar.status_code == 200
+    cell = re.search(rf'<td rowspan="(\d+)" class="booking pending" data-booking="{booking_id}"', calendar.text)
+    assert cell and cell.group(1) == "6"  # 18:00-21:00 spans six half hours
+    assert "张伟" in calendar.text and "Approve" in calendar.text
+    token = csrf_of(calendar.text)
+    approved = await shop.post(f"/merchant/bookings/{booking_id}/accept",
+                               data={"csrf_token": token, "day": day, "provider": "chuanshan"})
+    assert approved.status_code == 303
+    assert approved.headers["location"] == f"/merchant/bookings?day={day}&provider=chuanshan"
+    live = await shop.get("/merchant/bookings/live", params={"day": day})
+    assert 'data-state="CONFIRMED"' in live.text and "<html" not in live.text
+
+    over = await shop.post("/merchant/bookings/block", data={
+        "csrf_token": token, "provider": "chuanshan", "day": day, "room": "diaoyutai", "start": "19:00",
+        "end": "20:00"})
+    assert over.status_code == 400 and 'id="e-start"' in over.text
+    blocked = await shop.post("/merchant/bookings/block", data={
+        "csrf_token": token, "provider": "chuanshan", "day": day, "room": "ktv", "start": "12:00",
+        "end": "14:00", "reason": "维修"})
+    assert blocked.status_code == 303
+    calendar = await shop.get("/merchant/bookings", params={"day": day})
+    block_id = re.search(r'<td rowspan="4" class="block" data-block="([^"]+)"', calendar.text)
+    assert block_id and "维修" in calendar.text
+    removed = await shop.post(f"/merchant/bookings/blocks/{block_id.group(1)}/remove",
+                              data={"csrf_token": token, "day": day, "provider": "chuanshan"})
+    assert removed.status_code == 303
+    assert 'class="block"' not in (await shop.get("/merchant/bookings/live", params={"day": day})).text
+    for _ in range(100):
+        if "Confirmed" in (await pair.page.get(f"{where}/live")).text:
+            break
+        await asyncio.sleep(0.02)
+    assert "Confirmed" in (await pair.page.get(f"{where}/live")).text
+    await shop.aclose()
