@@ -123,7 +123,7 @@ def test_an_order_from_refusal_to_rating_reads_plainly(shop: Shop, tmp_path: Pat
 
     menu = tmp_path / "menu.csv"
     exported = duijie("menu", "export", "chuanshan", "-o", str(menu), *merchant, check=True)
-    assert f"wrote the menu of chuanshan" in exported.stdout and str(menu) in exported.stdout
+    assert "wrote the menu of chuanshan" in exported.stdout and str(menu) in exported.stdout
     assert menu.read_text(encoding="utf-8").startswith("section_id,")
 
 
