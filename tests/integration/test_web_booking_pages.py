@@ -9,8 +9,9 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -292,3 +293,20 @@ async def test_the_merchant_approves_and_blocks_on_the_day_calendar(pair: Pair) 
         await asyncio.sleep(0.02)
     assert "Confirmed" in (await pair.page.get(f"{where}/live")).text
     await shop.aclose()
+
+
+async def test_a_full_day_says_so_and_offers_the_waitlist_at_a_chosen_time(pair: Pair) -> None:
+    day = friday(6)
+    assert pair.shop.services.reservations is not None
+    tz = ZoneInfo("America/New_York")
+    await pair.shop.services.reservations.desk.block(
+        "chuanshan", "ktv", datetime.combine(day, time(0), tzinfo=tz),
+        datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz), "private event")
+    room = await pair.page.get("/book/chuanshan/ktv", params={"party": 8, "date": day.isoformat()})
+    assert "is fully booked for 8 guests" in room.text and 'name="slot"' not in room.text
+    assert 'id="f-time" name="time" type="time"' in room.text
+    waiting = await pair.page.post("/book/chuanshan/ktv", data={
+        "csrf_token": csrf_of(room.text), "waitlist": "1", "party": "8", "date": day.isoformat(), "time": "19:00",
+        "name": "韩梅梅"})
+    assert waiting.status_code == 202, waiting.text
+    assert "number 1 on the waitlist" in waiting.text
