@@ -101,6 +101,13 @@ def test_two_serve_processes_on_one_postgresql_close_a_due_pool_once(
             until(lambda n=name, p=pledge_id, t=token: httpx.get(
                 f"{nodes[n].base}/api/buy/orders/{p}-allocation", headers={"Authorization": f"Bearer {t}"},
                 timeout=10).status_code == 200)
+        # Each member exports its allocation receipt (`duijie buy receipt`), and it verifies.
+        for name, pledge_id in pledges.items():
+            out = tmp_path / f"{name}-allocation.json"
+            duijie("buy", "receipt", f"{pledge_id}-allocation", "-o", str(out), "--data-dir", str(dirs[name]),
+                   check=True)
+            checked = duijie("verify", str(out), "--registry", f"{nodes['club'].base}/registry", "--json")
+            assert checked.returncode == 0 and json.loads(checked.stdout)["ok"], checked.stdout + checked.stderr
         time.sleep(2)  # ten more closing rounds in each process: a second close or batch would show now
 
         # The producer received one batch order: one confirm from the organizer, one B- order.
@@ -108,6 +115,8 @@ def test_two_serve_processes_on_one_postgresql_close_a_due_pool_once(
         assert sqlite_count(dirs["farm"], "SELECT count(*) FROM receipts WHERE order_id LIKE 'B-%'") == 1
         assert sqlite_count(dirs["farm"], "SELECT count(*) FROM seen_messages WHERE action = 'confirm' "
                             f"AND sender_id = '{club_id}'") == 1
+        inbox = run(dirs["farm"], "orders", "batches")  # the producer's batch-order inbox
+        assert [(b["pool_id"], sorted(b["ref_order_ids"])) for b in inbox] == [(pool_id, sorted(pledges.values()))]
         # Every member was told once: one allocation on_status each.
         for name, pledge_id in pledges.items():
             told = sqlite_count(dirs[name], "SELECT count(*) FROM callbacks WHERE action = 'on_status' "

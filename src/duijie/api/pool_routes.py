@@ -132,10 +132,36 @@ async def withdraw_pledge(request: Request, args: Args) -> Response:
     return json_response({"pledge": await buyer.cancel(args["order_id"])})
 
 
+def _batch_view(row: dict[str, Any]) -> dict[str, Any]:
+    order = row["order"]
+    item = (order.get("items") or [{}])[0]
+    measure = ((item.get("quantity") or {}).get("selected") or {}).get("measure") or {}
+    price = (order.get("quote") or {}).get("price") or {}
+    return {**{k: v for k, v in row.items() if k != "order"}, "offer_id": item.get("id"),
+            "quantity": measure.get("value"), "unit": measure.get("unit"), "total": price.get("value"),
+            "currency": price.get("currency"), "ref_order_ids": order.get("ref_order_ids") or [],
+            "status": order.get("status"), "order": order}
+
+
+async def batch_orders(request: Request, args: Args) -> Response:
+    require_admin(request)
+    rows = await _pools(_services(request)).batch_orders(args["limit"] or 200)
+    return json_response({"batch_orders": [_batch_view(r) for r in rows]})
+
+
+def _known_organizers(services: Services) -> list[str]:
+    """Whom the producer asks when no organizer is named: the gateways this node knows, else the
+    sellers (organizers list pools as sellers) from its verified node records."""
+    if services.live_search is None:
+        return []
+    gateways, sellers = services.live_search.targets()
+    return [t.url for t in gateways] or [t.url for t in sellers][:50]
+
+
 async def demand(request: Request, args: Args) -> Response:
     buyer = _buyer(request)
     services = _services(request)
-    urls = list(args["organizer"] or ())
+    urls = list(args["organizer"] or ()) or _known_organizers(services)
     answers: list[dict[str, Any]] = []
     if urls:
         found, _failed = await buyer.search_network({"category": {"id": "pool"}}, urls, wait=args["wait"] or 2.0)
@@ -195,10 +221,13 @@ CHANGE = Spec("Change a pledge's quantity (until the pool closes)", tag=_TAG, ad
                   "pool_id": _ID, "quantity": _QTY, "unit": {"type": "string", "minLength": 1, "maxLength": 20}}},
                   "The new quantity", required=True, max_bytes=4_000))
 WITHDRAW = Spec("Withdraw a pledge (until the pool closes)", tag=_TAG, admin=True, params=(ORDER_ID,))
+BATCHES = Spec("The producer's inbox: batch orders confirmed for its offers, newest first, with their member "
+                "pledges (ref_order_ids), organizer and pool", tag=_TAG, admin=True, params=(
+                    Param("limit", Kind.INTEGER, minimum=1, maximum=1_000, description="At most this many"),))
 DEMAND = Spec("The producer's live pooled demand per offer, read from the organizers' catalogs", tag=_TAG,
               admin=True, params=(
                   Param("organizer", Kind.LIST, max_length=2_000, description="Organizer or gateway Beckn URLs "
-                        "(comma-separated) to ask"),
+                        "(comma-separated) to ask; default: the gateways this node knows, else its known sellers"),
                   Param("wait", Kind.NUMBER, minimum=0.1, maximum=30, description="Seconds to wait for answers")))
 
 routes: list[BaseRoute] = [
@@ -212,4 +241,5 @@ routes: list[BaseRoute] = [
     ApiRoute("/api/pledges/{order_id}/withdraw", withdraw_pledge, WITHDRAW, methods=["POST"]),
     ApiRoute("/api/pledges/{order_id}/consent", consent, CONSENT, methods=["POST"]),
     ApiRoute("/api/demand", demand, DEMAND),
+    ApiRoute("/api/batch-orders", batch_orders, BATCHES),
 ]

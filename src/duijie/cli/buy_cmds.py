@@ -11,6 +11,7 @@ import click
 from duijie.cli.common import Failure
 from duijie.cli.node_client import NodeClient, node_option, obvious_data_dir, optional_data_dir_option
 from duijie.l10n.cli_text import _
+from duijie.protocol.receipts import receipt_from_tags
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
@@ -218,9 +219,11 @@ def orders(data_dir: Path | None, node: str | None, as_json: bool) -> None:
 @optional_data_dir_option
 @node_option
 def receipt(order_id: str, output: Path | None, data_dir: Path | None, node: str | None) -> None:
-    """Print (or save) the signed receipt of an order, for `duijie verify`."""
+    """Print (or save) the signed receipt of an order, for `duijie verify` (a pool member's
+    allocation: ORDER_ID is the pledge's id followed by -allocation)."""
     data = _client(data_dir, node).get(f"/api/buy/orders/{order_id}")
-    doc = data.get("receipt")
+    # An allocation (云拼) comes unsolicited in on_status: its receipt, signed by the organizer, is in the order's tags.
+    doc = data.get("receipt") or receipt_from_tags((data.get("order") or {}).get("tags"))
     if not doc:
         raise Failure(_("order {id} has no receipt yet ({why})").format(
             id=order_id, why=data.get("receipt_problem") or _("none received")))

@@ -66,6 +66,7 @@ cli.add_command(peers_cmds.peers)
 cli.add_command(provenance_cmds.provenance)
 cli.add_command(pool_cmds.pool)
 cli.add_command(pool_cmds.demand)
+orders_cmds.orders.add_command(pool_cmds.batches)  # the producer's batch orders: `duijie orders batches`
 cli.add_command(users_cmds.users)
 
 

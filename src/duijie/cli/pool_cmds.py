@@ -301,14 +301,18 @@ def withdraw(data_dir: Path, node: str | None, order_id: str, as_json: bool) -> 
 @click.command()
 @data_dir_option
 @node_option
-@click.option("--organizer", "organizers", multiple=True, required=True,
-              help="An organizer's (or gateway's) Beckn URL to ask (repeatable).")
+@click.option("--organizer", "organizers", multiple=True,
+              help="An organizer's (or gateway's) Beckn URL to ask (repeatable; default: the gateways your node "
+                   "knows, else the sellers it knows).")
 @click.option("--wait", type=float, default=2.0, show_default=True, help="Seconds to wait for answers.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @user_errors
 def demand(data_dir: Path, node: str | None, organizers: tuple[str, ...], wait: float, as_json: bool) -> None:
     """The producer's live pooled demand per offer, across the organizers' open pools."""
-    found = NodeClient(data_dir, node).get("/api/demand", organizer=",".join(organizers), wait=wait)
+    params: dict[str, Any] = {"wait": wait}
+    if organizers:
+        params["organizer"] = ",".join(organizers)
+    found = NodeClient(data_dir, node).get("/api/demand", **params)
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False))
         return
@@ -320,3 +324,21 @@ def demand(data_dir: Path, node: str | None, organizers: tuple[str, ...], wait: 
         for p in offer["pools"]:
             click.echo(f"  {p['pool_id']}  {p['organizer_id']}  {p['pledged']} (to minimum {p['to_minimum']})  "
                        f"{p['unit_price']} {p['currency']}  closes {p['deadline']}")
+
+
+def _batch_line(b: dict[str, Any]) -> str:
+    refs = ", ".join(b["ref_order_ids"]) or "-"
+    return (f"{b['order_id']}  {b['offer_id']}  {b['quantity']} {b['unit']}  {b['total']} {b['currency']}  "
+            f"from {b['organizer_id']}  pool {b['pool_id'] or '-'}  members: {refs}")
+
+
+@click.command("batches")
+@data_dir_option
+@node_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def batches(data_dir: Path, node: str | None, as_json: bool) -> None:
+    """The producer's batch orders (云拼 pools' and wholesale buyers'), newest first, each with the
+    member pledges it gathers."""
+    found = NodeClient(data_dir, node).get("/api/batch-orders")["batch_orders"]
+    echo_list(found, as_json, "no batch orders", _batch_line)

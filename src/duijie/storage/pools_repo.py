@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from duijie.domain.pools import Pledge, Pool, PoolState
 from duijie.interchange.pool_json import terms_in, terms_out
 from duijie.services.trade.pool.ports import Member, StoredPool
-from duijie.storage.tables import pool_consents, pool_pledges, pools
+from duijie.storage.tables import batch_orders, pool_consents, pool_pledges, pools
 from duijie.storage.timestamps import as_utc
 
 
@@ -202,3 +202,18 @@ class SqlPoolRepository:
         rows = self._conn.execute(select(pool_consents.c.buyer_id, pool_consents.c.answer).where(
             pool_consents.c.pool_id == pool_id, pool_consents.c.terms_version == terms_version)).all()
         return {r.buyer_id: r.answer for r in rows}
+
+    def add_batch_order(self, order_id: str, organizer_id: str, organizer_uri: str, pool_id: str | None,
+                        order: dict[str, Any], now: datetime) -> None:
+        if self._conn.execute(select(batch_orders.c.order_id).where(batch_orders.c.order_id == order_id)).first():
+            return
+        self._conn.execute(insert(batch_orders).values(
+            order_id=order_id, organizer_id=organizer_id, organizer_uri=organizer_uri, pool_id=pool_id,
+            document=_text(order), received_at=now))
+
+    def batch_orders(self, limit: int = 200) -> list[dict[str, Any]]:
+        rows = self._conn.execute(select(batch_orders).order_by(batch_orders.c.received_at.desc(),
+                                                                batch_orders.c.order_id).limit(limit)).all()
+        return [{"order_id": r.order_id, "organizer_id": r.organizer_id, "organizer_uri": r.organizer_uri,
+                 "pool_id": r.pool_id, "received_at": as_utc(r.received_at).isoformat(),
+                 "order": json.loads(r.document)} for r in rows]

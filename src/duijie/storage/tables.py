@@ -360,6 +360,20 @@ pool_consents = Table(
     Column("answered_at", DateTime(timezone=True), nullable=False),
 )
 
+# The producer's inbox of batch orders (migration 0012): one row per confirmed batch order for one
+# of its offers, with the member pledges it gathers (``ref_order_ids``, JSON) and the organizer.
+batch_orders = Table(
+    "batch_orders",
+    metadata,
+    Column("order_id", String(100), primary_key=True),
+    Column("organizer_id", String(200), nullable=False),
+    Column("organizer_uri", String(500), nullable=False),
+    Column("pool_id", String(100), nullable=True),
+    Column("document", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_batch_orders_received_at", batch_orders.c.received_at)
+
 # Merchant accounts of the web pages (migration 0011): argon2id hashes, lock-out state.
 web_accounts = Table(
     "web_accounts",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from decimal import ROUND_HALF_UP
-from typing import Any
+from typing import Any, Protocol
 
 from duijie.domain.listing import Listing
 from duijie.domain.money import Money
@@ -25,8 +25,15 @@ from duijie.protocol.mapping import pools as pm
 from duijie.protocol.pipeline import Verified
 from duijie.services.buyer_ports import BuyerUnitOfWork
 from duijie.services.trade.kinds import Message, Refused, SellerKind
+from duijie.services.trade.pool.ports import PoolUnitOfWork
 
 BATCH_PREFIX = "B-"
+
+
+class BatchUnitOfWork(BuyerUnitOfWork, PoolUnitOfWork, Protocol):
+    """The node's unit of work as a batch order needs it: the receipts and the batch-order inbox."""
+
+    def __enter__(self) -> BatchUnitOfWork: ...
 
 
 def batch_order_id(bap_id: str, key: str) -> str:
@@ -34,7 +41,7 @@ def batch_order_id(bap_id: str, key: str) -> str:
     return BATCH_PREFIX + hashlib.sha256(f"{bap_id}\n{key}".encode()).hexdigest()[:16]
 
 
-class OfferKind(SellerKind[BuyerUnitOfWork]):
+class OfferKind(SellerKind[BatchUnitOfWork]):
     """Seller side of batch orders for the offers of the node's listings."""
 
     name = "batch order"
@@ -42,7 +49,7 @@ class OfferKind(SellerKind[BuyerUnitOfWork]):
     def owns_item(self, listing: Listing, item_id: str) -> bool:
         return any(o.id == item_id for o in listing.offers)
 
-    def holds_order(self, uow: BuyerUnitOfWork, order_id: str) -> bool:
+    def holds_order(self, uow: BatchUnitOfWork, order_id: str) -> bool:
         return order_id.startswith(BATCH_PREFIX)
 
     def _priced(self, request: Verified, listing: Listing) -> dict[str, Any]:
@@ -68,17 +75,17 @@ class OfferKind(SellerKind[BuyerUnitOfWork]):
         total = Money((unit_price.amount * quantity).quantize(step, rounding=ROUND_HALF_UP), unit_price.currency)
         return pm.batch_quote(offer.id, quantity, offer.unit, unit_price, total)
 
-    def select(self, uow: BuyerUnitOfWork, request: Verified, listing: Listing, now: datetime) -> Message:
+    def select(self, uow: BatchUnitOfWork, request: Verified, listing: Listing, now: datetime) -> Message:
         return {"order": self._priced(request, listing)}
 
-    def init(self, uow: BuyerUnitOfWork, request: Verified, listing: Listing, now: datetime) -> Message:
+    def init(self, uow: BatchUnitOfWork, request: Verified, listing: Listing, now: datetime) -> Message:
         order = self._priced(request, listing)
         billing = (request.message.get("order") or {}).get("billing")
         if isinstance(billing, dict):
             order["billing"] = billing
         return {"order": order}
 
-    def confirm(self, uow: BuyerUnitOfWork, request: Verified, listing: Listing, now: datetime) -> Message:
+    def confirm(self, uow: BatchUnitOfWork, request: Verified, listing: Listing, now: datetime) -> Message:
         order = self._priced(request, listing)
         _, _, pool_id, _ = pm.batch_subject(request.message.get("order") or {})
         order_id = batch_order_id(request.context.bap_id, f"pool:{pool_id}" if pool_id
@@ -91,9 +98,12 @@ class OfferKind(SellerKind[BuyerUnitOfWork]):
         billing = (request.message.get("order") or {}).get("billing")
         if isinstance(billing, dict):
             order["billing"] = billing
-        return {"order": {"id": order_id, **order, "status": "ACTIVE", "created_at": now.isoformat()}}
+        confirmed = {"id": order_id, **order, "status": "ACTIVE", "created_at": now.isoformat()}
+        # The producer's inbox keeps the member pledges (ref_order_ids), which its receipt does not.
+        uow.pools.add_batch_order(order_id, request.context.bap_id, request.context.bap_uri, pool_id, confirmed, now)
+        return {"order": confirmed}
 
-    def status(self, uow: BuyerUnitOfWork, request: Verified, order_id: str | None, now: datetime) -> Message:
+    def status(self, uow: BatchUnitOfWork, request: Verified, order_id: str | None, now: datetime) -> Message:
         kept = uow.receipts.get(order_id or "")
         if kept is None or kept["agreement"].get("bap_id") != request.context.bap_id:
             raise Refused(BecknErrorCode.ORDER_NOT_FOUND, f"no batch order {order_id!r} of yours here")

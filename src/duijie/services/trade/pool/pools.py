@@ -26,6 +26,9 @@ from duijie.services.trade.pool.terms import TermsSigner, verified_terms
 Release = Callable[[PoolUnitOfWork, Pool, list[Member]], None]
 """Queues, in the unit of work that cancels a pool, a signed word to each member (the Beckn glue)."""
 
+BatchRows = list[dict[str, Any]]
+"""The producer's batch orders as :meth:`PoolRepository.batch_orders` reads them."""
+
 ACCEPTED = "accepted"
 DECLINED = "declined"
 
@@ -310,6 +313,15 @@ class PoolService:
         """A pledger's check of a pool's signed terms with the keys this node trusts (see
         :func:`~duijie.services.trade.pool.terms.verified_terms`); raises ``terms_not_verified``."""
         return self._verify_terms(doc, pool_id, organizer_id)
+
+    def _batch_orders(self, limit: int) -> BatchRows:
+        with self._uow(read_only=True) as uow:
+            return uow.pools.batch_orders(limit)
+
+    async def batch_orders(self, limit: int = 200) -> BatchRows:
+        """The producer's side: the batch orders organizers confirmed for its offers, newest first,
+        each with its member pledges (``order.ref_order_ids``) and pool."""
+        return await self._uow.run(self._batch_orders, limit)
 
     def _cancel(self, pool_id: str) -> Pool:
         now = self._clock.now()

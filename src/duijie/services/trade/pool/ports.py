@@ -103,6 +103,17 @@ class PoolRepository(Protocol):
         ``placing`` by one conditional UPDATE: True for the one process that places the batch order."""
         ...
 
+    def add_batch_order(self, order_id: str, organizer_id: str, organizer_uri: str, pool_id: str | None,
+                        order: dict[str, Any], now: datetime) -> None:
+        """The producer's side: keep a confirmed batch order (``order``: as confirmed, with its
+        ``ref_order_ids``) in its inbox; the same order id again changes nothing."""
+        ...
+
+    def batch_orders(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The producer's inbox, newest first: each ``{"order_id", "organizer_id", "organizer_uri",
+        "pool_id", "received_at", "order"}``."""
+        ...
+
     def set_signed_terms(self, pool_id: str, signed_terms: dict[str, Any]) -> None:
         """Store the organizer's signed terms of the pool's current version."""
         ...
