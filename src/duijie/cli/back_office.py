@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from duijie.cli.common import Failure, data_dir_option, db_option, user_errors
+from duijie.l10n.cli_text import _
 from duijie.services.container import Services, running
 
 log = logging.getLogger("duijie.back_office")
@@ -66,7 +67,8 @@ def back_office(
     from duijie.transport.process_link import BackOfficeLink, inherited_fd_is_socket
 
     if not inherited_fd_is_socket(link_fd):
-        raise Failure(f"--link-fd {link_fd} is not an open socket; `duijie serve` starts the back office itself")
+        raise Failure(_("--link-fd {fd} is not an open socket; `duijie serve` starts the back office itself")
+                      .format(fd=link_fd))
     # Ctrl-C in a terminal reaches the whole process group; the intake decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(NICENESS)

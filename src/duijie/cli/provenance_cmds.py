@@ -24,6 +24,7 @@ from duijie.cli.node_client import refused
 from duijie.cli.verify_cmd import chain_sources, producer_of
 from duijie.domain.money import Money
 from duijie.domain.offers import PriceTier
+from duijie.l10n.cli_text import _
 from duijie.protocol.provenance import (
     ProvenanceError,
     check_signed_offer,
@@ -52,7 +53,8 @@ def _provider(data_dir: Path, db_url: str | None, provider_id: str | None) -> tu
         hosted = catalog.providers()
         if len(hosted) != 1:
             names = ", ".join(s.provider_id for s in hosted) or "none"
-            raise Failure(f"--provider: this node hosts {len(hosted)} providers ({names}); name one")
+            raise Failure(_("--provider: this node hosts {count} providers ({names}); name one")
+                          .format(count=len(hosted), names=names))
         provider_id = hosted[0].provider_id
     return catalog, catalog.listing(provider_id).listing
 
@@ -83,7 +85,8 @@ def sign_cmd(offer_id: str, data_dir: Path, db_url: str | None, provider_id: str
     offer = next((o for o in listing.offers if o.id == offer_id), None)
     if offer is None:
         known = ", ".join(o.id for o in listing.offers) or "none"
-        raise Failure(f"OFFER_ID: provider {listing.id} has no offer {offer_id!r} (offers: {known})")
+        raise Failure(_("OFFER_ID: provider {provider} has no offer {offer!r} (offers: {known})")
+                      .format(provider=listing.id, offer=offer_id, known=known))
     keys = _keys(data_dir)
     try:
         doc = sign_offer(offer, producer_id=load_config(data_dir).subscriber_id, provider_id=listing.id,
@@ -102,7 +105,8 @@ def _tiers(prices: tuple[str, ...], currency: str) -> list[PriceTier]:
                 raise ValueError
             tiers.append(PriceTier(int(qty), Money(Decimal(amount), currency)))
         except (ValueError, InvalidOperation):
-            raise Failure(f"--price: expected MIN_QUANTITY:UNIT_PRICE (e.g. 1:55.00), got {text!r}") from None
+            raise Failure(_("--price: expected MIN_QUANTITY:UNIT_PRICE (e.g. 1:55.00), got {value!r}")
+                          .format(value=text)) from None
     return sorted(tiers, key=lambda t: t.min_quantity)
 
 
@@ -116,7 +120,7 @@ def _read_signed(where: str) -> Any:
             return resp.json()
         return json.loads(Path(where).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, httpx.HTTPError) as exc:
-        raise Failure(f"{where}: not a signed offer: {exc}") from exc
+        raise Failure(_("{where}: not a signed offer: {reason}").format(where=where, reason=exc)) from exc
 
 
 @provenance.command("relist")
@@ -145,17 +149,18 @@ def relist_cmd(signed_offer: str, data_dir: Path, db_url: str | None, prices: tu
     doc = _read_signed(signed_offer)
     check = check_signed_offer(doc)
     if check.offer is None or not check.ok:
-        raise Failure(f"{signed_offer}: refused: the producer's signed offer does not hold: {check.reason}")
+        raise Failure(_("{file}: refused: the producer's signed offer does not hold: {reason}")
+                      .format(file=signed_offer, reason=check.reason))
     currency = check.offer.tiers[0].unit_price.currency
     catalog, listing = _provider(data_dir, db_url, provider_id)
     try:
         offer = relisted_offer(doc, _tiers(prices, currency), offer_id=offer_id, minimum_batch=minimum_batch)
     except ProvenanceError as exc:
-        raise Failure(f"{signed_offer}: refused: {exc}") from exc
+        raise Failure(_("{file}: refused: {reason}").format(file=signed_offer, reason=exc)) from exc
     sources = chain_sources(producer_of(doc), registries, resolve, load_config(data_dir).resolve)
     asked = check_signed_offer(doc, sources)
     if asked.signer is not None and asked.signer.contradicted_by:
-        raise Failure(f"{signed_offer}: refused: {asked.signer.reason}")
+        raise Failure(_("{file}: refused: {reason}").format(file=signed_offer, reason=asked.signer.reason))
     prov = relisted_provenance(offer, sources)
     others = tuple(o for o in listing.offers if o.id != offer.id)
     catalog.save_listing(replace(listing, offers=(*others, offer)))

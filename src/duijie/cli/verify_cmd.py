@@ -11,6 +11,7 @@ from typing import Any
 import click
 import httpx
 
+from duijie.l10n.cli_text import _
 from duijie.protocol.identity import IdentityAddresses, ResolveEntryError, parse_resolve
 from duijie.protocol.pool_terms import POOL_TERMS_FORMAT
 from duijie.protocol.provenance import (
@@ -147,12 +148,12 @@ def _verify_chain(doc: dict[str, Any], file: Path, sources: list[RegistrySource]
         for line in lines:
             click.echo(line)
         for error in errors:
-            click.echo(f"  note: lookup failed: {error}", err=True)
+            click.echo("  " + _("note: lookup failed: {error}").format(error=error), err=True)
         if good:
-            said = "intact (offline: keys not confirmed)" if offline else "verified back to the producer"
+            said = _("intact (offline: keys not confirmed)") if offline else _("verified back to the producer")
             click.echo(f"{file}: {said}")
         else:
-            click.echo(f"{file}: NOT verified: {reason}", err=True)
+            click.echo(_("{file}: NOT verified: {reason}").format(file=file, reason=reason), err=True)
     if not good:
         sys.exit(EXIT_INVALID)
 
@@ -233,7 +234,7 @@ def verify(file: Path, registries: tuple[str, ...], resolve: tuple[str, ...], of
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
         doc = json.loads(text)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        click.echo(f"{file}: not a receipt: {exc}", err=True)
+        click.echo(_("{file}: not a receipt: {reason}").format(file=file, reason=exc), err=True)
         sys.exit(EXIT_NOT_A_RECEIPT)
     if isinstance(doc, dict) and doc.get("format") == POOL_TERMS_FORMAT:
         from duijie.cli.pool_verify import verify_pool_terms  # it reuses this module's key sources
@@ -252,16 +253,17 @@ def verify(file: Path, registries: tuple[str, ...], resolve: tuple[str, ...], of
         for line in _describe(check):
             click.echo(line)
         for error in errors:
-            click.echo(f"  note: lookup failed: {error}", err=True)
+            click.echo("  " + _("note: lookup failed: {error}").format(error=error), err=True)
     if not check.is_receipt:
         if not as_json:
-            click.echo(f"{file}: not a receipt: {'; '.join(check.problems)}", err=True)
+            click.echo(_("{file}: not a receipt: {reason}").format(file=file, reason="; ".join(check.problems)),
+                       err=True)
         sys.exit(EXIT_NOT_A_RECEIPT)
     if not check.ok:
         if not as_json:
             broken = [s for s in check.signatures if not s.ok]
             reason = broken[0].reason if broken else "; ".join(check.problems)
-            click.echo(f"{file}: receipt is NOT valid: {reason}", err=True)
+            click.echo(_("{file}: receipt is NOT valid: {reason}").format(file=file, reason=reason), err=True)
         sys.exit(EXIT_INVALID)
     if not as_json:
-        click.echo(f"{file}: receipt is valid ({len(check.signatures)} signature(s))")
+        click.echo(_("{file}: receipt is valid ({count} signature(s))").format(file=file, count=len(check.signatures)))
