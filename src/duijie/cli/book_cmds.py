@@ -12,6 +12,7 @@ import httpx
 
 from duijie.cli.bookings_cmds import fetch_text
 from duijie.cli.common import data_dir_option, user_errors
+from duijie.l10n.cli_text import _
 from duijie.cli.node_client import (
     NodeClient,
     node_base_url,
@@ -111,9 +112,9 @@ def availability(provider_id: str, bpp_uri: str | None, day: str | None, party: 
             click.echo(f"  {r['id']:<13} {r['name']}  {r['min_party']}-{r['capacity']} guests, "
                        f"{r['slot_minutes']} min slots")
             if r.get("unfit"):
-                click.echo(f"    not for this party: {r['unfit']}")
+                click.echo("    " + _("not for this party: {why}").format(why=r["unfit"]))
             elif not r["slots"]:
-                click.echo("    no free slot")
+                click.echo("    " + _("no free slot"))
             else:
                 click.echo("    " + "  ".join(f"{s['start'][11:16]}-{s['end'][11:16]}" for s in r["slots"]))
 
@@ -199,4 +200,4 @@ def ics(order_id: str, output: Path | None, data_dir: Path, node: str | None) ->
         click.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
-    click.echo(f"booking {order_id} written to {output}")
+    click.echo(_("wrote booking {id} to {path}").format(id=order_id, path=output))

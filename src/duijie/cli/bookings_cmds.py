@@ -12,6 +12,7 @@ import httpx
 from duijie.cli.common import data_dir_option, echo_list, user_errors
 from duijie.cli.node_client import NodeClient, node_base_url, node_option, refused, unreachable
 from duijie.storage.node_config import read_admin_token
+from duijie.l10n.cli_text import _
 
 STATES = ("HELD", "PENDING_APPROVAL", "CONFIRMED", "DECLINED", "CANCELLED", "NO_SHOW", "COMPLETED")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -107,7 +108,7 @@ def list_cmd(data_dir: Path, node: str | None, state: str | None, day: str | Non
                 local = blk.get("local") or blk
                 click.echo(f"    {blk['id']}  BLOCKED {local['start'][:16]}-{local['end'][11:16]}  {blk['reason']}")
             if not shown and not r["blocks"]:
-                click.echo("    (free all day)")
+                click.echo("    " + _("(free all day)"))
 
 
 @bookings.command("show")
@@ -175,7 +176,7 @@ def block(data_dir: Path, node: str | None, resource_id: str, provider_id: str, 
 def unblock(data_dir: Path, node: str | None, block_id: str) -> None:
     """Remove a block (the period is bookable again)."""
     NodeClient(data_dir, node).post(f"/api/blocks/{block_id}/remove")
-    click.echo(f"{block_id} removed")
+    click.echo(_("{id} removed").format(id=block_id))
 
 
 @bookings.command("approval")
@@ -223,4 +224,4 @@ def ics(data_dir: Path, node: str | None, booking_id: str, output: Path | None) 
         click.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
-    click.echo(f"{booking_id} written to {output}")
+    click.echo(_("wrote booking {id} to {path}").format(id=booking_id, path=output))
