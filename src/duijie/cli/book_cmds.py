@@ -12,7 +12,6 @@ import httpx
 
 from duijie.cli.bookings_cmds import fetch_text
 from duijie.cli.common import data_dir_option, user_errors
-from duijie.l10n.cli_text import _
 from duijie.cli.node_client import (
     NodeClient,
     node_base_url,
@@ -22,6 +21,7 @@ from duijie.cli.node_client import (
     refused,
     unreachable,
 )
+from duijie.l10n.cli_text import _
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 

@@ -11,8 +11,8 @@ import httpx
 
 from duijie.cli.common import data_dir_option, echo_list, user_errors
 from duijie.cli.node_client import NodeClient, node_base_url, node_option, refused, unreachable
-from duijie.storage.node_config import read_admin_token
 from duijie.l10n.cli_text import _
+from duijie.storage.node_config import read_admin_token
 
 STATES = ("HELD", "PENDING_APPROVAL", "CONFIRMED", "DECLINED", "CANCELLED", "NO_SHOW", "COMPLETED")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
