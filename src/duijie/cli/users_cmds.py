@@ -17,6 +17,7 @@ import click
 
 from duijie.cli.common import Failure, data_dir_option, db_option, echo_list, user_errors
 from duijie.domain.accounts import MIN_PASSWORD, Account, Role
+from duijie.l10n.cli_text import _
 from duijie.services.accounts import AccountError, AccountService
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,7 +32,7 @@ def _accounts(data_dir: Path, db_url: str | None) -> AccountService:
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return str(click.prompt(f"Password (at least {MIN_PASSWORD} characters)", hide_input=True,
+    return str(click.prompt(_("Password (at least {count} characters)").format(count=MIN_PASSWORD), hide_input=True,
                             confirmation_prompt=True))
 
 
@@ -47,7 +48,7 @@ def _account_errors(f: F) -> F:
 
 
 def _line(account: dict[str, Any]) -> str:
-    locked = f"  locked until {account['locked_until']}" if account["locked_until"] else ""
+    locked = "  " + _("locked until {time}").format(time=account["locked_until"]) if account["locked_until"] else ""
     return f"{account['name']}  {account['role']}{locked}"
 
 
@@ -79,7 +80,7 @@ def add(name: str, role: str, password_stdin: bool, data_dir: Path, db_url: str 
     """Add an account NAME (letters, digits, . _ -)."""
     accounts = _accounts(data_dir, db_url)
     account = accounts.add(name, _password(password_stdin), Role(role))
-    click.echo(f"added {account.role.value} account {account.name}")
+    click.echo(_("added {role} account {name}").format(role=account.role.value, name=account.name))
 
 
 @users.command("list")
@@ -90,7 +91,7 @@ def add(name: str, role: str, password_stdin: bool, data_dir: Path, db_url: str 
 def list_users(as_json: bool, data_dir: Path, db_url: str | None) -> None:
     """The accounts, with their role and any lock-out."""
     accounts = [_as_json(a) for a in _accounts(data_dir, db_url).list()]
-    echo_list(accounts, as_json, "no accounts yet (sign in as admin with the admin token to make the first)", _line)
+    echo_list(accounts, as_json, _("no accounts yet (sign in as admin with the admin token to make the first)"), _line)
 
 
 @users.command("passwd")
@@ -103,7 +104,7 @@ def list_users(as_json: bool, data_dir: Path, db_url: str | None) -> None:
 def passwd(name: str, password_stdin: bool, data_dir: Path, db_url: str | None) -> None:
     """Set NAME's password; NAME's browsers are signed out and any lock-out lifted."""
     _accounts(data_dir, db_url).set_password(name, _password(password_stdin))
-    click.echo(f"password of {name} changed; its sessions have ended")
+    click.echo(_("password of {name} changed; its sessions have ended").format(name=name))
 
 
 @users.command("unlock")
@@ -115,4 +116,4 @@ def passwd(name: str, password_stdin: bool, data_dir: Path, db_url: str | None) 
 def unlock(name: str, data_dir: Path, db_url: str | None) -> None:
     """Lift NAME's lock-out after too many wrong passwords."""
     _accounts(data_dir, db_url).unlock(name)
-    click.echo(f"{name} unlocked")
+    click.echo(_("{name} unlocked").format(name=name))
