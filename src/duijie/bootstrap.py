@@ -236,6 +236,7 @@ def wire_live_search(w: Wiring, buyer: BuyerService, records: Callable[[], list[
     from duijie.search import SearchDocument, SearchQuery, open_index
     from duijie.services.index import TextIndex
     from duijie.services.live_search import LiveSearch
+    from duijie.services.trade.offer.live_view import NodeTrustedKeys
 
     def scratch() -> TextIndex:
         # One in-memory database per query, gone with the index: live answers are never kept.
@@ -244,6 +245,7 @@ def wire_live_search(w: Wiring, buyer: BuyerService, records: Callable[[], list[
 
     w.services.live_search = LiveSearch(buyer, records, w.config.subscriber_id, w.services.search,
                                         scratch, SearchDocument, SearchQuery, w.clock)
+    w.services.live_search.offer_keys = [NodeTrustedKeys(w.uow, w.clock)]  # a live offer's provenance
 
 
 def open_database(data_dir: Path, db_url: str | None, *, serving: bool = False) -> Engine:

@@ -3,23 +3,26 @@
 A seller's answer is a Beckn catalog (``message.catalog.providers``). Each provider becomes the
 same flat documents the local index makes from a merchant-signed listing — the provider at each
 location and each item at each location it is offered — with the same ``doc_id`` spelling
-(``bpp_id|provider/item/ID@LOCATION``), so a live answer and an indexed catalog of the same
-thing are recognisably one result. Malformed parts of an answer (it is the sender's text) are
-skipped, and each answer is capped, so one seller cannot flood the merge.
+(``bpp_id|provider/item/ID@LOCATION``, an offer's ``…/offer/ID@LOCATION``), so a live answer and
+an indexed catalog of the same thing are recognisably one result. Malformed parts of an answer
+(it is the sender's text) are skipped, and each answer is capped, so one seller cannot flood the
+merge.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from duijie.protocol.receipts import KeySource
 from duijie.services.buyer_ports import StoredCallback
 from duijie.services.index import index_key
 from duijie.services.trade.jobs.views import is_job_item, item_view
+from duijie.services.trade.offer.live_view import is_offer_item, live_offer_view
 
 log = logging.getLogger("duijie.live_search")
 
@@ -168,21 +171,23 @@ def _item_documents(answer: LiveAnswer, item: dict[str, Any], locations: dict[st
     body = " ".join(t for t in (_text(descriptor.get("short_desc")),
                                 *(sections.get(c) for c in categories[:1]), p_name) if t)
     wanted = [x for x in item.get("location_ids") or [] if x in locations] or list(locations) or [None]
+    kind = "offer" if is_offer_item(item) else "item"  # keyed like the local index's offer documents
     docs = []
     for loc_id in wanted:
         place = {**_gps(locations.get(loc_id or "")), **_hours(answer, loc_id)}
         if facts.get("available_hours"):
             place["hours"] = facts["available_hours"]
         suffix = f"@{loc_id}" if loc_id else ""
-        docs.append(make(doc_id=f"{answer.key}/item/{item_id}{suffix}", kind="job" if is_job_item(item) else "item",
+        docs.append(make(doc_id=f"{answer.key}/{kind}/{item_id}{suffix}", kind="job" if is_job_item(item) else kind,
                          title_zh=zh, title_en=en,
                          body=body, category=categories[1] if len(categories) > 1 else None, diet=diet,
                          location_ids=(loc_id,) if loc_id else (), **_price(item), **place, **common))
     return docs
 
 
-def describe_live(hit: Any, answer: LiveAnswer, now: datetime) -> dict[str, Any]:
-    """A result row for a hit on a live document, in the local index's row shape, ``source: live``."""
+def describe_live(hit: Any, answer: LiveAnswer, now: datetime, sources: Sequence[KeySource] = ()) -> dict[str, Any]:
+    """A result row for a hit on a live document, in the local index's row shape, ``source: live``;
+    an offer's provenance is judged with ``sources`` (the keys this node trusts)."""
     tail = hit.doc_id.rsplit("/", 1)[-1]
     loc = answer.location(tail.rsplit("@", 1)[1]) if "@" in tail else None
     descriptor = _obj(answer.provider.get("descriptor"))
@@ -208,9 +213,11 @@ def describe_live(hit: Any, answer: LiveAnswer, now: datetime) -> dict[str, Any]
         "fetched_at": now.isoformat(),
         "age_seconds": 0,
     }
-    if hit.kind == "job":  # how to apply, with the ad's phone numbers
+    if hit.kind in ("job", "offer"):
         item_id = tail.split("@", 1)[0]
         item = next((i for i in _dicts(answer.provider.get("items")) if i.get("id") == item_id), None)
-        if item is not None:
+        if item is not None and hit.kind == "job":  # how to apply, with the ad's phone numbers
             row.update(item_view(item))
+        elif item is not None:  # unit, minimum batch, tiers, provenance (verified here, not taken on trust)
+            row.update(live_offer_view(item, answer.bpp_id, sources))
     return row

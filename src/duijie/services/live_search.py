@@ -15,10 +15,11 @@ menu cannot push every other seller that answered off the page.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from duijie.protocol.receipts import KeySource
 from duijie.protocol.records import SignedRecord
 from duijie.protocol.roles import Role
 from duijie.services.buyer import BuyerService
@@ -102,6 +103,7 @@ class LiveSearch:
         self._make_doc = make_doc
         self._make_query = make_query
         self._clock = clock
+        self.offer_keys: Sequence[KeySource] = ()  # whose keys prove a live offer's provenance (bootstrap)
 
     def targets(self) -> tuple[list[Target], list[Target]]:
         """(gateways, BPPs) this node knows from verified node records, itself excluded."""
@@ -176,4 +178,5 @@ class LiveSearch:
         index = self._scratch()
         index.add(docs)
         hits = index.query(self._make_query(**criteria))
-        return [describe_live(hit, by_key[hit.provider_id], now) for hit in hits if hit.provider_id in by_key]
+        return [describe_live(hit, by_key[hit.provider_id], now, self.offer_keys)
+                for hit in hits if hit.provider_id in by_key]
