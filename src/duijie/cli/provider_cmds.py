@@ -23,7 +23,8 @@ def _catalog(data_dir: Path, db_url: str | None) -> CatalogService:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        # utf-8-sig: a file an editor saved with a byte-order mark (Excel, Notepad) reads the same.
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise Failure(_("{path}: no such file").format(path=path)) from exc
     except UnicodeDecodeError as exc:

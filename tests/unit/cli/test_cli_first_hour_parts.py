@@ -122,3 +122,28 @@ def test_a_new_order_is_logged_without_the_phone_and_shown_with_buyer_and_zone(
     assert view["billing"]["name"] == "王芳" and view["billing"]["phone"] == "+1-202-555-0100"
     assert view["pickup"]["time_zone"] == "America/New_York"
     assert pickup_time(view["pickup"]) == "2026-11-27 22:30 EST"
+
+
+def test_provider_import_takes_a_bom_and_lists_every_problem_of_a_bad_listing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from duijie.cli.main import cli
+
+    runner = CliRunner()
+    node = str(tmp_path / "node")
+    assert runner.invoke(cli, ["init", "--data-dir", node]).exit_code == 0
+    doc = json.loads(resources.files("duijie.demo").joinpath("data", "chuanshan.json").read_text(encoding="utf-8"))
+    with_bom = tmp_path / "excel.json"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+    imported = runner.invoke(cli, ["provider", "import", str(with_bom), "--data-dir", node])
+    assert imported.exit_code == 0 and "imported provider chuanshan" in imported.output
+    del doc["provider"]["name"]
+    doc["catalog"]["items"][0]["price"]["currency"] = "RMB"
+    doc["catalog"]["items"][2]["section_id"] = "nope"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    refused = runner.invoke(cli, ["provider", "import", str(bad), "--data-dir", node])
+    assert refused.exit_code == 2
+    assert "rejected: 3 problem(s), nothing was changed" in refused.output
+    for path in ("$.provider.name", "$.catalog.items[0].price", "$.catalog.items[2].section_id"):
+        assert f"{bad}: {path}:" in refused.output
