@@ -260,10 +260,15 @@ async def test_a_bad_json_file_lists_every_problem_with_its_path(shop: Shop) -> 
     document = shop.document()
     document["catalog"]["items"][0]["price"]["currency"] = "XYZ"
     document["resources"][0]["capacity"] = 0
+    text = json.dumps(document, indent=2, ensure_ascii=False)
     r = await shop.page.post(f"{BASE}/import", data={"csrf_token": await shop.csrf()},
-                             files={"file": ("l.json", json.dumps(document).encode(), "application/json")})
+                             files={"file": ("l.json", text.encode(), "application/json")})
     assert r.status_code == 400
-    assert "$.catalog.items[0].price" in r.text and "$.resources[0].capacity" in r.text
+    lines = text.splitlines()
+    price = next(n for n, line in enumerate(lines, 1) if '"XYZ"' in line) - 2  # its "price": { line
+    capacity = next(n for n, line in enumerate(lines, 1) if '"capacity": 0' in line)
+    assert f"<strong>line {price} ($.catalog.items[0].price)</strong>: &#39;XYZ&#39; is not a currency code" in r.text
+    assert f"<strong>line {capacity} ($.resources[0].capacity)</strong>: must be at least 1" in r.text
     assert shop.version() == 1
 
 

@@ -27,6 +27,7 @@ from duijie.web import csrf, listing_edit_pages
 from duijie.web.access import require_merchant
 from duijie.web.listing_form import Draft
 from duijie.web.listing_issues import say
+from duijie.web.listing_json_lines import LineFinder, line_finder
 from duijie.web.listing_parts import read_hours
 from duijie.web.listing_save import Spot, back_to_listing, catalog, form_values, not_found, save, stored
 from duijie.web.templating import gettext_for, render
@@ -117,6 +118,7 @@ async def import_file(request: Request) -> Response:
     name = upload.filename
     raw = await upload.read(MAX_UPLOAD + 1)
     problems: list[tuple[str, str]] = []
+    lines: LineFinder | None = None
     try:
         text = _text_of(raw, _)
         as_csv = name.lower().endswith(".csv") or (
@@ -125,6 +127,7 @@ async def import_file(request: Request) -> Response:
             result = await run_in_threadpool(catalog(request).import_menu_csv, provider_id, text, name)
         else:
             document = load_document(text.removeprefix("\ufeff"))
+            lines = line_finder(text.removeprefix("\ufeff"))
             _same_provider(document, provider_id, _)
             result = await run_in_threadpool(catalog(request).import_document, document)
     except NotFound:
@@ -132,7 +135,7 @@ async def import_file(request: Request) -> Response:
     except _Unreadable as exc:
         problems = [("", str(exc))]
     except ValidationFailed as exc:
-        problems = [_where(issue, _) for issue in exc.issues]
+        problems = [_where(issue, _, lines) for issue in exc.issues]
     if problems:
         return await show_overview(request, provider_id, status=400, import_problems=problems, import_name=name)
     return back_to_listing(provider_id, result, "transfer")
@@ -161,10 +164,14 @@ def _same_provider(document: Any, provider_id: str, _: Any) -> None:
                                                          "“%(this)s”") % {"other": other, "this": provider_id})])
 
 
-def _where(issue: Issue, _: Any) -> tuple[str, str]:
-    """Where an import problem is: a CSV file's line, or a JSON path."""
-    line = _CSV_LINE.fullmatch(issue.path) if not issue.path.startswith("$") else None
-    return (_("line %(n)s") % {"n": line[1]} if line else issue.path), say(issue.reason, _)
+def _where(issue: Issue, _: Any, lines: LineFinder | None) -> tuple[str, str]:
+    """Where an import problem is: a CSV file's line, or a JSON file's line and path."""
+    said = say(issue.reason, _)
+    if not issue.path.startswith("$"):
+        csv_line = _CSV_LINE.fullmatch(issue.path)
+        return (_("line %(n)s") % {"n": csv_line[1]} if csv_line else issue.path), said
+    line = lines.line(issue.path) if lines is not None and issue.path != "$" else None
+    return (f"{_('line %(n)s') % {'n': line}} ({issue.path})" if line else issue.path), said
 
 
 async def export_json(request: Request) -> Response:
