@@ -204,10 +204,10 @@ def wire_discovery(w: Wiring) -> None:
         exchange.catalog_listeners.append(local.on_catalog)
         w.services.search = local
     if "BAP" in roles:
-        from duijie.services.held_listings import HeldListings
+        from duijie.services.held_cache import CachedHeldListings
         from duijie.services.named_places import NamedPlaces
 
-        w.services.held = HeldListings(w.uow)
+        w.services.held = CachedHeldListings(w.uow)
         w.services.places = NamedPlaces(w.uow)
     if w.services.buyer is not None:
         wire_live_search(w, w.services.buyer, store.records)

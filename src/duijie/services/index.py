@@ -140,6 +140,7 @@ class LocalIndex:
         self._reader = reader or index
         self._make_doc = make_doc
         self._make_query = make_query
+        self._parsed: dict[str, tuple[str, Listing]] = {}  # index key → (catalog digest, its listing)
 
     def on_catalog(self, catalog: StoredCatalog | None, subscriber_id: str, provider_id: str) -> None:
         """Catalog listener: (re)index a verified catalog, or drop one no longer published."""
@@ -178,8 +179,10 @@ class LocalIndex:
         with self._uow(read_only=True) as uow:
             held = {index_key(c.subscriber_id, c.provider_id): c for c in uow.peer_catalogs.all()}
             trusted = [TrustedKeys(uow.known_keys, now)]
-            listings: dict[str, Listing] = {}
+            # Parsed listings are reused while their catalog's digest holds (parsing costs more than the query).
+            listings = {k: kept[1] for k, c in held.items() if (kept := self._parsed.get(k)) and kept[0] == c.digest}
             out = [row for hit in hits if (row := self._row(hit, held, listings, trusted, now)) is not None]
+        self._parsed.update({k: (held[k].digest, listing) for k, listing in listings.items()})
         return out
 
     @staticmethod

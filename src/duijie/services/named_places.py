@@ -4,12 +4,14 @@ A buyer node holds merchant-signed catalogs of its peers; each location in them 
 in two languages and a town, with coordinates and a time zone. Those are the places this node
 knows without a geocoder: a search near "Rockville" is a search near that location's point,
 and a time typed without a place is read in the zone most held locations keep. A catalog's
-places are read once per digest (the catalog changes rarely; the search page asks every time).
+places are read once per digest (the catalog changes rarely; the search page asks every time),
+and the list is reused for :data:`FRESH_FOR` seconds before the catalogs are looked at again.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 import orjson
@@ -17,6 +19,9 @@ import orjson
 from duijie.domain.provider import Location
 from duijie.interchange.listing_json import listing_from_document
 from duijie.services.discovery_ports import DiscoveryUowFactory, StoredCatalog
+
+FRESH_FOR = 1.0
+"""Seconds the list of places is reused before the held catalogs are read again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +56,18 @@ class NamedPlaces:
         self._uow = uow
         self._cache: dict[tuple[str, str], tuple[str, tuple[NamedPlace, ...]]] = {}
         self._lock = threading.Lock()
+        self._recent: tuple[float, list[NamedPlace]] | None = None
 
     def places(self) -> list[NamedPlace]:
         """Every named place, each name once (the first catalog naming it wins)."""
+        recent = self._recent
+        if recent is not None and time.monotonic() - recent[0] < FRESH_FOR:
+            return recent[1]
+        found = self._read()
+        self._recent = (time.monotonic(), found)
+        return found
+
+    def _read(self) -> list[NamedPlace]:
         with self._uow(read_only=True) as uow:
             held = uow.peer_catalogs.all()
         seen: dict[str, NamedPlace] = {}

@@ -7,7 +7,6 @@ The search index and live answers speak English facts ("title matched 凉皮", "
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
 from typing import Any
@@ -59,8 +58,8 @@ async def held_listing(request: Request, provider_id: str, subscriber_id: str | 
     held = services_of(request).held
     if held is None:
         return None
-    try:
-        return await asyncio.to_thread(held.get, provider_id, subscriber_id or None)
+    try:  # inline: the service answers from memory but once a second (a thread hop costs more)
+        return held.get(provider_id, subscriber_id or None)
     except NotFound:
         return None
 

@@ -30,9 +30,12 @@ from duijie.l10n.formats import Formats
 from duijie.services.held_listings import HeldListing
 from duijie.web.access import require_owner
 from duijie.web.diner_views import held_listing, services_of
+from duijie.web.page_cache import PageCache, minute, render_cached
 from duijie.web.templating import gettext_for, render, request_lang
 
 _DAY_INDEX = {name: i for i, name in enumerate(SCHEMA_DAYS.values())}
+PAGES = PageCache()
+"""Provider pages as rendered (see :mod:`duijie.web.page_cache`): a view renders only after a change."""
 
 
 def hours_rows(loc: Location, lang: str) -> list[tuple[str, str]]:
@@ -122,7 +125,9 @@ async def provider_page(request: Request) -> Response:
     held = await held_listing(request, provider_id, request.query_params.get("from"))
     if held is None:
         return await not_held(request, provider_id)
-    return render(request, "diner/provider.html", await provider_context(request, held))
+    now = services_of(request).clock.now()
+    key = (held.bpp_id, held.listing.provider.id, held.fetched_at, minute(now))
+    return await render_cached(request, PAGES, "diner/provider.html", key, lambda: provider_context(request, held))
 
 
 routes: list[BaseRoute] = [Route("/p/{provider_id}", provider_page, methods=["GET"])]

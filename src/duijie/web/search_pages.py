@@ -229,7 +229,7 @@ async def search_page(request: Request) -> Response:
     form = read_form(request)
     now = services.clock.now()
     places = services.places
-    criteria = await asyncio.to_thread(criteria_of, form, places, now, _)
+    criteria = criteria_of(form, places, now, _)  # inline: the places are in memory but once a second
     results: list[dict[str, Any]] | None = None
     status = 200
     if form.errors:
@@ -240,9 +240,9 @@ async def search_page(request: Request) -> Response:
         except ValueError as exc:  # a criterion the index refuses (already checked above: rare)
             form.errors["q"] = str(exc)
             rows, status = [], 422
-        listings = await asyncio.to_thread(_listings, request, rows)
+        listings = _listings(request, rows)
         results = result_views(rows, form, listings, criteria.get("open_at") or now, lang, _)
-    syncing = places is not None and not await asyncio.to_thread(places.places)
+    syncing = places is not None and not places.places()
     return render(request, "diner/search.html", {
         "form": form, "results": results, "hints": loosen_hints(form, _) if results == [] else [],
         "diets": list(DietTag), "kinds": list(KINDS), "syncing": syncing,
