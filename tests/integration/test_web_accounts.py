@@ -229,7 +229,7 @@ def test_inbox_shows_the_guest_pickup_time_in_local_time_and_the_items(node_clie
     assert "王小明" in card and 'href="tel:+13015550142"' in card
     assert "17:00" in card  # 22:00 UTC is 5 pm on the restaurant's clock in December
     assert "2 × 肉夹馍" in card and "加肉" in card and "US$18.90" in card
-    assert 'action="/merchant/orders/O-web-1/accept"' in card and 'name="reason"' in card
+    assert 'action="/merchant/orders/O-web-1/accept"' in card and 'href="/merchant/orders/O-web-1/decline"' in card
     assert 'data-live="/merchant/live"' in page.text and 'id="count-orders">1<' in page.text
     english = client.get("/lang/en", params={"next": "/merchant"})
     assert "Roujiamo" in english.text and "Extra meat" in english.text and "5:00" in english.text
@@ -257,10 +257,14 @@ def test_decline_carries_the_reason(node_client: tuple[TestClient, str]) -> None
     client, token = node_client
     _place_order(client, "O-web-2")
     _sign_in(client, token)
+    form = client.get("/merchant/orders/O-web-2/decline")
+    assert form.status_code == 200 and 'for="f-reason"' in form.text and "王小明" in form.text
     r = client.post("/merchant/orders/O-web-2/decline", data={"csrf_token": _csrf(client, "/merchant"),
                                                               "reason": "今天羊肉卖完了"}, follow_redirects=False)
     assert r.status_code == 303 and _state(client, "O-web-2") == "DECLINED"
     assert "今天羊肉卖完了" in client.get("/merchant").text
+    gone = client.get("/merchant/orders/O-web-2/decline", follow_redirects=False)  # declined: nothing to ask
+    assert gone.status_code == 303 and gone.headers["location"] == "/merchant#order-O-web-2"
 
 
 def test_live_fragment_without_a_session_is_401_not_the_login_page(node_client: tuple[TestClient, str]) -> None:

@@ -52,11 +52,11 @@ async def _counts(services: Services, cards: list[OrderCard]) -> HubCounts:
     return HubCounts(orders, bookings, applications, pools)
 
 
-async def _inbox(request: Request) -> dict[str, Any]:
-    """The live part's context: the orders as cards and the hub's counts."""
+async def _cards(request: Request) -> list[OrderCard] | None:
+    """The orders as the inbox shows them; None when this node does not sell."""
     services: Services = request.app.state.services
     if services.merchant is None:
-        return {"cards": [], "counts": await _counts(services, []), "sells": False}
+        return None
     orders = await services.merchant.list_orders()
 
     def listing_of(provider_id: str) -> Listing | None:
@@ -65,8 +65,14 @@ async def _inbox(request: Request) -> dict[str, Any]:
         except NotFound:
             return None
 
-    cards = inbox_cards(orders, listing_of, request_lang(request))
-    return {"cards": cards, "counts": await _counts(services, cards), "sells": True}
+    return inbox_cards(orders, listing_of, request_lang(request))
+
+
+async def _inbox(request: Request) -> dict[str, Any]:
+    """The live part's context: the orders as cards and the hub's counts."""
+    cards = await _cards(request)
+    counts = await _counts(request.app.state.services, cards or [])
+    return {"cards": cards or [], "counts": counts, "sells": cards is not None}
 
 
 def _notice(request: Request) -> str | None:
@@ -129,8 +135,21 @@ async def order_step(request: Request) -> Response:
     return RedirectResponse(f"/merchant?done={step.value}#order-{order_id}", status_code=303)
 
 
+async def decline_form(request: Request) -> Response:
+    """The reason for declining, asked on a page of its own (the inbox refreshes while one types)."""
+    user = await require_merchant(request)
+    if isinstance(user, Response):
+        return user
+    order_id = request.path_params["order_id"]
+    card = next((c for c in await _cards(request) or [] if c.id == order_id and Step.DECLINE in c.steps), None)
+    if card is None:  # gone, or past declining: the inbox shows what it is now
+        return RedirectResponse(f"/merchant#order-{order_id}", status_code=303)
+    return render(request, "merchant/decline.html", {"card": card, "user": user})
+
+
 routes: list[BaseRoute] = [
     Route("/merchant", inbox, methods=["GET"]),
     Route("/merchant/live", inbox_live, methods=["GET"]),
+    Route("/merchant/orders/{order_id}/decline", decline_form, methods=["GET"]),
     Route("/merchant/orders/{order_id}/{step}", order_step, methods=["POST"]),
 ]
