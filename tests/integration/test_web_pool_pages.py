@@ -20,6 +20,7 @@ from tests.support.mock_network import DEMO_DATA, MockNet
 from duijie.bootstrap import Node
 from duijie.interchange.pool_json import terms_in
 from duijie.services.container import running
+from duijie.storage.node_config import read_admin_token
 from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
@@ -190,3 +191,37 @@ async def test_the_offer_page_shows_a_producers_own_offer_as_source_direct(net: 
     assert "FJ-2026-41" in page.text and "minimum batch 200 kg" in page.text
     assert missing.status_code == 404
 
+
+
+async def sign_in(web: httpx.AsyncClient, node: Node) -> None:
+    form = await web.get("/merchant/login")
+    signed = await web.post("/merchant/login", data={"csrf_token": token(form.text), "name": "admin",
+                                                     "password": read_admin_token(node.data_dir)})
+    assert signed.status_code == 303, signed.text
+
+
+async def test_a_merchant_opens_a_pool_from_an_offer_and_sees_it_on_its_pools_page(net: MockNet) -> None:
+    farm = net.add("farm", roles=("BPP", "BAP"))
+    for listing in ("farm.json", "chuanshan.json"):  # a co-op hosting both: producer and organizer
+        farm.services.catalog.import_document(json.loads((DEMO_DATA / listing).read_text()))
+    async with running(farm.services), client(farm, host="198.51.100.7") as web:
+        await sign_in(web, farm)
+        page = await web.get("/offers/apples")
+        assert 'name="deadline"' in page.text and 'name="pickup"' in page.text
+        past = await web.post("/offers/apples/pool", data={
+            "csrf_token": token(page.text), "deadline": "2020-01-01T10:00", "pickup": "", "maximum": "50"})
+        later = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+        opened = await web.post("/offers/apples/pool", data={
+            "csrf_token": token(page.text), "deadline": later, "pickup": "Rockville Town Square\n",
+            "maximum": "300", "listed_under": "chuanshan"})
+        pools = await web.get("/merchant/pools")
+        live = await web.get("/merchant/pools/live")
+    assert past.status_code == 400
+    assert "Name at least one pickup or delivery point." in past.text and 'aria-describedby="e-pickup"' in past.text
+    assert opened.status_code == 303 and opened.headers["location"].startswith("/pools/pool-")
+    pool_id = opened.headers["location"].removeprefix("/pools/")
+    stored = await farm.services.pools.get(pool_id)
+    assert stored.listed_under == "chuanshan" and stored.pool.terms.maximum == 300
+    assert stored.pool.terms.pickup_points == ("Rockville Town Square",)
+    assert pools.status_code == 200 and f'data-pool="{pool_id}"' in pools.text and "Pooled demand" in pools.text
+    assert 'data-offer="apples"' in pools.text and f'data-pool="{pool_id}"' in live.text

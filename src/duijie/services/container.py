@@ -59,7 +59,7 @@ class Services:
     pools: PoolService | None = None  # the 云拼 pools this node organizes
     pool_closer: PoolCloser | None = None  # closes due pools once
     signed_offers: SignedOffers | None = None  # the producer's signed offers
-    offer_lookup: OfferLookup | None = None  # one offer or receipt for a page, judged with trusted keys
+    offer_lookup: OfferLookup | None = None  # one offer for a page, judged with trusted keys
     reservations: ReservationServices | None = None  # bookings, availability, calendars
     seller: SellerService | None = None
     buyer: BuyerService | None = None

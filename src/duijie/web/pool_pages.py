@@ -5,10 +5,11 @@ On the organizer's node the page reads the pool itself. On a buyer's node (the l
 search result, or from "Mine") it names where the pool is organized (``?bpp=`` the organizer's
 Beckn URL, ``provider=`` the provider listing it, ``bpp_id=`` its subscriber id) and reads what
 the organizer publishes in ``on_search``, asked again at each live refresh. A pledge is sent from
-this node, signed, over Beckn (``BuyerService.place`` with :data:`POOL_PLEDGE`), exactly as
-``duijie pool pledge`` does; the quantity rules a node can check alone (positive, whole units,
-under the maximum, before the close) are checked first, and the organizer's refusals come back
-next to the field, in the visitor's language.
+this node, signed, over Beckn (``BuyerService.place`` with a :class:`PoolPledge` that checks the
+organizer's signed terms before anything is committed), exactly as ``duijie pool pledge`` does;
+the quantity rules a node can check alone (positive, whole units, under the maximum, before the
+close) are checked first, and the organizer's refusals come back next to the field, in the
+visitor's language.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from duijie.domain.pools import PoolError, PoolRule, quantity_problem
 from duijie.services.buyer import PeerError, SellerRefused
 from duijie.services.container import Services
 from duijie.services.errors import NotFound
-from duijie.services.trade.pool.buying import POOL_PLEDGE, PledgeOrder
+from duijie.services.trade.pool.buying import POOL_PLEDGE, PledgeOrder, PoolPledge
 from duijie.web import csrf
 from duijie.web.access import require_owner
 from duijie.web.pool_shown import PoolShown, from_item, from_stored, split_name
@@ -175,6 +176,8 @@ def refusal_text(request: Request, message: str, pool: PoolShown | None) -> str:
         PoolRule.QUANTITY_NOT_DIVISIBLE: (_("Pledge whole units of %(unit)s, or at most 3 decimal places.")
                                           % {"unit": unit}),
         PoolRule.POOL_NOT_FOUND: _("The organizer no longer lists this pool."),
+        PoolRule.TERMS_NOT_VERIFIED: _("The organizer's signature on the pool's terms does not verify: "
+                                       "nothing was pledged."),
     }
     if "beyond_maximum" in message and pool is not None and pool.remaining is not None:
         left = {"left": pool.remaining, "unit": unit}
@@ -221,8 +224,9 @@ async def pledge(request: Request) -> Response:
         order = PledgeOrder(bpp, provider, pool_id, quantity, pool.unit,
                             bpp_id=pool.organizer_id or where.bpp_id)
         try:
-            placed = await services.buyer.place(POOL_PLEDGE, order)
-        except SellerRefused as exc:
+            kind = PoolPledge(services.pools.verify_terms) if services.pools is not None else POOL_PLEDGE
+            placed = await services.buyer.place(kind, order)
+        except (SellerRefused, PoolError) as exc:
             error = refusal_text(request, exc.message, pool)
         except PeerError:
             error = str(gettext_for(request)("The pool's organizer did not answer. Try again in a moment."))

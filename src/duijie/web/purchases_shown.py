@@ -161,6 +161,6 @@ def receipt_for(services: Services, order_id: str) -> dict[str, Any] | None:
 def receipt_check(services: Services, order_id: str) -> ReceiptCheck | None:
     """The receipt of ``order_id`` checked with this node's trusted keys (None without a receipt)."""
     receipt = receipt_for(services, order_id)
-    if receipt is None or services.offer_lookup is None:
+    if receipt is None or services.buyer is None:
         return None
-    return services.offer_lookup.check_receipt(receipt)
+    return services.buyer.check_receipt(receipt)

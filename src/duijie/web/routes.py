@@ -20,6 +20,7 @@ from duijie.web import (
     session_routes,
 )
 from duijie.web import mine_pages, offer_pages, pool_pages
+from duijie.web import merchant_pools
 
 routes: list[BaseRoute] = [
     Mount("/static", StaticFiles(packages=[("duijie.web", "static")]), name="static"),
@@ -38,4 +39,5 @@ routes: list[BaseRoute] = [
     *pool_pages.routes,
     *offer_pages.routes,
     *mine_pages.routes,
+    *merchant_pools.routes,
 ]

@@ -1,11 +1,9 @@
-"""What a visitor's page is shown of one offer and of one receipt, judged with this node's trusted keys.
+"""What a visitor's page is shown of one offer, judged with this node's trusted keys.
 
 A producer's offer (or a relisting) is found where this node holds it: in a listing it hosts, or
 in a merchant-signed catalog it fetched from a peer (the buyer's local index). Its provenance is
 judged again here, with the keys this node trusts (:class:`TrustedKeys`): a relisting whose
-producer key this node cannot confirm is ``unverified``, never source-direct. A receipt is
-checked the same way: every signature with its carried key, and each key against the keys
-this node trusts (a signer's key this node has never confirmed is reported as unconfirmed).
+producer key this node cannot confirm is ``unverified``, never source-direct.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ from typing import Any
 
 from duijie.domain.offers import ProducerOffer
 from duijie.interchange.listing_json import listing_from_document
-from duijie.protocol.receipts import ReceiptCheck, verify_receipt
 from duijie.services.discovery_ports import DiscoveryUowFactory
 from duijie.services.ports import Clock
 from duijie.services.trade.offer_listing import TrustedKeys, offer_view
@@ -38,7 +35,7 @@ class FoundOffer:
 
 
 class OfferLookup:
-    """Finds one offer for a page (here or in a held peer catalog) and checks receipts for pages."""
+    """Finds one offer for a page: in a listing this node hosts or in a held peer catalog."""
 
     def __init__(self, uow: DiscoveryUowFactory, clock: Clock, own_id: str, own_uri: str) -> None:
         self._uow = uow
@@ -77,9 +74,3 @@ class OfferLookup:
                 return FoundOffer(offer, seller, p.id, {"zh": p.name.zh, "en": p.name.en}, place,
                                   offer_view(offer, seller, trusted), here, uri)
         return None
-
-    def check_receipt(self, receipt: Any) -> ReceiptCheck:
-        """Every signature of ``receipt`` checked, each key compared with the keys this node trusts."""
-        now = self._clock.now()
-        with self._uow(read_only=True) as uow:
-            return verify_receipt(receipt, [TrustedKeys(uow.known_keys, now)])
