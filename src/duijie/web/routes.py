@@ -14,13 +14,15 @@ from duijie.web import (
     merchant_applications,
     merchant_bookings,
     merchant_pages,
+    merchant_pools,
+    mine_pages,
+    offer_pages,
     order_pages,
+    pool_pages,
     provider_pages,
     search_pages,
     session_routes,
 )
-from duijie.web import mine_pages, offer_pages, pool_pages
-from duijie.web import merchant_pools
 
 routes: list[BaseRoute] = [
     Mount("/static", StaticFiles(packages=[("duijie.web", "static")]), name="static"),
