@@ -9,18 +9,22 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 from tests.support.mock_network import DEMO_DATA, MockNet, url
 
 from duijie.bootstrap import Node
 from duijie.domain.errors import ValidationFailed
 from duijie.services.container import running
 from duijie.services.errors import Conflict
+from duijie.services.trade.catalog import CatalogService
 from duijie.storage.node_config import read_admin_token
+from duijie.storage.uow import SqlUnitOfWorkFactory
 from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
@@ -119,7 +123,8 @@ async def test_overview_shows_every_part_of_the_listing(shop: Shop) -> None:
     for shown in ("Roujiamo", "$6.95", "Heat (required choice)", "Diaoyutai", "$200.00", "Cashier",
                   f"{BASE}/export.json", f"{BASE}/export.csv", 'enctype="multipart/form-data"'):
         assert shown in page, shown
-    zh = (await shop.page.get(BASE, cookies={"duijie_lang": "zh"})).text
+    shop.page.cookies.set("duijie_lang", "zh")
+    zh = (await shop.page.get(BASE)).text
     assert "编辑店铺资料" in zh and "营业时间" in zh and "辣度 (必选)" in zh
 
 
@@ -144,7 +149,8 @@ async def test_a_refused_edit_changes_nothing_and_says_every_problem_beside_its_
     before = shop.document()
     bad = {**form, "price": "abc", "stock": "-3", "g0_max": "5", "name_zh": "", "name_en": "",
            "available_hours": "Mo-Fr 11:00-2500", "g0_o1_name_en": "Medium / hot"}
-    r = await shop.post(f"{BASE}/items/liangpi", bad, cookies={"duijie_lang": "zh"})
+    shop.page.cookies.set("duijie_lang", "zh")
+    r = await shop.post(f"{BASE}/items/liangpi", bad)
     assert r.status_code == 400
     assert error_of(r.text, "price") == "“abc”不是金额（例如 12.50）"
     assert error_of(r.text, "name_zh") == "请填写中文或英文名称"
@@ -272,32 +278,35 @@ async def test_a_bad_json_file_lists_every_problem_with_its_path(shop: Shop) -> 
     assert shop.version() == 1
 
 
-def test_service_edit_is_checked_whole_and_a_stale_version_is_refused(tmp_path: Path) -> None:
-    net = MockNet(tmp_path, MockTransport(), {})
-    try:
-        catalog = net.add("solo", roles=("BPP",)).services.catalog
-        catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+class FixedClock:
+    def now(self) -> datetime:
+        return datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 
-        def negative(doc: dict[str, Any]) -> None:
-            doc["catalog"]["items"][1]["price"]["amount"] = "-1"
-            doc["resources"][0]["capacity"] = 0
 
-        with pytest.raises(ValidationFailed) as refused:
-            catalog.edit_listing("chuanshan", negative)
-        assert {i.path for i in refused.value.issues} == {"$.catalog.items[1].price", "$.resources[0].capacity"}
+def test_service_edit_is_checked_whole_and_a_stale_version_is_refused(engine: Engine) -> None:
+    catalog = CatalogService(SqlUnitOfWorkFactory(engine), FixedClock())
+    catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
 
-        def rename(doc: dict[str, Any]) -> None:
-            doc["provider"]["id"] = "other"
+    def negative(doc: dict[str, Any]) -> None:
+        doc["catalog"]["items"][1]["price"]["amount"] = "-1"
+        doc["resources"][0]["capacity"] = 0
 
-        with pytest.raises(ValidationFailed):
-            catalog.edit_listing("chuanshan", rename)
+    with pytest.raises(ValidationFailed) as refused:
+        catalog.edit_listing("chuanshan", negative)
+    assert {i.path for i in refused.value.issues} == {"$.catalog.items[1].price", "$.resources[0].capacity"}
 
-        def cheaper(doc: dict[str, Any]) -> None:
-            doc["catalog"]["items"][1]["price"]["amount"] = "8.50"
+    def rename(doc: dict[str, Any]) -> None:
+        doc["provider"]["id"] = "other"
 
-        assert catalog.edit_listing("chuanshan", cheaper, expected_version=1).version == 2
-        with pytest.raises(Conflict):
-            catalog.edit_listing("chuanshan", cheaper, expected_version=1)
-        assert catalog.listing("chuanshan").version == 2
-    finally:
-        net.close()
+    with pytest.raises(ValidationFailed):
+        catalog.edit_listing("chuanshan", rename)
+
+    def cheaper(doc: dict[str, Any]) -> None:
+        doc["catalog"]["items"][1]["price"]["amount"] = "8.50"
+
+    assert catalog.edit_listing("chuanshan", cheaper, expected_version=1).version == 2
+    with pytest.raises(Conflict):
+        catalog.edit_listing("chuanshan", cheaper, expected_version=1)
+    stored = catalog.listing("chuanshan")
+    assert stored.version == 2 and stored.listing.item("liangpi").price.to_wire() == "8.50"
+    assert b'"amount":"8.50"' in catalog.listing_view("chuanshan")
