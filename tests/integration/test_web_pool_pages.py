@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,17 @@ import pytest
 from tests.support.mock_network import DEMO_DATA, MockNet
 
 from duijie.bootstrap import Node
+from duijie.domain.money import Money
+from duijie.domain.offers import PriceTier
+from duijie.interchange.listing_json import listing_from_document
 from duijie.interchange.pool_json import terms_in
+from duijie.interchange.trade_json import offer_out
+from duijie.protocol.keys import SigningKey
+from duijie.protocol.provenance import relisted_offer, sign_offer
 from duijie.services.container import running
+from duijie.services.ports import KnownKey
 from duijie.storage.node_config import read_admin_token
+from duijie.storage.uow import SqlUnitOfWorkFactory
 from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
@@ -225,3 +234,44 @@ async def test_a_merchant_opens_a_pool_from_an_offer_and_sees_it_on_its_pools_pa
     assert stored.pool.terms.pickup_points == ("Rockville Town Square",)
     assert pools.status_code == 200 and f'data-pool="{pool_id}"' in pools.text and "Pooled demand" in pools.text
     assert 'data-offer="apples"' in pools.text and f'data-pool="{pool_id}"' in live.text
+
+
+def relisting_listing(signed: dict[str, Any], forged: bool = False) -> dict[str, Any]:
+    """川陕名吃's listing relisting the farm's signed apples at 3.60 (the producer's offer altered when ``forged``)."""
+    relisted = relisted_offer(signed, (PriceTier(1, Money(Decimal("3.60"), "USD")),
+                                       PriceTier(20, Money(Decimal("3.20"), "USD"))))
+    offer = offer_out(relisted)
+    if forged:  # a cheaper "producer price" than the farm signed
+        offer["source"]["statement"]["offer"]["tiers"][0]["unit_price"]["amount"] = "1.00"
+    doc = json.loads((DEMO_DATA / "chuanshan.json").read_text())
+    return {**doc, "offers": [offer]}
+
+
+@pytest.mark.parametrize("forged", [False, True])
+async def test_the_offer_page_shows_a_relisting_with_the_markup_or_as_unverified(net: MockNet, forged: bool) -> None:
+    key = SigningKey.generate()
+    now = datetime.now(UTC)
+    farm = json.loads((DEMO_DATA / "farm.json").read_text())
+    apples = listing_from_document(farm).offers[0]
+    signed = sign_offer(apples, producer_id="farm.test", provider_id="greenvalley-farm", key=key,
+                        unique_key_id="f1", signed_at=now)
+    club = net.add("club", roles=("BPP", "BAP"))
+    club.services.catalog.import_document(relisting_listing(signed, forged))
+    with SqlUnitOfWorkFactory(club.engine)() as uow:  # the farm's key, as the club learned it from the farm
+        uow.known_keys.put(KnownKey("farm.test", "f1", key.public_key_base64(), None, "http://farm.test/beckn",
+                                    now - timedelta(hours=1), now + timedelta(days=1), "lookup"), now)
+        uow.commit()
+    async with running(club.services), client(club, host="198.51.100.7") as web:
+        page = await web.get("/offers/apples")
+    assert page.status_code == 200
+    assert 'class="notice source-direct"' not in page.text  # a relisting is never shown as the producer's own
+    if forged:
+        assert "unverified" in page.text and "cannot be proved" in page.text
+        assert "Claimed place of origin" in page.text
+    else:
+        assert "relisted, verified" in page.text and "farm.test" in page.text
+        producer = re.search(r'class="producer-price">([^<]+)<', page.text)
+        relisted = re.search(r'class="relisted-price">([^<]+)<', page.text)
+        markup = re.search(r'class="markup-amount">([^<]+)<', page.text)
+        assert producer and relisted and markup
+        assert (producer.group(1), relisted.group(1), markup.group(1)) == ("$3.00", "$3.60", "$0.60 (20.0%)")
