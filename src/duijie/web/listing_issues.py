@@ -113,11 +113,12 @@ def hours_problem_said(expression: str, _: Gettext) -> str:
     rule = expression[start:end if end >= 0 else None].strip()
     near = expression[column:end if end >= 0 else None].strip()
     example = "Mo-Fr 11:00-22:00; Sa,Su 10:00-23:00"
+    if "rule_separator" in detail and "unexpected" in detail:
+        after = expression[column + 1:].split(";")[0].strip()
+        return _("there is an empty rule between two “;” before “%(near)s”") % {"near": after}
     if "unexpected EOI" in detail or not near:
         return _("“%(rule)s” ends too early: write it like %(example)s") % {"rule": rule or expression,
                                                                              "example": example}
-    if "rule_separator" in detail and "unexpected" in detail:
-        return _("there is an empty rule between two “;” before “%(near)s”") % {"near": near}
     if "wday" in detail:
         hint = _("a weekday: Mo Tu We Th Fr Sa Su")
     elif re.search(r"\b(minute|hour|extended_time|timespan|timespan_plus)\b", detail):
