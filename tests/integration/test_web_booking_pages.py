@@ -264,6 +264,8 @@ async def test_the_merchant_approves_and_blocks_on_the_day_calendar(pair: Pair) 
     cell = re.search(rf'<td rowspan="(\d+)" class="booking pending" data-booking="{booking_id}"', calendar.text)
     assert cell and cell.group(1) == "6"  # 18:00-21:00 spans six half hours
     assert "张伟" in calendar.text and "Approve" in calendar.text
+    pending = calendar.text.split('id="h-pending"', 1)[1].split("</section>", 1)[0]
+    assert "张伟" in pending and f"day={day}" in pending  # requests of every day wait at the top
     token = csrf_of(calendar.text)
     approved = await shop.post(f"/merchant/bookings/{booking_id}/accept",
                                data={"csrf_token": token, "day": day, "provider": "chuanshan"})
@@ -287,6 +289,13 @@ async def test_the_merchant_approves_and_blocks_on_the_day_calendar(pair: Pair) 
                               data={"csrf_token": token, "day": day, "provider": "chuanshan"})
     assert removed.status_code == 303
     assert 'class="block"' not in (await shop.get("/merchant/bookings/live", params={"day": day})).text
+    switched = await shop.post("/merchant/bookings/approval", data={
+        "csrf_token": token, "provider": "chuanshan", "day": day, "room": "ktv", "approval": "manual"})
+    assert switched.status_code == 303
+    assert pair.shop.services.catalog.listing("chuanshan").listing.resource("ktv").approval.value == "manual"
+    wrong = await shop.post("/merchant/bookings/approval", data={
+        "csrf_token": token, "provider": "chuanshan", "day": day, "room": "ktv", "approval": "sometimes"})
+    assert wrong.status_code == 400 and "how it confirms requests" in wrong.text
     for _ in range(100):
         if "Confirmed" in (await pair.page.get(f"{where}/live")).text:
             break
@@ -310,3 +319,29 @@ async def test_a_full_day_says_so_and_offers_the_waitlist_at_a_chosen_time(pair:
         "name": "韩梅梅"})
     assert waiting.status_code == 202, waiting.text
     assert "number 1 on the waitlist" in waiting.text
+
+
+async def test_a_waitlist_offer_is_held_for_the_diner_who_takes_it_on_the_page(pair: Pair) -> None:
+    day = friday(7).isoformat()
+    room = await pair.page.get("/book/chuanshan/ktv", params={"party": 6, "date": day})
+    slot = re.search(r'name="slot" value="([^"]+)"', room.text)
+    assert slot
+    form = {"csrf_token": csrf_of(room.text), "party": "6", "date": day, "slot": slot.group(1), "name": "王芳"}
+    first = (await pair.page.post("/book/chuanshan/ktv", data=form)).headers["location"]
+    waiting = await pair.page.post("/book/chuanshan/ktv", data={**form, "name": "李雷", "waitlist": "1"})
+    assert waiting.status_code == 202
+    await pair.page.post(f"{first}/cancel", data={"csrf_token": form["csrf_token"]})
+    buyer = pair.diner.services.buyer
+    assert buyer is not None
+    held = []
+    for _ in range(200):  # the freed slot is offered to the waiting guest by an unsolicited on_status
+        held = [p for p in buyer.purchases() if p["fulfillment_state"] == "HELD"]
+        if held:
+            break
+        await asyncio.sleep(0.02)
+    assert len(held) == 1
+    page = await pair.page.get(f"/bookings/{held[0]['order_id']}")
+    assert "Held for you" in page.text and "Take the slot" in page.text
+    taken = await pair.page.post(f"/bookings/{held[0]['order_id']}/take", data={"csrf_token": form["csrf_token"]})
+    assert taken.status_code == 303
+    assert "Confirmed" in (await pair.page.get(f"/bookings/{held[0]['order_id']}")).text

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from duijie.domain.hours import zone
 from duijie.domain.listing import Listing
 from duijie.services.errors import Conflict, NotFound, ServiceError
-from duijie.services.trade.reservation.merchant import BookingDesk
+from duijie.services.trade.reservation.merchant import BookingDesk, with_approval
 from duijie.web import csrf
 from duijie.web.access import require_merchant
 from duijie.web.booking_pages import not_found
@@ -113,6 +113,9 @@ async def _context(request: Request, provider_id: str | None, raw_day: str | Non
         view = await services.reservations.desk.day(listing.id, None)
     day = date.fromisoformat(view["date"])
     now: datetime = services.clock.now()
+    pending = [{"b": b, "start": datetime.fromisoformat(b["local"]["start"]),
+                "end": datetime.fromisoformat(b["local"]["end"]), "room": listing.resource(b["resource_id"])}
+               for b in await services.reservations.desk.list_bookings("PENDING_APPROVAL", listing.id) if "local" in b]
     locations = []
     for loc in view["locations"]:
         columns = _columns(listing, loc["resources"], loc["time_zone"], now)
@@ -122,7 +125,8 @@ async def _context(request: Request, provider_id: str | None, raw_day: str | Non
     return {"listing": listing, "listings": listings, "day": day, "locations": locations, "errors": errors,
             "states": state_labels(_), "query": urlencode({"day": day.isoformat(), "provider": listing.id}),
             "prev": (day - timedelta(days=1)).isoformat(), "next": (day + timedelta(days=1)).isoformat(),
-            "merchant_section": "bookings", "error": None, "block_errors": {}, "block_values": {}}
+            "merchant_section": "bookings", "error": None, "block_errors": {}, "block_values": {},
+            "pending": sorted(pending, key=lambda p: p["start"])}
 
 
 async def bookings_page(request: Request, *, extra: dict[str, Any] | None = None, status: int = 200,
@@ -210,6 +214,24 @@ async def block(request: Request) -> Response:
     return RedirectResponse(_back(form), status_code=303)
 
 
+async def approval(request: Request) -> Response:
+    """``POST /merchant/bookings/approval``: a room confirms requests at once, or waits for the merchant."""
+    user = await require_merchant(request)
+    if isinstance(user, Response):
+        return user
+    form = await csrf.checked_form(request)
+    _ = gettext_for(request)
+    catalog = request.app.state.services.catalog
+    provider_id = str(form.get("provider") or "")
+    try:
+        listing = catalog.listing(provider_id).listing
+        catalog.save_listing(with_approval(listing, str(form.get("room") or ""), str(form.get("approval") or "")))
+    except ServiceError:
+        return await bookings_page(request, extra={"error": _("Choose a room and how it confirms requests.")},
+                                   status=400, provider_id=provider_id, raw_day=str(form.get("day") or ""))
+    return RedirectResponse(_back(form), status_code=303)
+
+
 async def unblock(request: Request) -> Response:
     """``POST /merchant/bookings/blocks/{block_id}/remove``: the period is bookable again."""
     user = await require_merchant(request)
@@ -230,6 +252,7 @@ routes: list[BaseRoute] = [
     Route("/merchant/bookings", bookings_page, methods=["GET"]),
     Route("/merchant/bookings/live", bookings_page, methods=["GET"]),
     Route("/merchant/bookings/block", block, methods=["POST"]),
+    Route("/merchant/bookings/approval", approval, methods=["POST"]),
     Route("/merchant/bookings/blocks/{block_id}/remove", unblock, methods=["POST"]),
     Route("/merchant/bookings/{booking_id}/{action}", act, methods=["POST"]),
 ]
