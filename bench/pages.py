@@ -1,0 +1,114 @@
+"""Benchmark: the diner's provider page and search page against a hello-world page, same stack, same run.
+
+A seller node serves 川陕名吃 (the demo data); a buyer node peers with it, holds its signed
+catalog and serves the pages. Measured on the buyer node: ``GET /p/chuanshan`` (the whole
+provider page: menu, hours, open-now badges, JSON-LD) and ``GET /?q=羊肉泡馍&near=Rockville&
+source=index`` (the search page over what the node holds: a live search waits for other nodes,
+which is network time, not page time), and the hello-world app (bench/hello_app.py) on the same
+stack (Starlette, uvicorn, uvloop, httptools).
+
+Latency: one request at a time over a kept-alive connection (``--requests`` each), p50/p95 in ms;
+on loopback that is the server's time plus well under a millisecond of client. Throughput: wrk
+(``--seconds``, ``--connections``); the ratio is page rps / hello rps.
+
+    python bench/pages.py [--requests 400] [--seconds 8] [--connections 8]
+
+Prints ONE JSON line. Target: p95 <= 50 ms for both pages and rps ratio >= 0.3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from harness import ROOT, ServerProcess, duijie, free_port, report, start_hello, wrk
+
+PROVIDER = "/p/chuanshan"
+SEARCH = "/?q=%E7%BE%8A%E8%82%89%E6%B3%A1%E9%A6%8D&near=Rockville&source=index"  # 羊肉泡馍
+TARGET_P95_MS = 50.0
+TARGET_RATIO = 0.3
+
+
+def latencies(url: str, n: int) -> dict[str, float]:
+    """p50/p95 of ``n`` sequential GETs on one kept-alive connection (after 20 to warm up)."""
+    times: list[float] = []
+    with httpx.Client(timeout=10) as client:
+        for i in range(n + 20):
+            t0 = time.perf_counter()
+            r = client.get(url)
+            elapsed = (time.perf_counter() - t0) * 1000
+            if r.status_code != 200:
+                raise SystemExit(f"{url} answered {r.status_code}: {r.text[:300]}")
+            if i >= 20:
+                times.append(elapsed)
+    q = statistics.quantiles(times, n=100)
+    return {"p50_ms": round(q[49], 2), "p95_ms": round(q[94], 2)}
+
+
+def _wait_for_catalog(base: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if httpx.get(f"{base}{PROVIDER}", timeout=5).status_code == 200:
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"the buyer node did not learn 川陕名吃 within {timeout:g} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    os.environ.setdefault("DUIJIE_PEER_INTERVAL", "0.5")
+    os.environ.setdefault("DUIJIE_SEMANTIC", "0")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        shop_port, buyer_port = free_port(), free_port()
+        shop_dir, buyer_dir = root / "shop", root / "buyer"
+        duijie("init", "--data-dir", str(shop_dir), "--url", f"http://127.0.0.1:{shop_port}/beckn", check=True)
+        duijie("init", "--data-dir", str(buyer_dir), "--url", f"http://127.0.0.1:{buyer_port}/beckn", check=True)
+        duijie("provider", "import", str(ROOT / "src/duijie/demo/data/chuanshan.json"), "--data-dir", str(shop_dir),
+               check=True)
+        shop = ServerProcess(shop_dir, shop_port, ["--role", "BPP"])
+        buyer = ServerProcess(buyer_dir, buyer_port, ["--role", "BAP", "--peer", f"http://127.0.0.1:{shop_port}"])
+        hello_proc, hello_base = start_hello()
+        try:
+            shop.start(timeout=120)
+            buyer.start(timeout=120)
+            _wait_for_catalog(buyer.base)
+            pages = {"provider": f"{buyer.base}{PROVIDER}", "search": f"{buyer.base}{SEARCH}"}
+            lat = {name: latencies(url, args.requests) for name, url in pages.items()}
+            lat["hello"] = latencies(f"{hello_base}/hello", args.requests)
+            rps = {name: wrk(url, args.seconds, args.connections) for name, url in pages.items()}
+            rps["hello"] = wrk(f"{hello_base}/hello", args.seconds, args.connections)
+        finally:
+            buyer.stop()
+            shop.stop()
+            hello_proc.terminate()
+            hello_proc.wait()
+
+    results: dict[str, object] = {}
+    for name in ("provider", "search", "hello"):
+        results[f"{name}_p50_ms"] = lat[name]["p50_ms"]
+        results[f"{name}_p95_ms"] = lat[name]["p95_ms"]
+        results[f"{name}_rps"] = rps[name]["rps"]
+        results[f"{name}_non_2xx"] = rps[name]["non_2xx"]
+    for name in ("provider", "search"):
+        results[f"{name}_rps_ratio"] = round(rps[name]["rps"] / rps["hello"]["rps"], 3)
+    results["target_p95_ms"] = TARGET_P95_MS
+    results["target_rps_ratio"] = TARGET_RATIO
+    results["target_met"] = all(
+        lat[n]["p95_ms"] <= TARGET_P95_MS and rps[n]["rps"] / rps["hello"]["rps"] >= TARGET_RATIO
+        for n in ("provider", "search"))
+    report("pages", results)
+
+
+if __name__ == "__main__":
+    main()
