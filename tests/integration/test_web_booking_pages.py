@@ -274,6 +274,23 @@ async def test_the_merchant_approves_and_blocks_on_the_day_calendar(pair: Pair) 
     live = await shop.get("/merchant/bookings/live", params={"day": day})
     assert 'data-state="CONFIRMED"' in live.text and "<html" not in live.text
 
+    early = re.search(r'value="([^"|]+T11:00:00-05:00\|[^"]+)"', room.text)
+    assert early
+    second = await pair.page.post("/book/chuanshan/diaoyutai", data={
+        "csrf_token": csrf_of(room.text), "party": "30", "date": day, "slot": early.group(1), "name": "赵六"})
+    second_id = second.headers["location"].rsplit("/", 1)[1]
+    ask = await shop.get(f"/merchant/bookings/{second_id}/decline", params={"day": day, "provider": "chuanshan"})
+    assert ask.status_code == 200 and "赵六" in ask.text and 'id="f-reason"' in ask.text
+    declined = await shop.post(f"/merchant/bookings/{second_id}/decline", data={
+        "csrf_token": token, "day": day, "provider": "chuanshan", "reason": "包厢装修"})
+    assert declined.status_code == 303
+    assert "Declined and cancelled" in (await shop.get("/merchant/bookings/live", params={"day": day})).text
+    for _ in range(100):
+        if "Declined" in (await pair.page.get(f"/bookings/{second_id}/live")).text:
+            break
+        await asyncio.sleep(0.02)
+    assert "Declined" in (await pair.page.get(f"/bookings/{second_id}/live")).text
+
     over = await shop.post("/merchant/bookings/block", data={
         "csrf_token": token, "provider": "chuanshan", "day": day, "room": "diaoyutai", "start": "19:00",
         "end": "20:00"})

@@ -64,6 +64,8 @@ async def applications_page(request: Request, *, error: str | None = None, statu
     template = "jobs/merchant_live.html" if request.url.path.endswith("/live") else "jobs/merchant_list.html"
     return render(request, template, {
         "rows": rows, "stage": stage, "stages": stage_labels(_), "error": error, "user": user,
+        "moves": {"SCREENING": _("To screening"), "INTERVIEW": _("Invite to interview"), "OFFER": _("Make an offer"),
+                  "REJECTED": _("Reject")},
         "merchant_section": "applications", "query": urlencode({"stage": stage} if stage else {}),
         "zone": _zone(request),
     }, status=status)

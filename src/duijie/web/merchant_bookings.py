@@ -176,6 +176,33 @@ async def act(request: Request) -> Response:
     return RedirectResponse(_back(form), status_code=303)
 
 
+async def decline_page(request: Request) -> Response:
+    """``GET /merchant/bookings/{booking_id}/decline``: the request, and the reason to give the guest.
+
+    A page of its own, not a form inside the calendar: the calendar refreshes itself and would
+    take a half-typed reason away.
+    """
+    user = await require_merchant(request)
+    if isinstance(user, Response):
+        return user
+    _ = gettext_for(request)
+    reservations = request.app.state.services.reservations
+    try:
+        if reservations is None:
+            raise NotFound("no reservations")
+        booking = await reservations.desk.get(request.path_params["booking_id"])
+    except NotFound:
+        return not_found(request, _("No such booking."))
+    listing = request.app.state.services.catalog.listing(booking["provider_id"]).listing
+    tz = booking.get("local", {}).get("time_zone", "UTC")
+    slot = booking["slot"]
+    return render(request, "booking/merchant_decline.html", {
+        "b": booking, "room": listing.resource(booking["resource_id"]), "tz": tz, "user": user,
+        "start": datetime.fromisoformat(slot["start"]), "end": datetime.fromisoformat(slot["end"]),
+        "day": request.query_params.get("day", ""), "provider": booking["provider_id"],
+        "merchant_section": "bookings", "states": state_labels(_)})
+
+
 async def block(request: Request) -> Response:
     """``POST /merchant/bookings/block``: take a room out of booking from one local time to another."""
     user = await require_merchant(request)
@@ -254,5 +281,6 @@ routes: list[BaseRoute] = [
     Route("/merchant/bookings/block", block, methods=["POST"]),
     Route("/merchant/bookings/approval", approval, methods=["POST"]),
     Route("/merchant/bookings/blocks/{block_id}/remove", unblock, methods=["POST"]),
+    Route("/merchant/bookings/{booking_id}/decline", decline_page, methods=["GET"]),
     Route("/merchant/bookings/{booking_id}/{action}", act, methods=["POST"]),
 ]
