@@ -114,6 +114,11 @@ async def test_pages_need_a_signed_in_merchant(shop: Shop) -> None:
     assert shop.version() == 1
 
 
+async def test_a_forged_form_token_is_refused_and_changes_nothing(shop: Shop) -> None:
+    r = await shop.page.post(f"{BASE}/hours/dc", data={"hours_dc": "24/7", "csrf_token": "x" * 43})
+    assert r.status_code == 403 and shop.version() == 1
+
+
 async def test_overview_shows_every_part_of_the_listing(shop: Shop) -> None:
     r = await shop.page.get("/merchant/listing")
     assert r.status_code == 303 and r.headers["location"] == BASE  # the node's one provider

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -44,7 +45,7 @@ async def index(request: Request) -> Response:
         return user
     providers = await run_in_threadpool(catalog(request).providers)
     if len(providers) == 1:  # the usual node: one business, straight to its listing
-        return RedirectResponse(f"/merchant/listing/{providers[0].provider_id}", status_code=303)
+        return RedirectResponse(f"/merchant/listing/{quote(providers[0].provider_id)}", status_code=303)
     return render(request, "listing/index.html", {"providers": providers})
 
 
