@@ -275,3 +275,26 @@ async def test_the_offer_page_shows_a_relisting_with_the_markup_or_as_unverified
         markup = re.search(r'class="markup-amount">([^<]+)<', page.text)
         assert producer and relisted and markup
         assert (producer.group(1), relisted.group(1), markup.group(1)) == ("$3.00", "$3.60", "$0.60 (20.0%)")
+
+
+async def test_a_pledge_is_changed_and_withdrawn_from_its_pool_page(nodes: tuple[Node, Node]) -> None:
+    club, diner = nodes
+    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
+    async with client(diner) as web:
+        done = await pledge(web, pool.id, "40")
+        page = await web.get(done.headers["location"])
+        pledge_id = re.search(r"pledged=(PL-[0-9a-f]+)", done.headers["location"])
+        assert pledge_id is not None
+        base = f"/pools/{pool.id}/pledges/{pledge_id.group(1)}"
+        field = f'id="f-change-{pledge_id.group(1)}"'
+        assert field in page.text and f'action="{base}/withdraw"' in page.text
+        too_much = await web.post(f"{base}/change", data={**WHERE, "quantity": "201", "csrf_token": token(page.text)})
+        changed = await web.post(f"{base}/change", data={**WHERE, "quantity": "60", "csrf_token": token(page.text)})
+        total_after_change = (await club.services.pools.get(pool.id)).pool.total
+        withdrawn = await web.post(f"{base}/withdraw", data={**WHERE, "csrf_token": token(page.text)})
+        after = await web.get(withdrawn.headers.get("location", "/"))
+    assert too_much.status_code == 400 and "Only 200 kg are left under the pool&#39;s maximum." in too_much.text
+    assert f'aria-describedby="e-change-{pledge_id.group(1)}"' in too_much.text
+    assert changed.status_code == 303 and total_after_change == 60
+    assert withdrawn.status_code == 303 and (await club.services.pools.get(pool.id)).pool.total == 0
+    assert "is withdrawn" in after.text and f'action="{base}/withdraw"' not in after.text

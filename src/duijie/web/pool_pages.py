@@ -91,7 +91,8 @@ async def _remote(services: Services, pool_id: str, where: Where) -> PoolShown |
     return None
 
 
-async def _pool(request: Request, pool_id: str, where: Where) -> PoolShown | None:
+async def shown_pool(request: Request, pool_id: str, where: Where) -> PoolShown | None:
+    """The pool as this node can read it now (None when it is not listed: closed, cancelled, unknown)."""
     services = _services(request)
     return await _local(services, pool_id) if where.here else await _remote(services, pool_id, where)
 
@@ -130,10 +131,11 @@ def _receipt_checks(services: Services, rows: list[PurchaseShown]) -> dict[str, 
     return {r.receipt_id: receipt_check(services, r.receipt_id) for r in rows if r.receipt_id}
 
 
-async def _page(request: Request, pool_id: str, where: Where, *, form: dict[str, str] | None = None,
-                errors: dict[str, str] | None = None, status: int = 200) -> Response:
+async def page_response(request: Request, pool_id: str, where: Where, *, form: dict[str, str] | None = None,
+                        errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    """The pool page, with what was typed (``form``) and the errors beside its fields."""
     services = _services(request)
-    pool = await _pool(request, pool_id, where)
+    pool = await shown_pool(request, pool_id, where)
     owner = not isinstance(await require_owner(request), Response)  # this node's own pledges are private
     mine = _mine(services, pool_id) if owner else []
     if pool is None and not mine and not errors:
@@ -148,26 +150,28 @@ async def _page(request: Request, pool_id: str, where: Where, *, form: dict[str,
         "pool": pool, "pool_id": pool_id, "where": where, "mine": mine, "now": now,
         "origin": _origin(services, pool) if pool is not None else None, "zone": _zone(services, pool),
         "checks": _receipt_checks(services, mine), "form": form or {}, "errors": errors or {},
-        "pledged": request.query_params.get("pledged"),
+        "pledged": request.query_params.get("pledged"), "changed": request.query_params.get("change"),
+        "withdrawn": request.query_params.get("withdraw"),
         "owner": owner, "can_pledge": (owner and pool is not None and pool.is_open
                                        and not pool.past_deadline(now) and services.buyer is not None),
     }, status=status)
 
 
 async def pool_page(request: Request) -> Response:
-    return await _page(request, request.path_params["pool_id"], Where(request))
+    return await page_response(request, request.path_params["pool_id"], Where(request))
 
 
 async def progress_fragment(request: Request) -> Response:
     """The live part of the page (``data-live``): progress, tiers and, after the close, the outcome."""
     services = _services(request)
     pool_id = request.path_params["pool_id"]
-    pool = await _pool(request, pool_id, Where(request))
+    pool = await shown_pool(request, pool_id, Where(request))
     return render(request, "pools/_progress.html", {"pool": pool, "pool_id": pool_id, "now": services.clock.now()})
 
 
-def refusal_text(request: Request, message: str, pool: PoolShown | None) -> str:
-    """A pool rule's refusal (the organizer's, or this node's own check) in the visitor's language."""
+def refusal_text(request: Request, message: str, pool: PoolShown | None, left: Decimal | None = None) -> str:
+    """A pool rule's refusal (the organizer's, or this node's own check) in the visitor's language;
+    ``left``: what may still be pledged, when not the pool's remaining quantity."""
     _ = gettext_for(request)
     unit = pool.unit if pool is not None else ""
     texts = {
@@ -179,9 +183,9 @@ def refusal_text(request: Request, message: str, pool: PoolShown | None) -> str:
         PoolRule.TERMS_NOT_VERIFIED: _("The organizer's signature on the pool's terms does not verify: "
                                        "nothing was pledged."),
     }
-    if "beyond_maximum" in message and pool is not None and pool.remaining is not None:
-        left = {"left": pool.remaining, "unit": unit}
-        return str(_("Only %(left)s %(unit)s are left under the pool's maximum.") % left)
+    left = left if left is not None else (pool.remaining if pool is not None else None)
+    if "beyond_maximum" in message and left is not None:
+        return str(_("Only %(left)s %(unit)s are left under the pool's maximum.") % {"left": left, "unit": unit})
     for rule, text in texts.items():
         if f"{rule.value}:" in message:
             return str(text)
@@ -190,8 +194,10 @@ def refusal_text(request: Request, message: str, pool: PoolShown | None) -> str:
     return str(_("The organizer refused this pledge."))
 
 
-def _check(request: Request, raw: str, pool: PoolShown | None, now: Any) -> tuple[Decimal | None, str | None]:
-    """The quantity, or the error to show beside the field (rules this node can check alone)."""
+def checked_quantity(request: Request, raw: str, pool: PoolShown | None, now: Any,
+                     already: Decimal = Decimal(0)) -> tuple[Decimal | None, str | None]:
+    """The quantity, or the error to show beside the field (rules this node can check alone);
+    ``already``: what the pledge being changed holds now (it counts toward the maximum no more)."""
     _ = gettext_for(request)
     try:
         quantity = Decimal(raw.strip())
@@ -202,8 +208,8 @@ def _check(request: Request, raw: str, pool: PoolShown | None, now: Any) -> tupl
     problem = quantity_problem(quantity, pool.unit)
     if problem is not None:
         return None, refusal_text(request, f"{problem[0].value}:", pool)
-    if pool.remaining is not None and quantity > pool.remaining:
-        return None, refusal_text(request, "beyond_maximum:", pool)
+    if pool.remaining is not None and quantity > pool.remaining + already:
+        return None, refusal_text(request, "beyond_maximum:", pool, pool.remaining + already)
     return quantity, None
 
 
@@ -216,8 +222,8 @@ async def pledge(request: Request) -> Response:
     pool_id = request.path_params["pool_id"]
     where = Where(request, form)
     raw = str(form.get("quantity") or "")
-    pool = await _pool(request, pool_id, where)
-    quantity, error = _check(request, raw, pool, services.clock.now())
+    pool = await shown_pool(request, pool_id, where)
+    quantity, error = checked_quantity(request, raw, pool, services.clock.now())
     if error is None and quantity is not None and pool is not None and services.buyer is not None:
         bpp = services.identity.subscriber_url if where.here else where.bpp
         provider = pool.listed_under if where.here else where.provider
@@ -229,10 +235,11 @@ async def pledge(request: Request) -> Response:
         except (SellerRefused, PoolError) as exc:
             error = refusal_text(request, exc.message, pool)
         except PeerError:
-            error = str(gettext_for(request)("The pool's organizer did not answer. Try again in a moment."))
+            _ = gettext_for(request)
+            error = str(_("The pool's organizer did not answer. Try again in a moment."))
         else:
             return RedirectResponse(where.link(pool_id, pledged=str(placed["order_id"])), status_code=303)
-    return await _page(request, pool_id, where, form={"quantity": raw}, errors={"quantity": error or ""},
+    return await page_response(request, pool_id, where, form={"quantity": raw}, errors={"quantity": error or ""},
                        status=400)
 
 

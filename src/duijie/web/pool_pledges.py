@@ -1,0 +1,94 @@
+"""Changing or withdrawing one of this node's pledges from its pool page, until the pool closes.
+
+``POST /pools/{pool_id}/pledges/{order_id}/change`` (a new quantity) sends a Beckn ``update`` of
+the pledge's items; ``…/withdraw`` sends ``cancel``: what ``duijie pool change`` and ``duijie pool
+withdraw`` do. Only the pledge's own buyer may (the organizer checks the signer), and only while
+the pool is open; the quantity rules are checked here first, and every refusal is shown beside
+the pledge's field in the visitor's language.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from duijie.domain.pools import PoolError
+from duijie.services.buyer import BuyerService, PeerError, SellerRefused
+from duijie.services.container import Services
+from duijie.services.errors import NotFound
+from duijie.services.trade.pool.buying import pledge_items
+from duijie.web import csrf
+from duijie.web.access import require_owner
+from duijie.web.pool_pages import Where, checked_quantity, page_response, refusal_text, shown_pool
+from duijie.web.purchases_shown import measure_of
+from duijie.web.templating import gettext_for
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _held(buyer: BuyerService, order_id: str, pool_id: str) -> Decimal | None:
+    """What this node's pledge ``order_id`` into ``pool_id`` holds now; None when it is not one."""
+    try:
+        order = buyer.purchase(order_id).get("order") or {}
+    except NotFound:
+        return None
+    items = order.get("items") or [{}]
+    return measure_of(order)[0] if items and items[0].get("id") == pool_id else None
+
+
+async def _act(request: Request, step: str) -> Response:
+    who = await require_owner(request)
+    if isinstance(who, Response):
+        return who
+    form = await csrf.checked_form(request)
+    services = _services(request)
+    pool_id, order_id = request.path_params["pool_id"], request.path_params["order_id"]
+    where = Where(request, form)
+    field = f"change-{order_id}"
+    raw = str(form.get("quantity") or "")
+    pool = await shown_pool(request, pool_id, where)
+    held = _held(services.buyer, order_id, pool_id) if services.buyer is not None else None
+    _ = gettext_for(request)
+    error: str | None = None
+    quantity: Decimal | None = None
+    if services.buyer is None or held is None:
+        error = str(_("This node made no such pledge."))
+    elif step == "withdraw":
+        error = None if pool is not None and pool.is_open else refusal_text(request, "pool_closed:", pool)
+    else:
+        quantity, error = checked_quantity(request, raw, pool, services.clock.now(), already=held)
+    if error is None and services.buyer is not None and pool is not None:
+        try:
+            if step == "withdraw":
+                await services.buyer.cancel(order_id)
+            else:
+                assert quantity is not None
+                await services.buyer.update(order_id, "items", {"items": pledge_items(pool_id, quantity, pool.unit)})
+        except (SellerRefused, PoolError) as exc:
+            left = None if pool.remaining is None else pool.remaining + (held or Decimal(0))
+            error = refusal_text(request, exc.message, pool, left)
+        except PeerError:
+            error = str(_("The pool's organizer did not answer. Try again in a moment."))
+        else:
+            return RedirectResponse(where.link(pool_id, **{step: order_id}), status_code=303)
+    return await page_response(request, pool_id, where, form={field: raw}, errors={field: error or ""}, status=400)
+
+
+async def change(request: Request) -> Response:
+    return await _act(request, "change")
+
+
+async def withdraw(request: Request) -> Response:
+    return await _act(request, "withdraw")
+
+
+routes: list[BaseRoute] = [
+    Route("/pools/{pool_id}/pledges/{order_id}/change", change, methods=["POST"]),
+    Route("/pools/{pool_id}/pledges/{order_id}/withdraw", withdraw, methods=["POST"]),
+]
