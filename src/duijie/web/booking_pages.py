@@ -218,7 +218,7 @@ def guest_errors(request: Request, form: FormData) -> tuple[dict[str, str], dict
     return values, errors
 
 
-def chosen_slot(request: Request, room: BookableResource, ask: Ask, values: dict[str, str],
+def chosen_slot(request: Request, room: BookableResource, tz: str, ask: Ask, values: dict[str, str],
                 waitlist: bool) -> tuple[str, str] | str:
     """The slot the form names (a free slot, or for the waitlist a start time); else its error."""
     _ = gettext_for(request)
@@ -235,15 +235,10 @@ def chosen_slot(request: Request, room: BookableResource, ask: Ask, values: dict
     try:
         hour, minute = (int(x) for x in values["time"].split(":")[:2])
         local = datetime(ask.day.year, ask.day.month, ask.day.day, hour, minute,
-                         tzinfo=zone(room_zone(request, room)))
+                         tzinfo=zone(tz))
     except (ValueError, TypeError):
         return str(_("Choose the time you want to start."))
     return local.isoformat(), (local + room.slot_length).isoformat()
-
-
-def room_zone(request: Request, room: BookableResource) -> str:
-    held = held_listing(request, request.path_params["provider_id"])
-    return held.listing.location(room.location_id).time_zone if held else "UTC"
 
 
 async def book(request: Request) -> Response:
@@ -262,12 +257,15 @@ async def book(request: Request) -> Response:
         ask.errors["party"] = _("How many guests?")
     values, errors = guest_errors(request, form)
     waitlist = form.get("waitlist") == "1"
-    slot = chosen_slot(request, room, ask, values, waitlist)
+    slot = chosen_slot(request, room, held.listing.location(room.location_id).time_zone, ask, values, waitlist)
     if isinstance(slot, str):
         errors["time" if waitlist else "slot"] = slot
     if errors or ask.errors or (ask.party is not None and unfit_message(request, room, ask.party)):
         return await _room_form(request, held, room, ask, values, errors, status=400)
-    assert ask.party is not None and not isinstance(slot, str) and held.bpp_uri is not None
+    if held.bpp_uri is None:
+        return await _room_form(request, held, room, ask, values, {}, status=502, refusal=_(
+            "The restaurant's node did not answer. Nothing was booked; try again shortly."))
+    assert ask.party is not None and not isinstance(slot, str)
     req = BookingRequest(held.bpp_uri, held.listing.id, room.id, ask.party, slot[0], slot[1], values["name"],
                          values["phone"] or None, values["email"] or None, values["requests"] or None,
                          room.location_id, held.bpp_id, waitlist)
