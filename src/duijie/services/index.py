@@ -177,7 +177,11 @@ class LocalIndex:
         hits = self._reader.query(self._make_query(**criteria))
         now = self._clock.now()
         with self._uow(read_only=True) as uow:
-            held = {index_key(c.subscriber_id, c.provider_id): c for c in uow.peer_catalogs.all()}
+            held = {}  # only the catalogs of the hits are read (every held one is a page of documents)
+            for key in {hit.provider_id for hit in hits}:
+                subscriber_id, _sep, provider_id = key.partition(KEY_SEP)
+                if (found := uow.peer_catalogs.get(subscriber_id, provider_id)) is not None:
+                    held[key] = found
             trusted = [TrustedKeys(uow.known_keys, now)]
             # Parsed listings are reused while their catalog's digest holds (parsing costs more than the query).
             listings = {k: kept[1] for k, c in held.items() if (kept := self._parsed.get(k)) and kept[0] == c.digest}
