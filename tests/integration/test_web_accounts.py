@@ -85,8 +85,12 @@ def test_five_wrong_passwords_lock_for_fifteen_minutes(accounts: AccountService,
     assert cashier.failed_logins == 0 and cashier.locked_until is None
 
 
-def test_unknown_names_lock_alike_and_unlock_lifts_a_lock(accounts: AccountService) -> None:
+def test_unknown_names_lock_alike_and_unlock_lifts_a_lock(accounts: AccountService, clock: Clock) -> None:
     assert [accounts.login("nobody", "x" * 12).outcome for _ in range(5)][-1] is LoginOutcome.LOCKED
+    assert [accounts.login("admin", "not the token").outcome for _ in range(5)][-1] is LoginOutcome.LOCKED
+    assert accounts.login("admin", TOKEN).outcome is LoginOutcome.LOCKED  # the token is no way round the lock
+    clock.at += LOCK_FOR
+    assert accounts.login("admin", TOKEN).outcome is LoginOutcome.SIGNED_IN
     accounts.add("cashier", "counter password 1")
     for _ in range(5):
         accounts.login("cashier", "wrong password")
@@ -166,6 +170,16 @@ def test_wrong_password_is_refused_in_the_visitors_language(node_client: tuple[T
     r = client.post("/merchant/login", data={"csrf_token": _csrf(client), "name": "admin", "password": "guess"})
     assert r.status_code == 401 and "用户名或密码错误" in r.text and "duijie_session" not in r.headers.get(
         "set-cookie", "")
+
+
+def test_five_wrong_passwords_show_the_lock_in_the_visitors_language(node_client: tuple[TestClient, str]) -> None:
+    client, token = node_client
+    statuses = [client.post("/merchant/login", data={"csrf_token": _csrf(client), "name": "admin",
+                                                     "password": f"guess {i}"}).status_code for i in range(5)]
+    assert statuses == [401] * 4 + [429]
+    sixth = client.post("/merchant/login", data={"csrf_token": _csrf(client), "name": "admin", "password": token})
+    assert sixth.status_code == 429 and "登录已锁定 15 分钟" in sixth.text
+    assert "duijie_session" not in sixth.headers.get("set-cookie", "")
 
 
 def test_forged_csrf_token_is_refused_and_signs_nobody_in(node_client: tuple[TestClient, str]) -> None:

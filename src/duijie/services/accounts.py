@@ -139,10 +139,16 @@ class AccountService:
         name = name.strip()
         with self._uow() as uow:
             account = uow.accounts.get(name)
-            if account is None and name == BOOTSTRAP_ADMIN and not uow.accounts.has_owner():
-                account = self._bootstrap_admin(uow, password, now)
             if account is None:
-                return self._stranger_failed(name, password, now)
+                stranger = self._strangers.get(name)
+                if stranger is not None and stranger.is_locked(now):  # the admin token is no way round it
+                    log.warning("sign-in refused: name %r is locked", name)
+                    return LoginResult(LoginOutcome.LOCKED)
+                if name == BOOTSTRAP_ADMIN and not uow.accounts.has_owner():
+                    account = self._bootstrap_admin(uow, password, now)
+                if account is None:
+                    return self._stranger_failed(name, password, now)
+                self._strangers.pop(name, None)
             if account.is_locked(now):
                 log.warning("sign-in refused: account %r is locked until %s", name, account.locked_until)
                 return LoginResult(LoginOutcome.LOCKED)
@@ -178,10 +184,6 @@ class AccountService:
             self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
         self._verify(self._dummy, password)
         known = self._strangers.pop(name, None) or Account(name, Role.STAFF, "", now)
-        if known.is_locked(now):
-            self._strangers[name] = known
-            log.warning("sign-in refused: name %r is locked", name)
-            return LoginResult(LoginOutcome.LOCKED)
         after = known.after_failure(now)
         self._strangers[name] = after
         while len(self._strangers) > 10_000:

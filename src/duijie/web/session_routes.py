@@ -45,8 +45,8 @@ async def login(request: Request) -> Response:
     result = await asyncio.to_thread(accounts.login, name, password[: MAX_PASSWORD + 1])
     if result.outcome is LoginOutcome.LOCKED:
         minutes = int(LOCK_FOR.total_seconds() // 60)
-        message = _("Too many wrong passwords: signing in is locked for %(minutes)s minutes. Try again later.",
-                    minutes=minutes)
+        message = _("Too many wrong passwords: signing in is locked for %(minutes)s minutes. "
+                    "Try again later.") % {"minutes": minutes}
         return _login_page(request, name=name, error=message, status=429)
     if result.outcome is LoginOutcome.REFUSED or result.token is None:
         return _login_page(request, name=name, error=_("Wrong name or password."), status=401)
