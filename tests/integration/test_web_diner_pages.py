@@ -22,6 +22,7 @@ from duijie.bootstrap import Node
 from duijie.protocol.receipts import verify_receipt
 from duijie.services.buyer import SellerRefused
 from duijie.transport.mock import MockTransport
+from duijie.web import search_pages
 
 LOOPBACK = ("127.0.0.1", 50000)
 ZH = {"accept-language": "zh-CN,zh;q=0.9"}
@@ -240,3 +241,16 @@ def test_pages_act_for_the_owner_only(diner: Diner) -> None:
         for path in ("/", "/p/chuanshan", "/cart", "/orders/O-1"):
             r = stranger.get(path, follow_redirects=False)
             assert r.status_code == 303 and r.headers["location"].startswith("/merchant/login?next="), path
+
+
+@pytest.mark.parametrize(("kind", "doc", "link"), [
+    ("item", "n.test|p/item/liangpi@dc", "/p/p?from=n.test#item-liangpi"),
+    ("resource", "n.test|p/resource/diaoyutai@dc", "/book/p/diaoyutai"),
+    ("job", "n.test|p/job/cashier@dc", "/jobs/p/cashier"),
+    ("offer", "n.test|p/offer/apples", "/offers/apples?provider=p&seller=n.test"),
+    ("item", "n.test|p/item/pool-3f9a@dc", "/pools/pool-3f9a?bpp=http%3A%2F%2Fn.test%2Fbeckn&provider=p&bpp_id=n.test"),
+    ("provider", "n.test|p/provider@dc", "/p/p?from=n.test"),
+])
+def test_each_kind_of_result_links_to_its_page(kind: str, doc: str, link: str) -> None:
+    row = {"provider_id": "p", "kind": kind, "doc_id": doc, "bpp_id": "n.test", "bpp_uri": "http://n.test/beckn"}
+    assert search_pages._href(row) == link

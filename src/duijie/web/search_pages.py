@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
@@ -30,6 +31,7 @@ from duijie.services.held_listings import HeldListing
 from duijie.services.named_places import NamedPlaces
 from duijie.web.access import require_owner
 from duijie.web.diner_views import Gettext, pick, services_of, why_text
+from duijie.web.purchases_shown import pool_link
 from duijie.web.templating import gettext_for, render, request_lang
 
 KINDS: dict[str, tuple[str, ...]] = {
@@ -129,11 +131,11 @@ def _href(row: dict[str, Any]) -> str:
         return f"/book/{pid}/{_doc_part(doc, 'resource')}"
     if kind == "job":
         return f"/jobs/{pid}/{_doc_part(doc, 'job')}"
-    if kind == "item" and _doc_part(doc, "item").startswith("pool-"):
-        base = (row.get("bpp_uri") or "").removesuffix("/beckn")
-        return f"{base}/pools/{_doc_part(doc, 'item')}"
-    anchor = {"item": "item", "offer": "offer"}.get(kind)
-    return f"/p/{pid}{query}" + (f"#{anchor}-{_doc_part(doc, kind)}" if anchor else "")
+    if kind == "item" and _doc_part(doc, "item").startswith("pool-") and row.get("bpp_uri"):
+        return pool_link(_doc_part(doc, "item"), row["bpp_uri"], pid, row["bpp_id"])
+    if kind == "offer":
+        return f"/offers/{_doc_part(doc, 'offer')}?{urlencode({'provider': pid, 'seller': row['bpp_id']})}"
+    return f"/p/{pid}{query}" + (f"#item-{_doc_part(doc, 'item')}" if kind == "item" else "")
 
 
 def _state(held: HeldListing | None, location_id: str | None, at: datetime) -> str:
