@@ -115,6 +115,8 @@ async def test_booking_takes_the_slot_away_and_a_second_try_offers_the_waitlist(
     waiting = await pair.page.post("/book/chuanshan/diaoyutai", data={**form, "name": "李雷", "waitlist": "1"})
     assert waiting.status_code == 202 and "number 1 on the waitlist" in waiting.text
 
+    not_held = await pair.page.post(f"{where}/take", data={"csrf_token": csrf_of(page.text)})
+    assert not_held.status_code == 409 and "not held for you" in not_held.text  # a stale page's button
     cancelled = await pair.page.post(f"{where}/cancel", data={"csrf_token": csrf_of(page.text)})
     assert cancelled.status_code == 303
     assert "Cancelled" in (await pair.page.get(where)).text

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from duijie.domain.errors import ValidationFailed
 from duijie.domain.hours import zone
 from duijie.services.buyer import PeerError, SellerRefused
 from duijie.services.errors import NotFound, ServiceError
@@ -149,7 +150,7 @@ async def _act(request: Request, action: str) -> Response:
     except PeerError:
         return await booking_page(request, error=_("The restaurant's node did not answer. Try again shortly."),
                                   status=502)
-    except ServiceError:  # e.g. a hold that is not (or no longer) held for this node
+    except (ServiceError, ValidationFailed):  # e.g. a slot that is not (or no longer) held for this node
         return await booking_page(request, error=_("This booking is not held for you any more."), status=409)
     return RedirectResponse(f"/bookings/{order_id}", status_code=303)
 
