@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 from tests.support.networks import SellersNetwork
 from tests.support.processes import ServerProcess
@@ -23,6 +24,7 @@ from tests.support.web import login_as_merchant
 
 from duijie.storage.node_config import read_admin_token
 
+pytestmark = pytest.mark.timeout(600)  # the first test of a run waits for the five nodes to start
 EDITOR = "/merchant/listing/chuanshan"
 DISH = "jiaoma-chicken"
 SHOTS = Path(os.environ.get("DUIJIE_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")) \
