@@ -125,11 +125,12 @@ async def test_signed_terms_travel_and_a_forged_pool_is_refused_before_pledging(
 
 async def test_changed_terms_take_effect_only_when_every_pledger_accepted(net: MockNet) -> None:
     club = club_node(net)
-    buyers = [net.add(f"b{i}", roles=("BAP",)) for i in range(2)]
-    async with running(club.services), running(buyers[0].services), running(buyers[1].services):
+    buyers = [net.add(f"b{i}", roles=("BAP",)) for i in range(3)]
+    async with running(club.services), running(buyers[0].services), running(buyers[1].services), \
+            running(buyers[2].services):
         pool = await club.services.pools.open(apple_terms(60), "http://farm.test/beckn")
         pledges = []
-        for node, qty in zip(buyers, ("40", "30"), strict=True):
+        for node, qty in zip(buyers[:2], ("40", "30"), strict=True):
             kind = PoolPledge(node.services.pools.verify_terms)
             pledges.append((await node.services.buyer.place(kind, PledgeOrder(
                 CLUB, "chuanshan", pool.id, Decimal(qty), "kg")))["order_id"])
@@ -146,6 +147,10 @@ async def test_changed_terms_take_effect_only_when_every_pledger_accepted(net: M
             order = node.services.buyer.purchase(pledge_id)["order"] or {}
             return (proposal_of(order.get("tags")) or {}).get("state") == state
 
+        # A buyer pledging while the change is proposed is asked too (its on_confirm carries it).
+        late = await buyers[2].services.buyer.place(PoolPledge(buyers[2].services.pools.verify_terms), PledgeOrder(
+            CLUB, "chuanshan", pool.id, Decimal(10), "kg"))
+        pledges.append(late["order_id"])
         for node, pledge_id in zip(buyers, pledges, strict=True):
             await eventually(lambda n=node, p=pledge_id: told(n, p, "proposed"))
             tags = node.services.buyer.purchase(pledge_id)["order"]["tags"]
@@ -165,9 +170,13 @@ async def test_changed_terms_take_effect_only_when_every_pledger_accepted(net: M
             with pytest.raises(PoolError) as caught:
                 await club.services.pools.consent(pool.id, "b1.test", 7, True)
             assert caught.value.rule.value == "no_proposal" and stale.proposal is not None
-            # The decliner withdraws: every remaining pledger has accepted, so the change takes effect.
+            # The decliner withdraws; the late pledger has not answered yet.
             gone = await client.post(f"/api/pledges/{pledges[1]}/withdraw")
             assert gone.status_code == 200, gone.text
+        assert (await club.services.pools.get(pool.id)).pool.terms_version == 1
+        async with api(buyers[2]) as client:  # now every remaining pledger has accepted: the change takes effect
+            accepted = await client.post(f"/api/pledges/{pledges[2]}/consent", json={"answer": "accept"})
+            assert accepted.status_code == 200, accepted.text
 
         stored = await club.services.pools.get(pool.id)
         assert stored.pool.terms_version == 2 and stored.proposal is None

@@ -84,15 +84,15 @@ class PoolKind(SellerKind[PoolUnitOfWork]):
                                                                  quantity), now)
         except PoolError as exc:
             raise _refused(exc) from exc
-        order = pm.pledge_order(pool, self._listed_under(uow, pool.id), pledge.quantity, pledge)
+        stored = load_for_pledge(uow, pool.id, None)
+        order = pm.pledge_order(pool, stored.listed_under, pledge.quantity, pledge)
+        if stored.proposal is not None:  # a pledger joining while new terms are proposed is asked too
+            order["tags"] = pm.proposal_order(pool, stored.listed_under, pledge.id, pledge.quantity,
+                                              stored.proposal)["tags"]
         billing = (request.message.get("order") or {}).get("billing")
         if isinstance(billing, dict):
             order["billing"] = billing
         return {"order": order}
-
-    @staticmethod
-    def _listed_under(uow: PoolUnitOfWork, pool_id: str) -> str:
-        return load_for_pledge(uow, pool_id, None).listed_under
 
     def _own(self, uow: PoolUnitOfWork, request: Verified, order_id: str | None) -> StoredPool:
         """The pool of the requester's own pledge ``order_id``; another buyer's is not found."""
