@@ -48,6 +48,10 @@ def free_port() -> int:
     return free_ports(1)
 
 
+# The command line speaks the locale's language; tests read its English unless they ask for another.
+_ENGLISH = {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+
+
 def duijie(
     *args: str, check: bool = False, timeout: float = 60, input: str | None = None,
     env: dict[str, str] | None = None, cwd: Path | None = None,
@@ -60,7 +64,7 @@ def duijie(
         text=True,
         timeout=timeout,
         input=input,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **_ENGLISH, **(env or {})},
         cwd=cwd,
     )
     if check and proc.returncode != 0:

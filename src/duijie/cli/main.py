@@ -27,10 +27,11 @@ from duijie.cli import (
     users_cmds,
     verify_cmd,
 )
+from duijie.l10n.cli_text import _
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="duijie")
+@click.version_option(__version__, prog_name="duijie", message=_("%(prog)s, version %(version)s"))
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def cli(verbose: int) -> None:
     """duijie (对接): run a node of the open, decentralized Beckn trade network.
