@@ -105,6 +105,9 @@ async def test_signed_terms_travel_and_a_forged_pool_is_refused_before_pledging(
             body = {"bpp_uri": CLUB, "provider_id": "chuanshan", "pool_id": pool.id, "quantity": "40", "unit": "kg"}
             ok = await client.post("/api/pledges", json=body)
             assert ok.status_code == 201, ok.text
+            unasked = await client.post(f"/api/pledges/{ok.json()['pledge']['order_id']}/consent",
+                                        json={"answer": "accept"})
+            assert unasked.status_code == 409 and "no_proposal" in unasked.text  # nothing proposed to answer
 
             # The organizer's node now serves altered terms (a lower minimum) under the old signature.
             forged = json.loads(json.dumps(stored.signed_terms))

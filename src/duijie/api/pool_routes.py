@@ -95,10 +95,10 @@ async def consent(request: Request, args: Args) -> Response:
     order_id = args["order_id"]
     held = buyer.purchase(order_id)
     tags = (held.get("order") or {}).get("tags")
-    proposal = proposal_of(tags)
-    if proposal is None or proposal.get("state") != "proposed":
+    proposal = proposal_of(tags) or {}
+    if proposal.get("state") != "proposed" or not proposal.get("terms_version", "").isdigit():
         raise Conflict(f"no_proposal: pledge {order_id} has no proposed terms to answer", field="order_id")
-    pool_id, version = proposal.get("pool_id", ""), int(proposal.get("terms_version") or 0)
+    pool_id, version = proposal.get("pool_id", ""), int(proposal["terms_version"])
     accept = (args.body or {})["answer"] == "accept"
     if accept:
         check = _pools(services).verify_terms(signed_terms_of(tags), pool_id, held.get("bpp_id"))

@@ -18,11 +18,11 @@ from duijie.protocol.receipts import KeySource
 
 
 def _sources(doc: dict[str, Any], registries: tuple[str, ...], resolve: tuple[str, ...]) -> list[RegistrySource]:
-    statement = doc.get("statement") if isinstance(doc.get("statement"), dict) else {}
-    assert isinstance(statement, dict)
+    statement = doc.get("statement")
+    statement = statement if isinstance(statement, dict) else {}
+    terms = statement.get("terms")
     organizer = statement.get("organizer_id")
-    producer = ((statement.get("terms") or {}).get("producer_id") if isinstance(statement.get("terms"), dict)
-                else None)
+    producer = terms.get("producer_id") if isinstance(terms, dict) else None
     if registries:
         return chain_sources(None, registries, resolve)
     found: list[RegistrySource] = []
