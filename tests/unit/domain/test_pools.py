@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -140,6 +141,16 @@ def test_terms_are_frozen_after_the_first_pledge_unless_every_pledger_consents()
     assert amended.terms == cheaper
     assert amended.terms_version == 2
     assert pool().amend(cheaper, frozenset(), NOW).terms == cheaper  # no pledges: no consent needed
+
+
+def test_a_change_is_consented_only_when_every_pledger_accepted_it() -> None:
+    p = pledged(pool(), "10", "20", "5")  # buyer0, buyer1, buyer2
+    assert not p.consented(frozenset({"buyer0", "buyer1"}))
+    assert p.consented(frozenset({"buyer0", "buyer1", "buyer2", "someone-else"}))
+    assert p.withdraw("pl2", "buyer2", NOW).consented(frozenset({"buyer0", "buyer1"}))  # a decliner left
+    assert pool().consented(frozenset())  # nobody to ask
+    with pytest.raises(ValueError, match="every pledge loaded"):  # a pool read for one pledge cannot judge it
+        replace(p, pledges=p.pledges[:1], prior=Decimal(25)).consented(frozenset({"buyer0"}))
 
 
 def test_unsound_terms_are_refused_at_open() -> None:
