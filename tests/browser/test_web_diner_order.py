@@ -8,10 +8,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from playwright.sync_api import Page, expect
 from tests.support.networks import SellersNetwork
 from tests.support.web import login_as_merchant
 
+pytestmark = pytest.mark.timeout(600)  # the first test of a run waits for the five nodes to start
 GUEST = "王芳 Browser"
 PHONE = "+1-202-555-0199"
 

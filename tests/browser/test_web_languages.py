@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 from tests.support.networks import SellersNetwork
 
+pytestmark = pytest.mark.timeout(600)  # the first test of a run waits for the five nodes to start
 CJK = re.compile(r"[\u3400-\u9fff]")
 LABELS = "main label, main legend, main h1, main h2, main button, main option, header nav a"
 """What a visitor reads as the page's own words (names of dishes and places are the merchant's)."""
