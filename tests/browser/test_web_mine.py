@@ -18,6 +18,7 @@ from tests.support.web_pools import open_pool, pledge, pool_url
 
 def test_mine_lists_a_pledge_with_its_allocation_and_verified_receipt(
         web_net: SellersNetwork, page: Page, tmp_path: Path) -> None:
+    page.set_default_timeout(60_000)  # each page asks another node: slow on a loaded machine
     pool_id = open_pool(web_net, maximum="200")  # the minimum batch: one pledge of 200 kg fills it
     pledge_id = pledge(page, pool_url(web_net, web_net.buyer, pool_id), "200")
     expect(page.locator(".notice[role=status]")).to_contain_text(pledge_id)

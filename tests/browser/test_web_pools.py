@@ -12,11 +12,14 @@ import time
 
 from playwright.sync_api import Page, expect
 from tests.support.networks import SellersNetwork
+from tests.support.web import login_as_merchant
 from tests.support.web_pools import open_pool, pledge, pool_url
 
 
 def test_pool_progress_rises_without_reload_as_two_buyer_nodes_pledge(
         web_net: SellersNetwork, page: Page, second_page: Page) -> None:
+    for each in (page, second_page):
+        each.set_default_timeout(60_000)  # each pledge and page asks another node: slow on a loaded machine
     pool_id = open_pool(web_net)
     watched = pool_url(web_net, web_net.buyer, pool_id)
     page.goto(watched)
@@ -30,12 +33,12 @@ def test_pool_progress_rises_without_reload_as_two_buyer_nodes_pledge(
 
     first = pledge(second_page, pool_url(web_net, web_net.buyer, pool_id), "40")
     expect(second_page.locator(".my-pledges")).to_contain_text(first)
-    expect(progress).to_have_attribute("value", "40", timeout=20_000)
+    expect(progress).to_have_attribute("value", "40", timeout=60_000)
     expect(page.locator(".pledged")).to_contain_text("40")
 
     factory = web_net.sellers["factory"]  # a second buyer node: the factory buys too
     pledge(second_page, pool_url(web_net, factory, pool_id), "70")
-    expect(progress).to_have_attribute("value", "110", timeout=20_000)
+    expect(progress).to_have_attribute("value", "110", timeout=60_000)
     expect(page.locator(".buyers")).to_contain_text("2")
     expect(page.locator("tr.reached")).to_contain_text("100")  # the 100 kg tier (2.60) is reached
     expect(page.locator(".price-now")).to_contain_text("2.60")
@@ -47,16 +50,17 @@ def test_pool_progress_rises_without_reload_as_two_buyer_nodes_pledge(
 
 
 def test_a_pledge_beyond_the_maximum_is_refused_beside_the_field(web_net: SellersNetwork, page: Page) -> None:
+    page.set_default_timeout(60_000)
     pool_id = open_pool(web_net, maximum="250")
     page.goto(pool_url(web_net, web_net.buyer, pool_id))
     page.fill("#f-quantity", "300")
-    page.click("form[action$='/pledge'] button[type=submit]")
+    page.click("form[action$='/pledge'] button[type=submit]", no_wait_after=True)
     error = page.locator("#e-quantity")
-    expect(error).to_have_text("距拼单上限只剩 250 kg。")
+    expect(error).to_have_text("距拼单上限只剩 250 kg。", timeout=60_000)
     expect(page.locator("#f-quantity")).to_have_attribute("aria-invalid", "true")
     page.fill("#f-quantity", "2.5.1")
-    page.click("form[action$='/pledge'] button[type=submit]")
-    expect(error).to_have_text("请用数字填写数量，例如 40 或 12.5。")
+    page.click("form[action$='/pledge'] button[type=submit]", no_wait_after=True)
+    expect(error).to_have_text("请用数字填写数量，例如 40 或 12.5。", timeout=60_000)
 
 
 def test_the_offer_page_on_the_buyer_node_shows_the_farms_apples_as_source_direct(
@@ -71,3 +75,14 @@ def test_the_offer_page_on_the_buyer_node_shows_the_farms_apples_as_source_direc
     expect(page.locator(".source-direct")).to_contain_text("源头直供")
     expect(page.locator(".origin")).to_contain_text("马里兰州弗雷德里克果园")
     expect(page.locator("table.tiers")).to_contain_text("500")
+
+
+def test_the_farm_sees_the_pooled_demand_for_its_apples(web_net: SellersNetwork, page: Page) -> None:
+    page.set_default_timeout(60_000)
+    pool_id = open_pool(web_net)
+    farm = web_net.sellers["farm"]
+    login_as_merchant(page, farm, "/merchant/pools")
+    row = page.locator("tr[data-offer='apples']")
+    expect(row).to_contain_text(pool_id, timeout=60_000)  # read from 川陕名吃's catalog, through the gateway
+    expect(row).to_contain_text(web_net.subscriber_id(web_net.sellers["chuanshan"]))
+    expect(page.locator("#organized-h")).to_have_text("您发起的拼单")

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-import json
 import re
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+import httpx
 from playwright.sync_api import Page
 from tests.support.networks import SellersNetwork
-from tests.support.processes import ServerProcess, duijie
+from tests.support.processes import ServerProcess
+
+from duijie.storage.node_config import read_admin_token
 
 
 def open_pool(net: SellersNetwork, maximum: str = "400") -> str:
-    """A pool of the farm's apples organized on the chuanshan node (its CLI, its admin token)."""
+    """A pool of the farm's apples organized on the chuanshan node, through its JSON API with its admin
+    token (what ``duijie pool open`` sends, without starting a process on a loaded machine)."""
     organizer, farm = net.sellers["chuanshan"], net.sellers["farm"]
-    done = duijie("pool", "open", "--data-dir", str(organizer.data_dir), "--node", organizer.base,
-                  "--producer", farm.base, "--provider", net.providers["farm"], "--offer", "apples",
-                  "--deadline", "+20m", "--pickup", "川陕名吃 Rockville", "--maximum", maximum, "--json",
-                  check=True)
-    return str(json.loads(done.stdout)["id"])
+    listing = httpx.get(f"{farm.base}/api/providers/{net.providers['farm']}", timeout=60).json()
+    offer = next(o for o in listing.get("listing", listing)["offers"] if o["id"] == "apples")
+    terms = {"offer": {k: v for k, v in offer.items() if k not in ("origin", "source")},
+             "producer_id": net.subscriber_id(farm), "provider_id": net.providers["farm"],
+             "pickup_points": ["川陕名吃 Rockville"], "maximum": maximum,
+             "deadline": (datetime.now(UTC) + timedelta(minutes=20)).isoformat(timespec="seconds")}
+    token = read_admin_token(organizer.data_dir)
+    answer = httpx.post(f"{organizer.base}/api/pools/open", timeout=60, headers={"Authorization": f"Bearer {token}"},
+                        json={"terms": terms, "producer_uri": f"{farm.base}/beckn"})
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["pool"]["id"])
 
 
 def pool_url(net: SellersNetwork, buyer: ServerProcess, pool_id: str) -> str:
@@ -33,8 +43,9 @@ def pledge(page: Page, url: str, quantity: str) -> str:
     """Pledge ``quantity`` from the node of the pool page ``url``; the pledge id it reports."""
     page.goto(url)
     page.fill("#f-quantity", quantity)
-    page.click("form[action$='/pledge'] button[type=submit]")
-    page.wait_for_url(re.compile(r"pledged=PL-"))
+    # select, init and confirm go to the organizer and back, signed: slow on a loaded machine.
+    page.click("form[action$='/pledge'] button[type=submit]", no_wait_after=True)
+    page.wait_for_url(re.compile(r"pledged=PL-"), timeout=90_000)
     found = re.search(r"pledged=(PL-[0-9a-f]+)", page.url)
     assert found, page.url
     return found.group(1)
