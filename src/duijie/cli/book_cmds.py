@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
-import httpx
 
+from duijie.cli import http_client
 from duijie.cli.bookings_cmds import fetch_text
 from duijie.cli.common import data_dir_option, user_errors
 from duijie.cli.node_client import (
@@ -96,8 +96,8 @@ def availability(provider_id: str, bpp_uri: str | None, day: str | None, party: 
         base = node_base_url(data_dir or obvious_data_dir(), node)
     params = {k: v for k, v in (("date", day), ("party", party), ("resource", resource_id)) if v is not None}
     try:
-        resp = httpx.get(f"{base}/api/providers/{provider_id}/availability", params=params, timeout=30)
-    except httpx.HTTPError as exc:
+        resp = http_client.get(f"{base}/api/providers/{provider_id}/availability", params=params, timeout=30)
+    except http_client.HttpError as exc:
         raise unreachable(base, exc) from exc
     if resp.status_code >= 400:
         raise refused(resp)

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 
+from duijie.cli import http_client
 from duijie.cli.common import data_dir_option, echo_list, user_errors
 from duijie.cli.node_client import NodeClient, node_base_url, node_option, refused, unreachable
 from duijie.l10n.cli_text import _
@@ -23,8 +23,8 @@ def fetch_text(data_dir: Path | None, node: str | None, path: str) -> str:
     base = node_base_url(data_dir, node)
     token = read_admin_token(data_dir) if data_dir is not None else None
     try:
-        resp = httpx.get(base + path, headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=30)
-    except httpx.HTTPError as exc:
+        resp = http_client.get(base + path, headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=30)
+    except http_client.HttpError as exc:
         raise unreachable(base, exc) from exc
     if resp.status_code >= 400:
         raise refused(resp)

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import click
-import httpx
 
+from duijie.cli import http_client
 from duijie.cli.common import Failure, user_errors
 from duijie.cli.node_setup import create_node_dir
 from duijie.cli.obvious_node import clear_running_demo_note, write_demo_notes
@@ -76,21 +76,20 @@ def _spawn(
 def _wait_ready(infos: list[dict[str, object]], procs: list[subprocess.Popen[bytes]]) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     pending = {str(i["url"]): p for i, p in zip(infos, procs, strict=True)}
-    with httpx.Client(timeout=1.0) as client:
-        while pending:
-            for url, proc in list(pending.items()):
-                if proc.poll() is not None:
-                    raise Failure(_("demo node {url} exited with code {code} while starting")
-                                  .format(url=url, code=proc.returncode))
-                try:
-                    if client.get(f"{url}/healthz").status_code == 200:
-                        del pending[url]
-                except httpx.HTTPError:
-                    pass
-            if time.monotonic() > deadline:
-                raise Failure(_("demo nodes not ready after {seconds}s: {nodes}")
-                              .format(seconds=f"{READY_TIMEOUT:.0f}", nodes=", ".join(pending)))
-            time.sleep(0.1)
+    while pending:
+        for url, proc in list(pending.items()):
+            if proc.poll() is not None:
+                raise Failure(_("demo node {url} exited with code {code} while starting")
+                              .format(url=url, code=proc.returncode))
+            try:
+                if http_client.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                    del pending[url]
+            except http_client.HttpError:
+                pass
+        if time.monotonic() > deadline:
+            raise Failure(_("demo nodes not ready after {seconds}s: {nodes}")
+                          .format(seconds=f"{READY_TIMEOUT:.0f}", nodes=", ".join(pending)))
+        time.sleep(0.1)
 
 
 def _wait_indexed(buyer_url: str, providers: set[str], timeout: float = SYNC_TIMEOUT) -> set[str]:
@@ -101,17 +100,16 @@ def _wait_indexed(buyer_url: str, providers: set[str], timeout: float = SYNC_TIM
     """
     deadline = time.monotonic() + timeout
     found: set[str] = set()
-    with httpx.Client(timeout=2.0) as client:
-        while True:
-            try:
-                resp = client.get(f"{buyer_url}/api/search", params={"kind": "provider", "limit": 200})
-                if resp.status_code == 200:
-                    found = {r["provider_id"] for r in resp.json().get("results", [])} & providers
-            except (httpx.HTTPError, ValueError, KeyError, TypeError):
-                pass
-            if found >= providers or time.monotonic() > deadline:
-                return found
-            time.sleep(0.25)
+    while True:
+        try:
+            resp = http_client.get(f"{buyer_url}/api/search", params={"kind": "provider", "limit": 200}, timeout=2.0)
+            if resp.status_code == 200:
+                found = {r["provider_id"] for r in resp.json().get("results", [])} & providers
+        except (http_client.HttpError, ValueError, KeyError, TypeError):
+            pass
+        if found >= providers or time.monotonic() > deadline:
+            return found
+        time.sleep(0.25)
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
-import httpx
 
+from duijie.cli import http_client
 from duijie.cli.common import Failure
 from duijie.cli.obvious_node import obvious_data_dir
 from duijie.l10n.cli_text import _
@@ -48,7 +48,7 @@ def refusal_text(status: int, data: Any, raw: str) -> str:
     return message
 
 
-def refused(resp: httpx.Response) -> Failure:
+def refused(resp: http_client.Reply) -> Failure:
     """A node's (or seller's) error answer as a :class:`Failure` reading like :func:`refusal_text`."""
     try:
         data = resp.json()
@@ -94,13 +94,14 @@ class NodeClient:
     def __init__(self, data_dir: Path | None, node: str | None = None, timeout: float = 30.0) -> None:
         self.base = node_base_url(data_dir, node)
         token = read_admin_token(data_dir) if data_dir is not None else None
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client = httpx.Client(base_url=self.base, headers=headers, timeout=timeout)
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._timeout = timeout
 
     def request(self, method: str, path: str, json: Any = None, params: dict[str, Any] | None = None) -> Any:
         try:
-            resp = self._client.request(method, path, json=json, params=params)
-        except httpx.HTTPError as exc:
+            resp = http_client.request(method, self.base + path, json=json, params=params, headers=self._headers,
+                                       timeout=self._timeout)
+        except http_client.HttpError as exc:
             raise unreachable(self.base, exc) from exc
         if resp.status_code >= 400:
             raise refused(resp)

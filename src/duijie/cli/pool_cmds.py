@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 
+from duijie.cli import http_client
 from duijie.cli.common import Failure, data_dir_option, echo_list, user_errors
 from duijie.cli.node_client import NodeClient, node_option, refused, unreachable
 
@@ -40,8 +40,8 @@ def _deadline(text: str) -> str:
 
 def _fetch(url: str) -> Any:
     try:
-        resp = httpx.get(url, timeout=15)
-    except httpx.HTTPError as exc:
+        resp = http_client.get(url, timeout=15)
+    except http_client.HttpError as exc:
         raise unreachable(url, exc) from exc
     if resp.status_code >= 400:
         raise refused(resp)

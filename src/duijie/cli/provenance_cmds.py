@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 
+from duijie.cli import http_client
 from duijie.cli.common import Failure, data_dir_option, db_option, user_errors
 from duijie.cli.node_client import refused
 from duijie.cli.verify_cmd import chain_sources, producer_of
@@ -114,12 +114,12 @@ def _read_signed(where: str) -> Any:
     """The signed offer in a file, or fetched from the producer's node."""
     try:
         if where.startswith(("http://", "https://")):
-            resp = httpx.get(where, timeout=15)
+            resp = http_client.get(where, timeout=15)
             if resp.status_code != 200:
                 raise refused(resp)
             return resp.json()
         return json.loads(Path(where).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, httpx.HTTPError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, http_client.HttpError) as exc:
         raise Failure(_("{where}: not a signed offer: {reason}").format(where=where, reason=exc)) from exc
 
 

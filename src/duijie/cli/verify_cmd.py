@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 
+from duijie.cli import http_client
 from duijie.l10n.cli_text import _
 from duijie.protocol.identity import IdentityAddresses, ResolveEntryError, parse_resolve
 from duijie.protocol.pool_terms import POOL_TERMS_FORMAT
@@ -49,9 +49,9 @@ class RegistrySource:
     def _ask(self, subscriber_id: str, unique_key_id: str) -> str | None:
         query = {"subscriber_id": subscriber_id, "key_id": unique_key_id, "ukId": unique_key_id}
         try:
-            resp = httpx.post(self.url.rstrip("/") + "/lookup", json=query, timeout=5)
+            resp = http_client.post(self.url.rstrip("/") + "/lookup", json=query, timeout=5)
             records = resp.json() if resp.status_code == 200 else []
-        except (httpx.HTTPError, ValueError) as exc:
+        except (http_client.HttpError, ValueError) as exc:
             self.errors.append(f"{self.url}: {exc}")
             return None
         for record in records if isinstance(records, list) else []:
