@@ -86,6 +86,9 @@ def test_merchant_adds_a_dish_changes_its_price_and_the_network_sees_it(page: Pa
         page.fill("#f-price", "abc")
         page.get_by_role("button", name="保存菜品").click()
         expect(page.locator("#e-price")).to_have_text("“abc”不是金额（例如 12.50）")  # beside its field
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        field = page.locator("#e-price").locator("..")  # the price with its error, as the merchant sees it
+        field.screenshot(path=str(SHOTS / "test_web_listing_editor__price_refused.png"))
         page.fill("#f-price", "15.50")
         page.get_by_role("button", name="保存菜品").click()
         expect(page.locator(f"#item-{DISH} .price")).to_have_text("US$15.50")
@@ -97,7 +100,6 @@ def test_merchant_adds_a_dish_changes_its_price_and_the_network_sees_it(page: Pa
 
         page.set_viewport_size({"width": 390, "height": 844})  # a phone
         page.get_by_role("link", name="编辑 椒麻鸡").click()
-        SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "test_web_listing_editor__dish_on_a_phone.png"))
         page.get_by_role("button", name="删除此菜品").click()
         expect(page.locator(".notice")).to_contain_text("已保存")
