@@ -48,6 +48,12 @@ def test_pool_progress_rises_without_reload_as_two_buyer_nodes_pledge(
     second_page.goto(f"{web_net.sellers['chuanshan'].base}/pools/{pool_id}")
     expect(second_page.locator("progress.to-minimum")).to_have_attribute("value", "110")
 
+    # The diner's page with its own pledge, at a phone's width (the screenshot shows it).
+    second_page.set_viewport_size({"width": 390, "height": 844})
+    second_page.goto(watched)
+    expect(second_page.locator(".my-pledges")).to_contain_text(first)
+    assert second_page.evaluate("document.documentElement.scrollWidth") <= 400  # nothing wider than the phone
+
 
 def test_a_pledge_beyond_the_maximum_is_refused_beside_the_field(web_net: SellersNetwork, page: Page) -> None:
     page.set_default_timeout(60_000)
