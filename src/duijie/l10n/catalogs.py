@@ -37,7 +37,11 @@ def babel_locale(lang: str) -> Locale:
 
 
 def catalog(lang: str) -> Catalog:
-    """Every ``locale/<lang>/*.po`` file merged into one Babel catalog (later files win a clash)."""
+    """Every ``locale/<lang>/*.po`` file merged into one Babel catalog.
+
+    Files are read in name order and the first translation of a message wins (Babel keeps it):
+    a part that wants its own wording for a shared English word gives it its own message id.
+    """
     merged = Catalog(locale=BABEL_LOCALES[lang])
     folder = resources.files("duijie.l10n").joinpath("locale", lang)
     if folder.is_dir():
