@@ -35,7 +35,8 @@ class NodeApp(Starlette):
 
     Node-to-node messages are nearly all of a node's requests; the middleware stack and router
     in front of them cost a tenth of an ACK. The endpoint answers its own errors, so nothing is
-    lost by skipping the exception middleware; every other request goes the usual way.
+    lost by skipping the exception middleware. A fresh cached listing (``GET /api/providers/{id}``)
+    is answered the same way; every other request goes the usual way.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -43,6 +44,8 @@ class NodeApp(Starlette):
             scope["app"] = self
             await beckn_routes.beckn_endpoint(scope, receive, send)
             return
+        if await catalog_routes.send_cached_listing(self.state.services, scope, send):
+            return  # the hot catalog read, answered from memory (see send_cached_listing)
         await super().__call__(scope, receive, send)
 
 
