@@ -165,6 +165,19 @@ def test_sign_in_sets_a_safe_cookie_and_sign_out_ends_it(node_client: tuple[Test
     assert client.get("/merchant", follow_redirects=False).status_code == 303
 
 
+def test_sign_in_gives_a_new_csrf_token_and_the_old_one_is_refused(node_client: tuple[TestClient, str]) -> None:
+    client, token = node_client
+    before = _csrf(client)
+    r = client.post("/merchant/login", data={"csrf_token": before, "name": "admin", "password": token},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    after = client.cookies.get("duijie_csrf")
+    assert after and after != before
+    refused = client.post("/merchant/logout", data={"csrf_token": before}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert client.get("/merchant", follow_redirects=False).status_code == 200  # still signed in
+
+
 def test_wrong_password_is_refused_in_the_visitors_language(node_client: tuple[TestClient, str]) -> None:
     client, _token = node_client
     r = client.post("/merchant/login", data={"csrf_token": _csrf(client), "name": "admin", "password": "guess"})

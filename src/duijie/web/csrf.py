@@ -31,9 +31,14 @@ def token_for(request: Request) -> tuple[str, bool]:
         return current, False
     cached = getattr(request.state, "csrf_new", None)
     if cached is None:
-        cached = secrets.token_urlsafe(32)
+        cached = new_token()
         request.state.csrf_new = cached  # one token per request, however many forms render
     return cached, True
+
+
+def new_token() -> str:
+    """A fresh random token (also given at sign-in, so a token planted before it is worthless)."""
+    return secrets.token_urlsafe(32)
 
 
 def set_cookie(response: Response, token: str, *, secure: bool) -> None:

@@ -56,6 +56,9 @@ async def login(request: Request) -> Response:
     response = RedirectResponse(safe_next(request.query_params.get("next"), HOME), status_code=303)
     response.set_cookie(SESSION_COOKIE, result.token, max_age=int(SESSION_LIFETIME.total_seconds()),
                         httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+    # A new CSRF token with the new session: one set in the browser before sign-in (by a page of
+    # someone else's on a sibling host, say) is worthless afterwards.
+    csrf.set_cookie(response, csrf.new_token(), secure=request.url.scheme == "https")
     return response
 
 
