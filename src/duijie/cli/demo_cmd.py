@@ -206,6 +206,11 @@ def demo(port_base: int, registries: tuple[str, ...], as_json: bool, keep: bool,
                 click.echo(f"  curl -G --data-urlencode 'q=凉皮' '{buyer['url']}/api/search'  # buyer's local index")
                 click.echo(f"  curl '{shop['url']}/api/providers/chuanshan/open?at=2026-11-27T22:30:00-05:00'")
                 click.echo(f"  curl '{shop['url']}/providers/chuanshan.jsonld'")
+                shop_dir = next(Path(str(i["data_dir"])) for i in infos if i["name"] == "chuanshan")
+                click.echo(_("pages (中文/English):"))
+                click.echo("  " + _("diner:    {url}/").format(url=buyer["url"]))
+                click.echo("  " + _("merchant: {url}/merchant (sign in as admin, password: the file {file})").format(
+                    url=shop["url"], file=shop_dir / "admin-token"))
         sys.stdout.flush()
         reported: set[int] = set()
         while not stopping:
