@@ -2,7 +2,8 @@
 
 One environment per language, each with its gettext catalog installed (``newstyle`` gettext:
 ``_("Hello %(name)s", name=...)`` escapes its arguments); templates are compiled once per
-language and cached by Jinja. Every page receives ``lang``, ``html_lang``, ``fmt`` (Babel
+language and cached by Jinja (constant messages are translated then: see
+:mod:`duijie.web.template_i18n`). Every page receives ``lang``, ``html_lang``, ``fmt`` (Babel
 formatting in that language), ``csrf_token`` and ``path``.
 """
 
@@ -19,6 +20,7 @@ from starlette.responses import HTMLResponse
 from duijie.l10n.catalogs import HTML_LANG, SUPPORTED, negotiate, translations
 from duijie.l10n.formats import Formats
 from duijie.web import csrf
+from duijie.web.template_i18n import ConstantGettext
 
 LANG_COOKIE = "duijie_lang"
 """Remembers the visitor's language choice (a year)."""
@@ -31,11 +33,13 @@ def environment(lang: str) -> Environment:
         loader=PackageLoader("duijie.web", "templates"),
         autoescape=select_autoescape(["html", "xml"]),
         undefined=StrictUndefined,  # a misspelt variable fails the test, not the visitor silently
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", ConstantGettext],
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the package: compiled once, never stat()ed per render
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.extend(compile_gettext=translations(lang).gettext)  # constant messages translated at compile time
     return env
 
 
