@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
@@ -30,6 +32,10 @@ from duijie.services.trade.offer_listing import TrustedKeys, offer_view
 
 log = logging.getLogger("duijie.index")
 KEY_SEP = "|"
+FRESH_FOR = 1.0
+"""Seconds a held catalog's row read for a search is reused (a catalog indexed here is seen at once:
+:meth:`LocalIndex.on_catalog` forgets it; one written by another process within this second)."""
+MAX_RECENT = 256
 
 
 class TextIndex(Protocol):
@@ -141,10 +147,16 @@ class LocalIndex:
         self._make_doc = make_doc
         self._make_query = make_query
         self._parsed: dict[str, tuple[str, Listing]] = {}  # index key → (catalog digest, its listing)
+        # index key → (monotonic time read, the held catalog or None): a page of searches reads each
+        # hit's catalog row (the whole signed document) once a second, not once a search.
+        self._recent: dict[str, tuple[float, StoredCatalog | None]] = {}
+        self._lock = threading.Lock()
 
     def on_catalog(self, catalog: StoredCatalog | None, subscriber_id: str, provider_id: str) -> None:
         """Catalog listener: (re)index a verified catalog, or drop one no longer published."""
         key = index_key(subscriber_id, provider_id)
+        with self._lock:
+            self._recent.pop(key, None)
         self._index.remove_provider(key)
         if catalog is None:
             self._invalidate_reader()
@@ -176,18 +188,46 @@ class LocalIndex:
         """Run a query (``SearchQuery`` fields) and describe each hit with provider, location and age."""
         hits = self._reader.query(self._make_query(**criteria))
         now = self._clock.now()
-        with self._uow(read_only=True) as uow:
-            held = {}  # only the catalogs of the hits are read (every held one is a page of documents)
-            for key in {hit.provider_id for hit in hits}:
-                subscriber_id, _sep, provider_id = key.partition(KEY_SEP)
-                if (found := uow.peer_catalogs.get(subscriber_id, provider_id)) is not None:
-                    held[key] = found
-            trusted = [TrustedKeys(uow.known_keys, now)]
-            # Parsed listings are reused while their catalog's digest holds (parsing costs more than the query).
+        held = self._held({hit.provider_id for hit in hits})  # only the catalogs of the hits
+        # Parsed listings are reused while their catalog's digest holds (parsing costs more than the query).
+        with self._lock:
             listings = {k: kept[1] for k, c in held.items() if (kept := self._parsed.get(k)) and kept[0] == c.digest}
-            out = [row for hit in hits if (row := self._row(hit, held, listings, trusted, now)) is not None]
-        self._parsed.update({k: (held[k].digest, listing) for k, listing in listings.items()})
+        if any(hit.kind == "offer" for hit in hits):  # provenance is judged with this node's trusted keys
+            with self._uow(read_only=True) as uow:
+                trusted = [TrustedKeys(uow.known_keys, now)]
+                out = [row for hit in hits if (row := self._row(hit, held, listings, trusted, now)) is not None]
+        else:
+            out = [row for hit in hits if (row := self._row(hit, held, listings, [], now)) is not None]
+        with self._lock:
+            self._parsed.update({k: (held[k].digest, listing) for k, listing in listings.items()})
         return out
+
+    def _held(self, keys: set[str]) -> dict[str, StoredCatalog]:
+        """The held catalog of each index key (rows read within :data:`FRESH_FOR` are reused)."""
+        found: dict[str, StoredCatalog] = {}
+        stale: list[str] = []
+        moment = time.monotonic()
+        with self._lock:
+            for key in keys:
+                recent = self._recent.get(key)
+                if recent is not None and moment - recent[0] < FRESH_FOR:
+                    if recent[1] is not None:
+                        found[key] = recent[1]
+                else:
+                    stale.append(key)
+        if not stale:
+            return found
+        read: dict[str, StoredCatalog | None] = {}
+        with self._uow(read_only=True) as uow:
+            for key in stale:
+                subscriber_id, _sep, provider_id = key.partition(KEY_SEP)
+                read[key] = uow.peer_catalogs.get(subscriber_id, provider_id)
+        with self._lock:
+            if len(self._recent) + len(read) > MAX_RECENT:
+                self._recent.clear()  # bounded; refilled by the next searches
+            self._recent.update({key: (moment, catalog) for key, catalog in read.items()})
+        found.update({key: catalog for key, catalog in read.items() if catalog is not None})
+        return found
 
     @staticmethod
     def _row(hit: Any, held: dict[str, StoredCatalog], listings: dict[str, Listing], trusted: list[TrustedKeys],
