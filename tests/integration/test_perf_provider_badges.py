@@ -1,0 +1,68 @@
+"""The provider page is kept rendered (keyed by the minute), yet its open-now badge turns the moment a
+location opens: opening hours change on a minute's boundary, where the kept page's key changes too."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+from tests.support.mock_network import DEMO_DATA, MockNet, url
+
+from duijie.transport.mock import MockTransport
+
+EN = {"accept-language": "en-US,en;q=0.9"}
+
+
+@dataclass
+class SetClock:
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+@pytest.fixture
+def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, SetClock]]:
+    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
+    net = MockNet(tmp_path, MockTransport(), {})
+    shop = net.add("shop", roles=("BPP",))
+    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    buyer = net.add("buyer", peers=(url("shop"),), roles=("BAP",))
+
+    async def learn() -> None:
+        for _ in range(2):
+            for node in (shop, buyer):
+                assert node.services.discovery is not None
+                await node.services.discovery.run_round()
+
+    asyncio.run(learn())
+    clock = SetClock(datetime(2026, 12, 2, 15, 59, 59, 500000, tzinfo=UTC))  # Wed 10:59:59.5 in Rockville
+    buyer.services.clock = clock
+    try:
+        with TestClient(buyer.app, base_url=url("buyer"), client=("127.0.0.1", 50000)) as client:
+            yield client, clock
+    finally:
+        net.close()
+
+
+def _badges(html: str) -> list[str]:
+    return re.findall(r'<span class="badge (?:open|closed)">([^<]*)</span>', html)
+
+
+def test_the_badge_turns_open_at_eleven_not_a_minute_later(page: tuple[TestClient, SetClock]) -> None:
+    client, clock = page
+    before = client.get("/p/chuanshan", headers=EN)
+    assert before.status_code == 200 and _badges(before.text) == ["Closed", "Closed"]
+    assert re.findall(r"(?:Opens|Closes) [^<]*", before.text) == ["Opens 11:00\u202fAM"] * 2
+    assert client.get("/p/chuanshan", headers=EN).text == before.text  # the kept page, same token
+    clock.moment += timedelta(seconds=1)  # 11:00:00.5
+    after = client.get("/p/chuanshan", headers=EN)
+    assert _badges(after.text) == ["Open", "Open"]
+    assert re.findall(r"(?:Opens|Closes) [^<]*", after.text) == ["Closes 10:00\u202fPM"] * 2
