@@ -174,7 +174,7 @@ def test_bad_applications_are_refused_naming_the_rule(hiring: Hiring) -> None:
     first = hiring.run(hiring.applicant, "apply", "lobby-manager", *args, *APPLICANT)
     hiring.run(hiring.employer, "applications", "move", first["order_id"], "offer")
     full = hiring.run(hiring.applicant, "apply", "lobby-manager", *args, *APPLICANT, ok=False)
-    assert "no_openings" in full and "40002" in full
+    assert "no_openings" in full  # the rule, plainly (the Beckn error code is for the logs)
     backwards = hiring.run(hiring.employer, "applications", "move", first["order_id"], "screening", ok=False)
     assert "OFFER" in backwards
 
