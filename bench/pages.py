@@ -78,6 +78,34 @@ def start_hello_page() -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the templated hello page did not start")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid`` and its children (the node's back-office process), from /proc."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if entry.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _wait_until_idle(pid: int, timeout: float = 60) -> None:
+    """Until the node and its children use under 5 % of a CPU (a back office still importing its
+    modules at start would otherwise take the CPU from the pages measured)."""
+    deadline = time.monotonic() + timeout
+    before = _cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        after = _cpu_seconds(pid)
+        if after - before < 0.025:
+            return
+        before = after
+
+
 def _wait_for_catalog(base: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -112,6 +140,9 @@ def main() -> None:
             shop.start(timeout=120)
             buyer.start(timeout=120)
             _wait_for_catalog(buyer.base)
+            assert buyer.proc is not None and shop.proc is not None
+            for proc in (shop.proc, buyer.proc):
+                _wait_until_idle(proc.pid)
             pages = {"provider": f"{buyer.base}{PROVIDER}", "search": f"{buyer.base}{SEARCH}"}
             pages["hello_page"] = f"{page_base}/hello"
             pages["hello"] = f"{hello_base}/hello"
