@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
-
 Params = Mapping[str, Any]
 
 
@@ -83,6 +81,10 @@ def request(
     if json is not None:
         body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
         sent.setdefault("Content-Type", "application/json")
+    # Imported here, not at the top: aiohttp costs a quarter of a second to import (its connector
+    # builds SSL contexts), which every command would pay, even --help and the offline ones.
+    import aiohttp
+
     try:
         return asyncio.run(_send(method, url, body, _query(params), sent, timeout))
     except (TimeoutError, aiohttp.ClientError, ValueError) as exc:  # an unusable URL is a ValueError
@@ -91,6 +93,8 @@ def request(
 
 async def _send(method: str, url: str, body: bytes | None, query: list[tuple[str, str]],
                 headers: dict[str, str], timeout: float) -> Reply:
+    import aiohttp  # already loaded by request()
+
     # trust_env: a proxy named in the environment (HTTPS_PROXY, NO_PROXY) is used, as curl would.
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), trust_env=True) as session:
         async with session.request(method, url, data=body, params=query or None, headers=headers,
