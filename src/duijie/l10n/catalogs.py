@@ -31,8 +31,10 @@ HTML_LANG = {"zh": "zh-Hans", "en": "en"}
 """The value of an HTML ``lang`` attribute for each language."""
 
 
+@functools.cache
 def babel_locale(lang: str) -> Locale:
-    """The Babel :class:`Locale` of a supported language."""
+    """The Babel :class:`Locale` of a supported language (parsed once: 30 µs a call otherwise, on
+    every price and time a page shows)."""
     return Locale.parse(BABEL_LOCALES[lang])
 
 
