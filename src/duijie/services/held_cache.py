@@ -19,7 +19,6 @@ import orjson
 from duijie.domain.listing import Listing
 from duijie.interchange.listing_json import listing_from_document
 from duijie.services.discovery_ports import DiscoveryUowFactory, StoredCatalog
-from duijie.services.errors import NotFound
 from duijie.services.held_listings import HeldListing, HeldListings
 
 MAX_KEPT = 256
@@ -57,23 +56,9 @@ class CachedHeldListings(HeldListings):
             recent = self._recent.get(asked)
         if recent is not None and time.monotonic() - recent[0] < FRESH_FOR:
             return recent[1]
-        held = self._read(provider_id, bpp_id)
+        held = super().get(provider_id, bpp_id)
         with self._lock:
             if len(self._recent) >= MAX_KEPT:
                 self._recent.clear()
             self._recent[asked] = (time.monotonic(), held)
         return held
-
-    def _read(self, provider_id: str, bpp_id: str | None) -> HeldListing:
-        with self._uow(read_only=True) as uow:
-            if bpp_id is not None:
-                one = uow.peer_catalogs.get(bpp_id, provider_id)
-                found = [one] if one is not None else []
-            else:
-                found = [c for c in uow.peer_catalogs.all() if c.provider_id == provider_id]
-            if not found:
-                raise NotFound(f"no provider {provider_id!r} known to this node", field="provider_id")
-            catalog = max(found, key=lambda c: c.fetched_at)
-            record = uow.node_records.get(catalog.subscriber_id)
-        url = str(orjson.loads(record.document)["record"]["url"]) if record is not None else None
-        return HeldListing(self._listing(catalog), catalog.subscriber_id, url, catalog.fetched_at)

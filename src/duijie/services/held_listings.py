@@ -60,9 +60,8 @@ class HeldListings:
             catalog = max(found, key=lambda c: c.fetched_at)
             record = uow.node_records.get(catalog.subscriber_id)
         url = str(json.loads(record.document)["record"]["url"]) if record is not None else None
-        return _held(catalog, url)
+        return HeldListing(self._listing(catalog), catalog.subscriber_id, url, catalog.fetched_at)
 
-
-def _held(catalog: StoredCatalog, url: str | None) -> HeldListing:
-    listing = listing_from_document(json.loads(catalog.document)["listing"])
-    return HeldListing(listing, catalog.subscriber_id, url, catalog.fetched_at)
+    def _listing(self, catalog: StoredCatalog) -> Listing:
+        """The held catalog's listing, parsed on every call here (a subclass may keep it)."""
+        return listing_from_document(json.loads(catalog.document)["listing"])
