@@ -24,9 +24,15 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless; the test command installs it (scripts/test)."""
+    """Debian's Chromium, headless; the test command installs it (scripts/test).
+
+    Module scope, not session: Playwright's sync API keeps an event loop running in the main
+    thread while it is started, and every later test that calls ``asyncio.run`` would fail with
+    "cannot be called from a running event loop". Stopping it after each browser module leaves
+    the rest of the run a thread without a loop (a new Chromium starts in about a second).
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run `apt-get install chromium fonts-noto-cjk` "
                     "(./scripts/test does it when it runs as root)")
