@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from duijie.api.app import create_app
+from duijie.local_node import open_database
 from duijie.protocol.context import Action
 from duijie.protocol.identity import IdentityAddresses
 from duijie.protocol.pipeline import InboundPipeline, PipelineConfig
@@ -32,9 +33,8 @@ from duijie.services.retention import Retention
 from duijie.services.trade.catalog import CatalogService
 from duijie.services.trade.offer_lookup import OfferLookup
 from duijie.settings import Settings
-from duijie.storage import migrate
 from duijie.storage.checkpoint import WalCheckpointer
-from duijie.storage.engine import make_engine, sqlite_file, sqlite_url
+from duijie.storage.engine import sqlite_file
 from duijie.storage.node_config import NodeConfig, load_config
 from duijie.storage.signer import KeyringSigner
 from duijie.storage.uow import SqlUnitOfWorkFactory
@@ -42,7 +42,6 @@ from duijie.transport.http import HttpTransport
 from duijie.transport.process_link import BackOfficeLink, IntakeLink
 
 if TYPE_CHECKING:
-    from duijie.services.accounts import AccountService
     from duijie.services.buyer import BuyerService
 
 log = logging.getLogger("duijie.bootstrap")
@@ -246,37 +245,6 @@ def wire_live_search(w: Wiring, buyer: BuyerService, records: Callable[[], list[
     w.services.live_search = LiveSearch(buyer, records, w.config.subscriber_id, w.services.search,
                                         scratch, SearchDocument, SearchQuery, w.clock)
     w.services.live_search.offer_keys = [NodeTrustedKeys(w.uow, w.clock)]  # a live offer's provenance
-
-
-def open_database(data_dir: Path, db_url: str | None, *, serving: bool = False) -> Engine:
-    """Open (and migrate) the node's database: SQLite in the data dir unless a URL is given.
-
-    A serving node checkpoints SQLite's WAL in the background (see :mod:`duijie.storage.checkpoint`).
-    """
-    engine = make_engine(db_url or sqlite_url(data_dir), background_checkpoints=serving)
-    migrate.upgrade(engine)
-    return engine
-
-
-def open_catalog(data_dir: Path, *, db_url: str | None = None) -> CatalogService:
-    """Just the listing use cases over the node's database, for command-line edits.
-
-    A running server notices the change itself (its cached views re-check the stored version,
-    and the next peer-exchange round re-publishes the node record).
-    """
-    config = load_config(data_dir)
-    engine = open_database(data_dir, db_url or config.db_url)
-    return CatalogService(SqlUnitOfWorkFactory(engine), SystemClock())
-
-
-def open_accounts(data_dir: Path, *, db_url: str | None = None) -> AccountService:
-    """The merchant accounts over the node's database, for ``duijie users`` (a running server
-    sees the change at its next sign-in or page)."""
-    from duijie.services.accounts import AccountService
-
-    config = load_config(data_dir)
-    engine = open_database(data_dir, db_url or config.db_url)
-    return AccountService(SqlUnitOfWorkFactory(engine), SystemClock(), config.admin_token_matches)
 
 
 OUTBOX_LEASE = timedelta(seconds=30)

@@ -325,7 +325,7 @@ def test_users_commands_add_list_passwd_unlock(tmp_path: Path) -> None:
     assert changed.exit_code == 0
     assert run(cli, ["users", "unlock", "cashier", *where]).exit_code == 0
     assert run(cli, ["users", "unlock", "nobody", *where]).exit_code == 2
-    from duijie.bootstrap import open_accounts
+    from duijie.local_node import open_accounts
 
     accounts = open_accounts(tmp_path / "shop")
     assert accounts.login("cashier", "a brand new password").outcome is LoginOutcome.SIGNED_IN

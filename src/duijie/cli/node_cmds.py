@@ -134,8 +134,9 @@ def serve(
     """
     import uvicorn
 
-    from duijie.bootstrap import BACK_OFFICE_ACTIONS, build_node, open_catalog
+    from duijie.bootstrap import BACK_OFFICE_ACTIONS, build_node
     from duijie.cli.gc_tuning import tune_for_serving
+    from duijie.local_node import open_catalog
     from duijie.protocol.identity import ResolveEntryError, parse_resolve
     from duijie.settings import SettingError, Settings
     from duijie.transport.process_link import IntakeLink

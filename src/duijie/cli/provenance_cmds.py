@@ -46,7 +46,7 @@ def _write(doc: dict[str, Any], output: Path | None) -> None:
 
 
 def _provider(data_dir: Path, db_url: str | None, provider_id: str | None) -> tuple[Any, Any]:
-    from duijie.bootstrap import open_catalog
+    from duijie.local_node import open_catalog
 
     catalog = open_catalog(data_dir, db_url=db_url)
     if provider_id is None:

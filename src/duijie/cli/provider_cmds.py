@@ -16,7 +16,7 @@ from duijie.services.trade.catalog import CatalogService
 
 
 def _catalog(data_dir: Path, db_url: str | None) -> CatalogService:
-    from duijie.bootstrap import open_catalog
+    from duijie.local_node import open_catalog
 
     return open_catalog(data_dir, db_url=db_url)
 

@@ -24,7 +24,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _accounts(data_dir: Path, db_url: str | None) -> AccountService:
-    from duijie.bootstrap import open_accounts
+    from duijie.local_node import open_accounts
 
     return open_accounts(data_dir, db_url=db_url)
 
