@@ -241,25 +241,23 @@ async def _order_missing(request: Request) -> Response:
         "title": _("No such order"), "message": _("This node placed no order with that number.")}, status=404)
 
 
-async def order_page(request: Request) -> Response:
+async def _order_rendered(request: Request, template: str) -> Response:
     who = await require_owner(request)
     if isinstance(who, Response):
         return who
     context = await _order_context(request)
     if context is None:
         return await _order_missing(request)
-    return render(request, "diner/order.html", context)
+    return render(request, template, context)
+
+
+async def order_page(request: Request) -> Response:
+    return await _order_rendered(request, "diner/order.html")
 
 
 async def order_live(request: Request) -> Response:
     """The order's state part alone, for the page's live refresh."""
-    who = await require_owner(request)
-    if isinstance(who, Response):
-        return who
-    context = await _order_context(request)
-    if context is None:
-        return await _order_missing(request)
-    return render(request, "diner/order_live.html", context)
+    return await _order_rendered(request, "diner/order_live.html")
 
 
 async def receipt_download(request: Request) -> Response:
