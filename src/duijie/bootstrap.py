@@ -148,7 +148,8 @@ def wire_pools(w: Wiring) -> None:
 
     node = SellerNode(w.config.subscriber_id, w.config.subscriber_url)
     notices = PoolNotices(node, ReceiptIssuer(w.signer, w.clock, w.config.subscriber_id), w.clock)
-    w.services.pools = PoolService(w.uow, w.clock, w.config.subscriber_id, notices.release, w.signer, notices)
+    w.services.pools = PoolService(w.uow, w.clock, w.config.subscriber_id, notices.release, w.signer, notices,
+                                   pledger=w.services.buyer)
     closer = w.services.pool_closer = PoolCloser(w.uow, w.clock, notices.closed)
     if w.services.buyer is not None:  # the organizer buys the batch from the producer, over Beckn
         closer.place_batch = BatchOrders(w.services.buyer.place, SellerRefused)

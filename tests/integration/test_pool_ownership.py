@@ -18,7 +18,7 @@ from duijie.domain.pools import PoolState
 from duijie.protocol.context import Action
 from duijie.services.buyer import Peer, SellerRefused
 from duijie.services.container import running
-from duijie.services.trade.pool.buying import POOL_PLEDGE, PledgeOrder, pledge_items
+from duijie.services.trade.pool.buying import PledgeOrder, pledge_items
 from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
@@ -44,8 +44,8 @@ async def test_another_buyer_cannot_update_cancel_or_read_a_pledge(net: MockNet)
     owner, outsider = net.add("b0", roles=("BAP",)), net.add("b1", roles=("BAP",))
     async with running(club.services), running(owner.services), running(outsider.services):
         pool = await club.services.pools.open(apple_terms(60, maximum="200"), "http://farm.test/beckn")
-        placed = await owner.services.buyer.place(POOL_PLEDGE, PledgeOrder(CLUB, "chuanshan", pool.id,
-                                                                           Decimal(40), "kg"))
+        placed = await owner.services.buyer.place(owner.services.pools.pledge_kind(),
+                                                  PledgeOrder(CLUB, "chuanshan", pool.id, Decimal(40), "kg"))
         pledge_id = placed["order_id"]
 
         async def pledges() -> list[tuple[str, str, Decimal]]:

@@ -25,7 +25,7 @@ from duijie.protocol.context import Action
 from duijie.protocol.receipts import StaticKeySource, receipt_from_tags, verify_receipt
 from duijie.services.buyer import Peer, SellerRefused
 from duijie.services.container import running
-from duijie.services.trade.pool.buying import POOL_PLEDGE, PledgeOrder, pledge_items
+from duijie.services.trade.pool.buying import PledgeOrder, pledge_items
 from duijie.storage.uow import SqlUnitOfWorkFactory
 from duijie.transport.mock import MockTransport
 
@@ -91,7 +91,7 @@ async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net
 
         placed = []
         for node, qty in zip(buyers[:1], ("80",), strict=True):
-            placed.append(await node.services.buyer.place(POOL_PLEDGE, PledgeOrder(
+            placed.append(await node.services.buyer.place(node.services.pools.pledge_kind(), PledgeOrder(
                 CLUB, "chuanshan", pool.id, Decimal(qty), "kg")))
         # The producer reads its pooled demand from the organizer's catalog (JSON API).
         token = (farm.data_dir / "admin-token").read_text().strip()
@@ -113,7 +113,7 @@ async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net
             assert proposed.json()["pool"]["terms_version"] == 1
             assert proposed.json()["pool"]["proposal"]["terms_version"] == 2
         for node, qty in zip(buyers[1:], ("70", "45.5"), strict=True):
-            placed.append(await node.services.buyer.place(POOL_PLEDGE, PledgeOrder(
+            placed.append(await node.services.buyer.place(node.services.pools.pledge_kind(), PledgeOrder(
                 CLUB, "chuanshan", pool.id, Decimal(qty), "kg")))
         assert all(p["receipt_state"] == "countersigned" for p in placed)
         pledge_ids = [p["order_id"] for p in placed]
@@ -121,8 +121,8 @@ async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net
         # Bad inputs: a zero pledge, one beyond the maximum, another buyer's withdrawal.
         for qty, rule in (("0", "quantity_not_positive"), ("60", "beyond_maximum")):
             with pytest.raises(SellerRefused) as refused:
-                await buyers[0].services.buyer.place(POOL_PLEDGE, PledgeOrder(CLUB, "chuanshan", pool.id,
-                                                                              Decimal(qty), "kg"))
+                await buyers[0].services.buyer.place(buyers[0].services.pools.pledge_kind(),
+                                                     PledgeOrder(CLUB, "chuanshan", pool.id, Decimal(qty), "kg"))
             assert rule in refused.value.message
         with pytest.raises(SellerRefused) as refused:
             await buyers[1].services.buyer._request(Action.CANCEL, Peer("tx-x", CLUB, "club.test"),
@@ -165,8 +165,8 @@ async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net
                     assert validate_message(c["action"], c["document"]) == [], c["action"]
 
         with pytest.raises(SellerRefused):  # closed: no more pledges
-            await buyers[0].services.buyer.place(POOL_PLEDGE, PledgeOrder(CLUB, "chuanshan", pool.id,
-                                                                          Decimal(1), "kg"))
+            await buyers[0].services.buyer.place(buyers[0].services.pools.pledge_kind(),
+                                                 PledgeOrder(CLUB, "chuanshan", pool.id, Decimal(1), "kg"))
 
 
 def _purchase(node: Node, order_id: str) -> dict[str, Any] | None:
@@ -182,8 +182,8 @@ async def test_a_pool_below_its_minimum_releases_every_pledge_by_callback(net: M
     buyer = net.add("b0", roles=("BAP",))
     async with running(club.services), running(buyer.services):
         pool = await club.services.pools.open(apple_terms(8), "http://farm.test/beckn")
-        placed = await buyer.services.buyer.place(POOL_PLEDGE, PledgeOrder(CLUB, "chuanshan", pool.id,
-                                                                           Decimal(50), "kg"))
+        placed = await buyer.services.buyer.place(buyer.services.pools.pledge_kind(),
+                                                  PledgeOrder(CLUB, "chuanshan", pool.id, Decimal(50), "kg"))
         released = await eventually(
             lambda: (_purchase(buyer, placed["order_id"]) or {}).get("status") == "CANCELLED", seconds=20)
         assert released

@@ -16,10 +16,9 @@ from duijie.api.responses import json_response
 from duijie.api.spec_routes import ApiRoute, Args
 from duijie.domain.pools import PoolState
 from duijie.interchange.pool_json import decimal_in, pool_view, terms_in, terms_out
-from duijie.protocol.mapping.pools import CONSENT_TARGET, consent_order, proposal_of, signed_terms_of
 from duijie.services.container import Services
-from duijie.services.errors import Conflict, NotFound
-from duijie.services.trade.pool.buying import PledgeOrder, PoolPledge, pledge_items
+from duijie.services.errors import NotFound
+from duijie.services.trade.pool.buying import PledgeOrder, pledge_items
 from duijie.services.trade.pool.demand import pooled_demand
 from duijie.services.trade.pool.pools import PoolService
 
@@ -90,24 +89,11 @@ async def amend_pool(request: Request, args: Args) -> Response:
 
 async def consent(request: Request, args: Args) -> Response:
     """A pledger's answer to proposed terms: accepting checks the organizer's signature on them first."""
-    buyer = _buyer(request)
-    services = _services(request)
-    order_id = args["order_id"]
-    held = buyer.purchase(order_id)
-    tags = (held.get("order") or {}).get("tags")
-    proposal = proposal_of(tags) or {}
-    if proposal.get("state") != "proposed" or not proposal.get("terms_version", "").isdigit():
-        raise Conflict(f"no_proposal: pledge {order_id} has no proposed terms to answer", field="order_id")
-    pool_id, version = proposal.get("pool_id", ""), int(proposal["terms_version"])
+    _buyer(request)
     accept = (args.body or {})["answer"] == "accept"
-    if accept:
-        check = _pools(services).verify_terms(signed_terms_of(tags), pool_id, held.get("bpp_id"))
-        if check.terms_version != version:
-            raise Conflict(f"terms_not_verified: the signed terms are version {check.terms_version}, "
-                           f"the proposal {version}", field="order_id")
-    await buyer.update(order_id, CONSENT_TARGET, consent_order(pool_id, version, accept))
-    return json_response({"pledge": buyer.purchase(order_id), "answer": "accept" if accept else "decline",
-                          "terms_version": version})
+    answer = await _pools(_services(request)).answer_proposal(args["order_id"], accept)
+    return json_response({"pledge": answer.pledge, "answer": "accept" if accept else "decline",
+                          "terms_version": answer.proposal.terms_version})
 
 
 async def pledge(request: Request, args: Args) -> Response:
@@ -115,7 +101,7 @@ async def pledge(request: Request, args: Args) -> Response:
     body = args.body or {}
     order = PledgeOrder(body["bpp_uri"], body["provider_id"], body["pool_id"],
                         decimal_in(body["quantity"], "$.quantity"), body["unit"], bpp_id=body.get("bpp_id"))
-    kind = PoolPledge(_pools(_services(request)).verify_terms)  # the organizer's signed terms checked first
+    kind = _pools(_services(request)).pledge_kind()  # the organizer's signed terms checked first
     return json_response({"pledge": await buyer.place(kind, order)}, status=201)
 
 

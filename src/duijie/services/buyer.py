@@ -24,7 +24,7 @@ from duijie.services.buyer_ports import BuyerUnitOfWorkFactory, Purchase, Stored
 from duijie.services.errors import NotFound, ServiceError
 from duijie.services.ports import Clock, Signer, Transport
 from duijie.services.trade.food.buying import FOOD_PURCHASE, OrderRequest
-from duijie.services.trade.kinds import RQ, BuyerKind
+from duijie.services.trade.kinds import RQ, AnswerChecked, BuyerKind
 from duijie.services.trade.offer_listing import TrustedKeys
 
 DOMAIN = "nic2004:55204"
@@ -246,7 +246,10 @@ class BuyerService:
         cart = kind.select_order(req)
         selected = (await self._request(Action.SELECT, peer, {"order": cart}))[0]
         peer = self._learned(peer, selected)
-        draft = kind.init_order(req, cart, selected.document["message"]["order"])
+        quoted = selected.document["message"]["order"]
+        if isinstance(kind, AnswerChecked):  # e.g. a pledge: the pool's terms signed by the node that answered
+            kind.check_answer(req, peer.bpp_id, quoted)
+        draft = kind.init_order(req, cart, quoted)
         initialised = (await self._request(Action.INIT, peer, {"order": draft}))[0]
         peer = self._learned(peer, initialised)
         order = kind.confirm_order(req, draft, initialised.document["message"]["order"])

@@ -27,7 +27,7 @@ from duijie.domain.pools import PoolError, PoolRule, quantity_problem
 from duijie.services.buyer import PeerError, SellerRefused
 from duijie.services.container import Services
 from duijie.services.errors import NotFound
-from duijie.services.trade.pool.buying import POOL_PLEDGE, PledgeOrder, PoolPledge
+from duijie.services.trade.pool.buying import PledgeOrder
 from duijie.web import csrf
 from duijie.web.access import require_owner
 from duijie.web.pool_shown import PoolShown, from_item, from_stored, split_name
@@ -230,8 +230,9 @@ async def pledge(request: Request) -> Response:
         order = PledgeOrder(bpp, provider, pool_id, quantity, pool.unit,
                             bpp_id=pool.organizer_id or where.bpp_id)
         try:
-            kind = PoolPledge(services.pools.verify_terms) if services.pools is not None else POOL_PLEDGE
-            placed = await services.buyer.place(kind, order)
+            if services.pools is None:  # no node to check the organizer's signed terms with: nothing pledged
+                raise PoolError(PoolRule.TERMS_NOT_VERIFIED, "this node cannot check pool terms")
+            placed = await services.buyer.place(services.pools.pledge_kind(), order)
         except (SellerRefused, PoolError) as exc:
             error = refusal_text(request, exc.message, pool)
         except PeerError:

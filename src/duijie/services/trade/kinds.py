@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from duijie.domain.listing import Listing
 from duijie.protocol.errors import BecknErrorCode
@@ -180,3 +180,11 @@ class BuyerKind(Protocol[RQ]):
     def confirm_order(self, request: RQ, draft: dict[str, Any], terms: dict[str, Any]) -> dict[str, Any]:
         """The ``order`` of ``confirm``, from the ``init`` order and the order of ``on_init``."""
         ...
+
+
+@runtime_checkable
+class AnswerChecked(Protocol):
+    """A buyer kind that also checks which node answered its ``select`` (a pool pledge: the node
+    must be the pool's organizer, the signer of its terms); raising refuses before ``init``."""
+
+    def check_answer(self, request: Any, answered_by: str | None, quoted: dict[str, Any]) -> None: ...

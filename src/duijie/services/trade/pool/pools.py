@@ -18,8 +18,11 @@ from duijie.domain.pools import Pledge, Pool, PoolError, PoolRule, PoolState, Po
 from duijie.interchange.pool_json import terms_in, terms_out
 from duijie.protocol.context import format_timestamp
 from duijie.protocol.pool_terms import TermsCheck
+from duijie.services.errors import NotFound
 from duijie.services.ports import Clock, Signer
 from duijie.services.trade.offer_listing import TrustedKeys, verified_offer
+from duijie.services.trade.pool.answers import Answer, PledgerBuyer, answer_proposal
+from duijie.services.trade.pool.buying import PoolPledge
 from duijie.services.trade.pool.ports import Member, PoolUnitOfWork, PoolUnitOfWorkFactory, StoredPool
 from duijie.services.trade.pool.terms import TermsSigner, verified_terms
 
@@ -164,11 +167,12 @@ def consent_in(uow: PoolUnitOfWork, pool_id: str, buyer_id: str, terms_version: 
 
 
 class PoolService:
-    """The organizer's side, for the CLI and JSON API (and the Beckn kind, through the ``*_in`` functions)."""
+    """The organizer's side, for the CLI and JSON API (and the Beckn kind, through the ``*_in``
+    functions); and, with ``pledger`` (the node's buyer role), a pledger's answers to proposed terms."""
 
     def __init__(self, uow: PoolUnitOfWorkFactory, clock: Clock, organizer_id: str,
                  release: Release | None = None, signer: Signer | None = None,
-                 notices: TermsNotices | None = None) -> None:
+                 notices: TermsNotices | None = None, pledger: PledgerBuyer | None = None) -> None:
         self._uow = uow
         self._clock = clock
         self.organizer_id = organizer_id
@@ -176,6 +180,7 @@ class PoolService:
         # Without a signer (unit tests of the rules) pools carry no signed terms.
         self._terms = TermsSigner(signer) if signer is not None else None
         self.notices = notices
+        self.pledger = pledger  # this node's buyer role: its pledges' answers to proposed terms
 
     def _sign(self, uow: PoolUnitOfWork, pool: Pool, signed_offer: dict[str, Any] | None, now: datetime) -> None:
         if self._terms is not None:
@@ -313,6 +318,19 @@ class PoolService:
         """A pledger's check of a pool's signed terms with the keys this node trusts (see
         :func:`~duijie.services.trade.pool.terms.verified_terms`); raises ``terms_not_verified``."""
         return self._verify_terms(doc, pool_id, organizer_id)
+
+    def pledge_kind(self) -> PoolPledge:
+        """The buyer kind of a pledge from this node, checking each pool's signed terms with the
+        keys this node trusts and that the node answering is the pool's organizer."""
+        return PoolPledge(self.verify_terms)
+
+    async def answer_proposal(self, order_id: str, accept: bool) -> Answer:
+        """The pledger's side of re-consent: accept or decline the proposed terms pending on this
+        node's pledge ``order_id`` (see :func:`~duijie.services.trade.pool.answers.answer_proposal`:
+        refused ``no_proposal`` or ``terms_not_verified``; the organizer may refuse it too)."""
+        if self.pledger is None:
+            raise NotFound("this node does not run the buyer role")
+        return await answer_proposal(self.pledger, self.verify_terms, order_id, accept)
 
     def _batch_orders(self, limit: int) -> BatchRows:
         with self._uow(read_only=True) as uow:

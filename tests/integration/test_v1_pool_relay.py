@@ -1,0 +1,81 @@
+"""Every pledge checks the organizer's signed terms, and that the node answering is that organizer:
+a node that serves another organizer's signed terms for a pool (a relay, or a copy) is refused
+before anything is pledged, naming both nodes; the same pool pledged at its organizer passes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support.mock_network import DEMO_DATA, MockNet
+
+from duijie.bootstrap import Node
+from duijie.domain.pools import PoolError
+from duijie.interchange.pool_json import terms_in
+from duijie.services.container import running
+from duijie.services.trade.pool.buying import PledgeOrder
+from duijie.storage.uow import SqlUnitOfWorkFactory
+from duijie.transport.mock import MockTransport
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
+    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
+    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
+    network = MockNet(tmp_path, MockTransport(), {})
+    yield network
+    network.close()
+
+
+def apple_terms() -> Any:
+    farm = json.loads((DEMO_DATA / "farm.json").read_text())
+    offer = next(o for o in farm["offers"] if o["id"] == "apples")
+    deadline = (datetime.now(UTC) + timedelta(seconds=600)).isoformat()
+    return terms_in({"offer": offer, "producer_id": "farm.test", "provider_id": "greenvalley-farm",
+                     "deadline": deadline, "pickup_points": ["川陕名吃 Rockville"]})
+
+
+def seller(net: MockNet, name: str) -> Node:
+    node = net.add(name, roles=("BPP", "BAP"))
+    node.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    return node
+
+
+async def test_a_pool_answered_by_another_node_than_its_organizer_is_refused(net: MockNet) -> None:
+    club, relay = seller(net, "club"), seller(net, "relay")
+    buyer = net.add("b0", roles=("BAP",))
+    async with running(club.services), running(relay.services), running(buyer.services):
+        assert club.services.pools is not None and relay.services.pools is not None
+        assert buyer.services.pools is not None and buyer.services.buyer is not None
+        pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
+        signed = (await club.services.pools.get(pool.id)).signed_terms
+        # The relay lists the same pool and serves the club's signed terms, intact, as its own.
+        await relay.services.pools.open(apple_terms(), "http://farm.test/beckn", pool_id=pool.id)
+        with SqlUnitOfWorkFactory(relay.engine)() as uow:
+            uow.pools.set_signed_terms(pool.id, signed)
+            uow.commit()
+
+        kind = buyer.services.pools.pledge_kind()
+        with pytest.raises(PoolError) as refused:
+            await buyer.services.buyer.place(kind, PledgeOrder(
+                "http://relay.test/beckn", "chuanshan", pool.id, Decimal(10), "kg"))
+        assert refused.value.rule.value == "terms_not_verified"
+        assert "signed by club.test, not its organizer relay.test" in refused.value.message
+        assert (await relay.services.pools.get(pool.id)).pool.total == 0 and buyer.services.buyer.purchases() == []
+
+        placed = await buyer.services.buyer.place(kind, PledgeOrder(
+            "http://club.test/beckn", "chuanshan", pool.id, Decimal(10), "kg"))
+        assert placed["order_id"].startswith("PL-")
+        assert (await club.services.pools.get(pool.id)).pool.total == 10
