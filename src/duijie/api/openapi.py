@@ -80,6 +80,9 @@ def _operation(spec: Spec, method: str, path: str) -> dict[str, Any]:
         str(spec.success): {"description": "OK", "content": {spec.media_type: {"schema": {}}}},
     }
     for status, text in sorted(statuses.items()):
+        if 200 <= status < 300:  # a second success (e.g. 202 Accepted beside 200) carries the answer, not an error
+            responses[str(status)] = {"description": text, "content": {spec.media_type: {"schema": {}}}}
+            continue
         responses[str(status)] = {"description": text, "content": {"application/json": {"schema": _ERROR_REF}}}
     op["responses"] = responses
     return op

@@ -185,6 +185,7 @@ CANCEL = Spec("Cancel an open pool: every pledge is released and each buyer told
 AMEND = Spec("Change a pool's terms (tiers, minimum batch, deadline, pickup points, maximum): in effect at once "
               "before the first pledge (200); after it, proposed to every pledger by a signed on_status (202) and "
               "in effect only once every pledger accepted over Beckn", tag=_TAG, admin=True, success=200,
+              responses={202: "Accepted: proposed to every pledger (the pool's proposal), not in effect yet"},
               params=(POOL_ID,), body=Body({"type": "object", "properties": {
                   "offer": {"type": "object"}, "deadline": {"type": "string", "maxLength": 64},
                   "tiers": {"type": "array", "maxItems": 50, "items": {"type": "object"}},

@@ -48,3 +48,11 @@ def test_parameters_bounds_bodies_and_the_admin_token_come_from_the_specs() -> N
     assert "security" not in paths["/api/providers/{provider_id}/open"]["get"]
     assert "201" in paths["/api/buy/order"]["post"]["responses"]
     assert "requestBody" not in paths["/api/peers"]["get"] and "requestBody" in paths["/api/peers"]["post"]
+
+
+def test_a_second_success_answer_is_declared_as_an_answer_not_an_error() -> None:
+    amend = openapi_document(_app().routes)["paths"]["/api/pools/{pool_id}/terms"]["post"]["responses"]
+    assert {"200", "202", "400", "401", "404", "413"} <= set(amend)
+    assert "proposed to every pledger" in amend["202"]["description"]
+    assert amend["202"]["content"]["application/json"]["schema"] == {}  # the pool, as the 200 answer
+    assert amend["404"]["content"]["application/json"]["schema"] != {}  # errors keep the error schema
