@@ -10,7 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-from duijie.domain.errors import ValidationFailed
+from duijie.domain.applications import ApplicationError
+from duijie.domain.errors import DomainError, ValidationFailed
+from duijie.l10n import listing_reasons, rule_texts
 from duijie.l10n.cli_text import _
 from duijie.services.errors import ServiceError
 from duijie.storage.node_config import ConfigError
@@ -48,7 +50,8 @@ def db_option(f: F) -> F:
 
 
 def user_errors(f: F) -> F:
-    """Turn expected errors into :class:`Failure`; a ValidationFailed lists every issue."""
+    """Turn expected errors into :class:`Failure`, in the command line's language; a ValidationFailed
+    lists every issue, a domain rule's refusal is said by its rule."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -56,9 +59,11 @@ def user_errors(f: F) -> F:
             return f(*args, **kwargs)
         except ValidationFailed as exc:
             for issue in exc.issues:
-                click.echo(f"  {issue.path}: {issue.reason}", err=True)
+                click.echo(f"  {issue.path}: {listing_reasons.say(issue.reason, _)}", err=True)
             raise Failure(_("rejected: {count} problem(s), nothing was changed").format(count=len(exc.issues))) \
                 from exc
+        except (DomainError, ApplicationError) as exc:
+            raise Failure(rule_texts.error_said(exc, _)) from exc
         except (ServiceError, ConfigError) as exc:
             raise Failure(str(exc)) from exc
 

@@ -12,6 +12,7 @@ import click
 from duijie.cli import http_client
 from duijie.cli.common import Failure
 from duijie.cli.obvious_node import obvious_data_dir
+from duijie.l10n import listing_reasons, rule_texts
 from duijie.l10n.cli_text import _
 from duijie.storage.node_config import load_config, read_admin_token
 
@@ -26,8 +27,9 @@ _CODE_SUFFIX = re.compile(r" \(code [\w:]+\)$")
 
 
 def refusal_text(status: int, data: Any, raw: str) -> str:
-    """A node's refusal as a person reads it: its message plainly, then the field it names;
-    no method, path, status code or internal prefix (those are for logs)."""
+    """A node's refusal as a person reads it, in the command line's language: its message plainly
+    (a domain rule's by the rule), then the field it names; no method, path, status code or
+    internal prefix (those are for logs)."""
     err = data.get("error") if isinstance(data, dict) else None
     err = err if isinstance(err, dict) else {}
     message = err.get("message")
@@ -39,13 +41,24 @@ def refusal_text(status: int, data: Any, raw: str) -> str:
         return _("the node answered an error ({status}): {text}").format(status=status, text=raw[:200].strip())
     details = err.get("details")
     if isinstance(details, list) and len(details) > 1:  # every problem of the input, one a line
-        lines = [f"  {d.get('path')}: {d.get('reason')}" for d in details if isinstance(d, dict)]
+        lines = [f"  {d.get('path')}: {_reason(d.get('reason'))}" for d in details if isinstance(d, dict)]
         return "\n".join([_("refused: {count} problem(s)").format(count=len(lines)), *lines])
     message = _CODE_SUFFIX.sub("", _INTERNAL_PREFIX.sub("", message))
+    message = rule_texts.refusal_said(message, _) or _reason(message)
     field = err.get("field") or err.get("path")
     if isinstance(field, str) and field and field not in message:
         return _("{message} (field: {field})").format(message=message, field=field)
     return message
+
+
+def _reason(reason: object) -> str:
+    """A listing problem's reason (or a path's: ``$.items[0].price: must not be negative``) said."""
+    if not isinstance(reason, str):
+        return str(reason)
+    path, sep, rest = reason.partition(": ")
+    if sep and (path.startswith("$") or ".csv:" in path):
+        return f"{path}: {listing_reasons.say(rest, _)}"
+    return listing_reasons.say(reason, _)
 
 
 def refused(resp: http_client.Reply) -> Failure:
