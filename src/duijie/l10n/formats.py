@@ -1,16 +1,21 @@
-"""Dates, times, money and distances written the way a visitor's language writes them (Babel)."""
+"""Dates, times, money, distances, language names and phone numbers written the way a visitor's
+language writes them (Babel; phones with libphonenumber)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 
 from duijie.l10n.catalogs import babel_locale
+from duijie.l10n.phones import ShownPhone, shown_phone
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,7 @@ class Formats:
 
     def money(self, amount: Decimal | str, currency: str) -> str:
         """``$12.50`` / ``US$12.50``: the amount in its ISO 4217 currency."""
-        return format_currency(Decimal(amount), currency, locale=babel_locale(self.lang))
+        return _money(str(amount), currency, self.lang)
 
     def number(self, value: Decimal | int | float) -> str:
         """A plain number with the language's separators."""
@@ -44,5 +49,34 @@ class Formats:
     def distance(self, km: float) -> str:
         """``850 m`` under a kilometre, else ``3.2 km`` (both languages write the SI units)."""
         if km < 1:
-            return f"{format_decimal(round(km * 1000), locale=babel_locale(self.lang))} m"
-        return f"{format_decimal(round(km, 1), locale=babel_locale(self.lang))} km"
+            return f"{_decimal(round(km * 1000), self.lang)} m"
+        return f"{_decimal(round(km, 1), self.lang)} km"
+
+    def language(self, code: str) -> str:
+        """The name of the language ``code`` (``zh``, ``en``, ``zh-Hant``) in this language
+        (``中文``, ``English``); the code itself when Babel does not know it."""
+        try:
+            name = Locale.parse(code.strip().replace("-", "_")).get_display_name(babel_locale(self.lang))
+        except (UnknownLocaleError, ValueError, TypeError):
+            return code
+        return name or code
+
+    def languages(self, codes: list[str] | tuple[str, ...]) -> str:
+        """Several languages by name, listed as this language lists (``中文和英语``)."""
+        return format_list([self.language(c) for c in codes], locale=babel_locale(self.lang))
+
+    def phone(self, number: str, region: str | None = None) -> ShownPhone:
+        """``number`` as shown (national format in ``region``, the place's country) and linked (E.164)."""
+        return shown_phone(number, region)
+
+
+# Babel applies a number pattern in about 30 us; a page of results writes the same few prices and
+# distances again and again, so the pure formatting is remembered (bounded; values, not pages).
+@functools.lru_cache(maxsize=4096)
+def _money(amount: str, currency: str, lang: str) -> str:
+    return format_currency(Decimal(amount), currency, locale=babel_locale(lang))
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal(value: float, lang: str) -> str:
+    return format_decimal(value, locale=babel_locale(lang))
