@@ -10,6 +10,8 @@ import click
 
 from duijie.cli.common import data_dir_option, echo_list, user_errors
 from duijie.cli.node_client import NodeClient, node_option
+from duijie.l10n.cli_text import _, language_of_environment
+from duijie.l10n.formats import Formats
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 STAGES = ("RECEIVED", "SCREENING", "INTERVIEW", "OFFER", "REJECTED", "WITHDRAWN")
@@ -27,10 +29,12 @@ def _show_applied(data: dict[str, Any], as_json: bool) -> None:
         return
     order = data.get("order") or {}
     title = ((order.get("items") or [{}])[0].get("descriptor") or {}).get("name") or "?"
-    click.echo(f"application {data['order_id']}  {data.get('fulfillment_state') or data['status']}  {title}")
-    click.echo(f"  employer {data.get('provider_id')} at {data.get('bpp_id')}")
+    click.echo(_("application {id}  {state}  {title}").format(
+        id=data["order_id"], state=data.get("fulfillment_state") or data["status"], title=title))
+    click.echo("  " + _("employer {provider} at {node}").format(provider=data.get("provider_id"),
+                                                                node=data.get("bpp_id")))
     if data.get("receipt_state"):
-        click.echo(f"  receipt {data['receipt_state']}")
+        click.echo("  " + _("receipt {state}").format(state=data["receipt_state"]))
 
 
 class _ApplyGroup(click.Group):
@@ -119,13 +123,14 @@ def _show(app: dict[str, Any], as_json: bool) -> None:
         return
     click.echo(_line(app))
     a = app["applicant"]
-    for label, key in (("languages", "languages"), ("experience", "experience"),
-                       ("availability", "availability"), ("résumé", "resume_url"), ("email", "email")):
-        value = ", ".join(a[key]) if isinstance(a.get(key), list) else a.get(key)
+    languages = Formats(language_of_environment()).languages(a.get("languages") or [])
+    for label, value in ((_("languages: {value}"), languages), (_("experience: {value}"), a.get("experience")),
+                         (_("availability: {value}"), a.get("availability")),
+                         (_("résumé: {value}"), a.get("resume_url")), (_("email: {value}"), a.get("email"))):
         if value:
-            click.echo(f"  {label}: {value}")
+            click.echo("  " + label.format(value=value))
     for h in app["history"]:
-        click.echo(f"  {h['at']}  {h['stage']:<9}  by {h['by']}")
+        click.echo(f"  {h['at']}  {h['stage']:<9}  " + _("by {who}").format(who=h["by"]))
 
 
 @click.group()
@@ -144,7 +149,7 @@ def list_cmd(stage: str | None, provider_id: str | None, data_dir: Path, node: s
     """List applications, newest first."""
     params = {k: v for k, v in (("stage", stage.upper() if stage else None), ("provider_id", provider_id)) if v}
     found = NodeClient(data_dir, node).get("/api/applications", **params)["applications"]
-    echo_list(found, as_json, "no applications", _line)
+    echo_list(found, as_json, _("no applications"), _line)
 
 
 @applications.command()

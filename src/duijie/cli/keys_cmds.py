@@ -9,6 +9,7 @@ import click
 
 from duijie.cli.common import Failure, data_dir_option, user_errors
 from duijie.cli.node_setup import new_node_keys
+from duijie.l10n.cli_text import _
 from duijie.storage import keyfiles
 from duijie.storage.node_config import load_config
 
@@ -32,8 +33,9 @@ def rotate(data_dir: Path, overlap_hours: float) -> None:
         keyfiles.rotate_keys(data_dir, new, retire_old_at=now + timedelta(hours=overlap_hours))
     except keyfiles.KeyFileError as exc:
         raise Failure(str(exc)) from exc
-    click.echo(f"new key {new.unique_key_id} ({new.signing.public_key_base64()})")
-    click.echo(f"older keys stay valid until {(now + timedelta(hours=overlap_hours)).isoformat()}")
+    click.echo(_("new key {id} ({public_key})").format(id=new.unique_key_id,
+                                                       public_key=new.signing.public_key_base64()))
+    click.echo(_("older keys stay valid until {time}").format(time=(now + timedelta(hours=overlap_hours)).isoformat()))
 
 
 @keys.command("list")

@@ -9,6 +9,7 @@ import click
 
 from duijie.cli.common import data_dir_option, user_errors
 from duijie.cli.node_client import NodeClient, node_option
+from duijie.l10n.cli_text import _
 
 
 @click.group()
@@ -27,14 +28,15 @@ def list_peers(data_dir: Path, node: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
-    click.echo("peers:")
+    click.echo(_("peers:"))
     for p in data["peers"]:
-        click.echo(f"  {p['url']:<32} {p['subscriber_id'] or '?':<28} failures={p['failures']}")
-    click.echo("records:")
+        failures = _("failures={count}").format(count=p["failures"])
+        click.echo(f"  {p['url']:<32} {p['subscriber_id'] or '?':<28} {failures}")
+    click.echo(_("records:"))
     for r in data["records"]:
         roles = ",".join(r["roles"])
         click.echo(f"  {r['subscriber_id']:<28} {roles:<12} #{r['sequence']}  {' '.join(r['providers'])}")
-    click.echo(f"catalogs held: {len(data['catalogs'])}")
+    click.echo(_("catalogs held: {count}").format(count=len(data["catalogs"])))
 
 
 @peers.command("add")
@@ -45,4 +47,4 @@ def list_peers(data_dir: Path, node: str | None, as_json: bool) -> None:
 def add_peer(url: str, data_dir: Path, node: str | None) -> None:
     """Ask the running node to poll another node (its base URL, e.g. http://127.0.0.1:7701)."""
     NodeClient(data_dir, node).post("/api/peers", {"url": url})
-    click.echo(f"peer added: {url}")
+    click.echo(_("peer added: {url}").format(url=url))

@@ -17,6 +17,7 @@ import click
 from duijie.cli import http_client
 from duijie.cli.common import Failure, data_dir_option, echo_list, user_errors
 from duijie.cli.node_client import NodeClient, node_option, refused, unreachable
+from duijie.l10n.cli_text import _
 
 STATES = ("OPEN", "CLOSING", "SUCCEEDED", "FAILED", "CANCELLED")
 _RELATIVE = re.compile(r"^\+(\d+)([smhd])$")
@@ -32,9 +33,10 @@ def _deadline(text: str) -> str:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise Failure(f"--deadline: expected an ISO 8601 date-time with offset or +N[smhd], got {text!r}") from None
+        raise Failure(_("--deadline: expected an ISO 8601 date-time with offset or +N[smhd], got {value!r}")
+                      .format(value=text)) from None
     if moment.tzinfo is None:
-        raise Failure("--deadline: give a UTC offset (e.g. 2026-12-24T18:00:00-05:00)")
+        raise Failure(_("--deadline: give a UTC offset (e.g. 2026-12-24T18:00:00-05:00)"))
     return moment.isoformat()
 
 
@@ -63,9 +65,11 @@ def _line(pool: dict[str, Any]) -> str:
     p = pool["progress"]
     offer = pool["terms"]["offer"]
     unit = offer["unit"]
-    price = f"{p['unit_price']} {p['currency']}/{unit}" if p["unit_price"] else "no tier yet"
+    price = f"{p['unit_price']} {p['currency']}/{unit}" if p["unit_price"] else _("no tier yet")
     return (f"{pool['id']}  {pool['state']:<9}  {offer['id']:<14}  {p['pledged']:>8} {unit:<5} "
-            f"{p['buyers']:>3} buyers  {price:<16}  to minimum {p['to_minimum']}  closes {pool['terms']['deadline']}")
+            + _("{count} buyers").format(count=f"{p['buyers']:>3}") + f"  {price:<16}  "
+            + _("to minimum {quantity}  closes {deadline}").format(quantity=p["to_minimum"],
+                                                                   deadline=pool["terms"]["deadline"]))
 
 
 def _show(pool: dict[str, Any], as_json: bool) -> None:
@@ -74,21 +78,26 @@ def _show(pool: dict[str, Any], as_json: bool) -> None:
         return
     click.echo(_line(pool))
     p = pool["progress"]
-    tiers = ", ".join(f"{t['min_quantity']}+ at {t['unit_price']['amount']}" for t in pool["terms"]["offer"]["tiers"])
-    click.echo(f"  producer {pool['terms']['producer_id']} ({pool['producer_uri']}), tiers: {tiers}")
-    click.echo(f"  minimum batch {pool['terms']['offer']['minimum_batch']}, maximum {pool['terms'].get('maximum', '-')}"
-               f", to next tier {p['to_next_tier'] or '-'}, {p['seconds_left']} s left")
-    click.echo(f"  pickup: {' | '.join(pool['terms']['pickup_points'])}")
+    tiers = ", ".join(_("{quantity}+ at {price}").format(quantity=t["min_quantity"], price=t["unit_price"]["amount"])
+                      for t in pool["terms"]["offer"]["tiers"])
+    click.echo("  " + _("producer {producer} ({url}), tiers: {tiers}").format(
+        producer=pool["terms"]["producer_id"], url=pool["producer_uri"], tiers=tiers))
+    click.echo("  " + _("minimum batch {minimum}, maximum {maximum}, to next tier {next}, {seconds} s left").format(
+        minimum=pool["terms"]["offer"]["minimum_batch"], maximum=pool["terms"].get("maximum", "-"),
+        next=p["to_next_tier"] or "-", seconds=p["seconds_left"]))
+    click.echo("  " + _("pickup: {points}").format(points=" | ".join(pool["terms"]["pickup_points"])))
     signed = (pool.get("signed_terms") or {}).get("signature") or {}
     if signed:
-        click.echo(f"  terms version {pool.get('terms_version')} signed by {signed.get('subscriber_id')} "
-                   f"(key {signed.get('unique_key_id')})")
+        click.echo("  " + _("terms version {version} signed by {signer} (key {key})").format(
+            version=pool.get("terms_version"), signer=signed.get("subscriber_id"), key=signed.get("unique_key_id")))
     proposal = pool.get("proposal")
     if proposal:
-        click.echo(f"  proposed terms version {proposal['terms_version']} awaiting every pledger's consent")
+        click.echo("  " + _("proposed terms version {version} awaiting every pledger's consent").format(
+            version=proposal["terms_version"]))
     if pool.get("outcome"):
         o = pool["outcome"]
-        click.echo(f"  closed {o['state']}: {o['total']} at {o['unit_price'] or '-'}, batch {o['batch_total'] or '-'}")
+        click.echo("  " + _("closed {state}: {total} at {price}, batch {batch}").format(
+            state=o["state"], total=o["total"], price=o["unit_price"] or "-", batch=o["batch_total"] or "-"))
 
 
 @click.group()
@@ -122,10 +131,11 @@ def open_cmd(data_dir: Path, node: str | None, producer: str, provider_id: str, 
     offers = [o for o in listing.get("offers", []) if o.get("id") == offer_id]
     if not offers:
         known = ", ".join(o.get("id", "?") for o in listing.get("offers", [])) or "none"
-        raise Failure(f"--offer: provider {provider_id} has no offer {offer_id!r} (offers: {known})")
+        raise Failure(_("--offer: provider {provider} has no offer {offer!r} (offers: {known})").format(
+            provider=provider_id, offer=offer_id, known=known))
     producer_id = producer_id or _find_key(_fetch(f"{base}/peers/self"), "subscriber_id")
     if not producer_id:
-        raise Failure("--producer-id: the producer's node did not say its subscriber id; give it")
+        raise Failure(_("--producer-id: the producer's node did not say its subscriber id; give it"))
     offer = {k: v for k, v in offers[0].items() if k not in ("origin", "source")}
     terms: dict[str, Any] = {"offer": offer, "producer_id": producer_id, "provider_id": provider_id,
                              "deadline": _deadline(deadline), "pickup_points": list(pickup)}
@@ -149,7 +159,7 @@ def list_cmd(data_dir: Path, node: str | None, state: str | None, as_json: bool)
     """The pools organized on this node, newest first."""
     params = {"state": state.upper()} if state else {}
     found = NodeClient(data_dir, node).get("/api/pools", **params)["pools"]
-    echo_list(found, as_json, "no pools", _line)
+    echo_list(found, as_json, _("no pools"), _line)
 
 
 @pool.command("show")
@@ -178,7 +188,7 @@ def _tier(text: str) -> dict[str, Any]:
     """``MIN:PRICE`` (``100:2.60``) as a tier of the pool's currency (filled in by the caller)."""
     qty, sep, price = text.partition(":")
     if not sep or not qty.strip().isdigit() or not price.strip():
-        raise Failure(f"--tier: expected MIN:PRICE such as 100:2.60, got {text!r}")
+        raise Failure(_("--tier: expected MIN:PRICE such as 100:2.60, got {value!r}").format(value=text))
     return {"min_quantity": int(qty), "unit_price": {"amount": price.strip()}}
 
 
@@ -212,12 +222,12 @@ def propose(data_dir: Path, node: str | None, pool_id: str, deadline: str | None
         currency = current[0]["unit_price"]["currency"] if current else "USD"
         body["tiers"] = [{**t, "unit_price": {**t["unit_price"], "currency": currency}} for t in map(_tier, tiers)]
     if not body:
-        raise Failure("nothing to change: give --deadline, --pickup, --maximum, --minimum or --tier")
+        raise Failure(_("nothing to change: give --deadline, --pickup, --maximum, --minimum or --tier"))
     found = client.post(f"/api/pools/{pool_id}/terms", json=body)["pool"]
     _show(found, as_json)
     if not as_json and found.get("proposal"):
-        click.echo(f"  proposed as terms version {found['proposal']['terms_version']}: each pledger was asked; "
-                   "it takes effect when every pledger has accepted")
+        click.echo("  " + _("proposed as terms version {version}: each pledger was asked; it takes effect when "
+                            "every pledger has accepted").format(version=found["proposal"]["terms_version"]))
 
 
 pool.add_command(propose, "amend")  # the earlier name
@@ -237,7 +247,8 @@ def consent(data_dir: Path, node: str | None, order_id: str, answer: str, as_jso
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False))
         return
-    click.echo(f"{order_id}: {answer}ed terms version {found['terms_version']}")
+    done = _("accepted terms version {version}") if answer == "accept" else _("declined terms version {version}")
+    click.echo(f"{order_id}: " + done.format(version=found["terms_version"]))
 
 
 def _pledge_line(p: dict[str, Any]) -> str:
@@ -248,7 +259,7 @@ def _pledge_line(p: dict[str, Any]) -> str:
     return (f"{p.get('order_id')}  {p.get('status', order.get('status', '')):<9}  {item.get('id', '')}  "
             f"{measure.get('value', '?')} {measure.get('unit', '')}  "
             f"{price.get('value', '?')} {price.get('currency', '')}"
-            f"  receipt {p.get('receipt_state', '-')}")
+            "  " + _("receipt {state}").format(state=p.get("receipt_state", "-")))
 
 
 @pool.command("pledge")
@@ -317,19 +328,22 @@ def demand(data_dir: Path, node: str | None, organizers: tuple[str, ...], wait: 
         click.echo(json.dumps(found, ensure_ascii=False))
         return
     if not found["offers"]:
-        click.echo("no open pools name this producer")
+        click.echo(_("no open pools name this producer"))
     for offer in found["offers"]:
-        click.echo(f"{offer['offer_id']}: {offer['pledged']} {offer['unit']} pledged by {offer['buyers']} buyers "
-                   f"in {len(offer['pools'])} pools")
+        click.echo(f"{offer['offer_id']}: " + _("{quantity} {unit} pledged by {buyers} buyers in {pools} pools").format(
+            quantity=offer["pledged"], unit=offer["unit"], buyers=offer["buyers"], pools=len(offer["pools"])))
         for p in offer["pools"]:
-            click.echo(f"  {p['pool_id']}  {p['organizer_id']}  {p['pledged']} (to minimum {p['to_minimum']})  "
-                       f"{p['unit_price']} {p['currency']}  closes {p['deadline']}")
+            click.echo(f"  {p['pool_id']}  {p['organizer_id']}  {p['pledged']} "
+                       + _("(to minimum {quantity})").format(quantity=p["to_minimum"])
+                       + f"  {p['unit_price']} {p['currency']}  "
+                       + _("closes {deadline}").format(deadline=p["deadline"]))
 
 
 def _batch_line(b: dict[str, Any]) -> str:
     refs = ", ".join(b["ref_order_ids"]) or "-"
     return (f"{b['order_id']}  {b['offer_id']}  {b['quantity']} {b['unit']}  {b['total']} {b['currency']}  "
-            f"from {b['organizer_id']}  pool {b['pool_id'] or '-'}  members: {refs}")
+            + _("from {organizer}  pool {pool}  members: {members}").format(
+                organizer=b["organizer_id"], pool=b["pool_id"] or "-", members=refs))
 
 
 @click.command("batches")
@@ -341,4 +355,4 @@ def batches(data_dir: Path, node: str | None, as_json: bool) -> None:
     """The producer's batch orders (云拼 pools' and wholesale buyers'), newest first, each with the
     member pledges it gathers."""
     found = NodeClient(data_dir, node).get("/api/batch-orders")["batch_orders"]
-    echo_list(found, as_json, "no batch orders", _batch_line)
+    echo_list(found, as_json, _("no batch orders"), _batch_line)

@@ -17,6 +17,7 @@ import click
 
 from duijie.cli.common import Failure, data_dir_option, db_option, echo_list, user_errors
 from duijie.domain.accounts import MIN_PASSWORD, Account, Role
+from duijie.l10n import account_reasons
 from duijie.l10n.cli_text import _
 from duijie.services.accounts import AccountError, AccountService
 
@@ -42,7 +43,7 @@ def _account_errors(f: F) -> F:
         try:
             return f(*args, **kwargs)
         except AccountError as exc:
-            raise Failure(str(exc)) from exc
+            raise Failure(account_reasons.said(str(exc), _)) from exc
 
     return wrapper  # type: ignore[return-value]
 

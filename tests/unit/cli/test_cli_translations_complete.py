@@ -1,5 +1,6 @@
-"""The command line speaks Chinese whole: every help text and every marked message has its Chinese,
-with the same placeholders, and the language follows the locale variables."""
+"""The command line speaks Chinese whole: every help text and every marked message has its Chinese
+(its own, and the tables of the domain's rules, listing problems and account refusals it says them
+with), with the same placeholders, and the language follows the locale variables."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from duijie.cli.main import cli
 from duijie.l10n.catalogs import catalog, from_environment
 
 CLI_SRC = Path(__file__).resolve().parents[3] / "src" / "duijie" / "cli"
+L10N_SRC = CLI_SRC.parent / "l10n"
 CLICK_WORDS = ["Usage:", "Options", "Commands", "Error: {message}", "Missing option", "Missing argument",
                "Invalid value for {param_hint}: {message}", "No such command {name!r}.", "No such option {name!r}.",
                "Show this message and exit.", "Try '{command} {option}' for help.",
@@ -22,8 +24,9 @@ CLICK_WORDS = ["Usage:", "Options", "Commands", "Error: {message}", "Missing opt
 
 def _marked_messages() -> set[str]:
     found: set[str] = set()
-    for _file, _line, message, _comments, _ctx in extract_from_dir(str(CLI_SRC), [("**.py", "python")]):
-        found.update(m for m in (message if isinstance(message, tuple) else (message,)) if m)
+    for folder in (CLI_SRC, L10N_SRC):
+        for _file, _line, message, _comments, _ctx in extract_from_dir(str(folder), [("**.py", "python")]):
+            found.update(m for m in (message if isinstance(message, tuple) else (message,)) if m)
     return found
 
 
@@ -35,6 +38,7 @@ def _placeholders(text: str) -> list[str]:
 def everything() -> set[str]:
     marked, helps = _marked_messages(), help_texts(cli)
     assert "no results" in marked and "no orders" in marked  # the extraction itself works
+    assert {"the pool is closed", "there is no account named %(name)s", "must not be negative"} <= marked
     assert "Buy from another node: search, order, status, cancel, rate." in helps
     return marked | helps | set(CLICK_WORDS)
 
