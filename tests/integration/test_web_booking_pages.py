@@ -230,7 +230,9 @@ async def test_an_application_is_checked_sent_and_moved_by_the_employer(pair: Pa
 
     shop = await merchant(pair)
     listed = await shop.get("/merchant/applications")
-    assert "李明 Li Ming" in listed.text and "+1-202-555-0142" in listed.text and "Cashier" in listed.text
+    assert "李明 Li Ming" in listed.text and "Cashier" in listed.text
+    assert '<a href="tel:+12025550142">(202) 555-0142</a>' in listed.text  # national format, E.164 link
+    assert "<dd>English and Chinese</dd>" in listed.text  # "en, zh" by name
     app_id = where.rsplit("/", 1)[1]
     moved = await shop.post(f"/merchant/applications/{app_id}/move",
                             data={"csrf_token": csrf_of(listed.text), "stage": "INTERVIEW"})

@@ -5,7 +5,8 @@ a rejection or a withdrawal (the domain's rule); the form offers exactly the mov
 each is a POST with the CSRF token calling ``services.applications.move`` (the applicant's node is
 told by ``on_status``), answered 303 back to the list or with the refusal in the page. The list
 refreshes itself (``data-live``). These are, with the admin API, the only views of an applicant's
-details.
+details: phones in the place's national format with an E.164 ``tel:`` link, languages by name in the
+visitor's language (``fmt.phone``, ``fmt.language``).
 """
 
 from __future__ import annotations
@@ -62,22 +63,24 @@ async def applications_page(request: Request, *, error: str | None = None, statu
              "received": datetime.fromisoformat(a["created_at"]), "next": next_stages(a["stage"])}
             for a in found]
     template = "jobs/merchant_live.html" if request.url.path.endswith("/live") else "jobs/merchant_list.html"
+    zone, region = _place(request)
     return render(request, template, {
         "rows": rows, "stage": stage, "stages": stage_labels(_), "error": error, "user": user,
         "moves": {"SCREENING": _("To screening"), "INTERVIEW": _("Invite to interview"), "OFFER": _("Make an offer"),
                   "REJECTED": _("Reject")},
         "merchant_section": "applications", "query": urlencode({"stage": stage} if stage else {}),
-        "zone": _zone(request),
+        "zone": zone, "region": region,
     }, status=status)
 
 
-def _zone(request: Request) -> str | None:
+def _place(request: Request) -> tuple[str | None, str | None]:
+    """The time zone and country (ISO 3166-1) of the node's first location: where the employer is."""
     catalog = request.app.state.services.catalog
     for p in catalog.providers():
         locations = catalog.listing(p.provider_id).listing.provider.locations
         if locations:
-            return str(locations[0].time_zone)
-    return None
+            return str(locations[0].time_zone), locations[0].address.country
+    return None, None
 
 
 async def move(request: Request) -> Response:
