@@ -30,6 +30,7 @@ from duijie.services.errors import NotFound
 from duijie.services.trade.pool.buying import PledgeOrder
 from duijie.web import csrf
 from duijie.web.access import require_owner
+from duijie.web.pool_proposals import pending
 from duijie.web.pool_shown import PoolShown, from_item, from_stored, split_name
 from duijie.web.purchases_shown import PurchaseShown, own_purchases, pool_link, receipt_check
 from duijie.web.templating import gettext_for, render
@@ -111,15 +112,21 @@ def _origin(services: Services, pool: PoolShown) -> dict[str, Any] | None:
 
 
 def _zone(services: Services, pool: PoolShown | None) -> str:
-    """The time zone the deadline is shown in: the organizer's location's, when this node is it."""
+    """The time zone the deadline is shown in: the organizer's location's (its listing here, or the
+    catalog this node holds of the provider listing it), else UTC."""
+    locations: tuple[Any, ...] = ()
     if pool is not None and pool.local and pool.listed_under:
         try:
-            locations = services.catalog.listing(pool.listed_under).listing.provider.locations
+            locations = tuple(services.catalog.listing(pool.listed_under).listing.provider.locations)
         except NotFound:  # a listing removed since: the deadline is shown in UTC
             locations = ()
-        if locations:
-            return locations[0].time_zone
-    return "UTC"
+    elif pool is not None and pool.listed_under and services.held is not None:
+        try:
+            held = services.held.get(pool.listed_under, pool.organizer_id or None)
+            locations = tuple(held.listing.provider.locations)
+        except NotFound:  # a provider this node holds no catalog of
+            locations = ()
+    return str(locations[0].time_zone) if locations else "UTC"
 
 
 def _mine(services: Services, pool_id: str) -> list[PurchaseShown]:
@@ -146,12 +153,14 @@ async def page_response(request: Request, pool_id: str, where: Where, *, form: d
             % {"id": pool_id}},
             status=404)
     now = services.clock.now()
+    proposals = pending(services.buyer, [r.order_id for r in mine if r.status == "ACTIVE"], pool) if owner else {}
     return render(request, "pools/pool.html", {
         "pool": pool, "pool_id": pool_id, "where": where, "mine": mine, "now": now,
         "origin": _origin(services, pool) if pool is not None else None, "zone": _zone(services, pool),
         "checks": _receipt_checks(services, mine), "form": form or {}, "errors": errors or {},
         "pledged": request.query_params.get("pledged"), "changed": request.query_params.get("change"),
-        "withdrawn": request.query_params.get("withdraw"),
+        "withdrawn": request.query_params.get("withdraw"), "proposals": proposals,
+        "answered": request.query_params.get("answered"), "answer": request.query_params.get("answer"),
         "owner": owner, "can_pledge": (owner and pool is not None and pool.is_open
                                        and not pool.past_deadline(now) and services.buyer is not None),
     }, status=status)

@@ -1,4 +1,5 @@
-"""Changing or withdrawing one of this node's pledges from its pool page, until the pool closes.
+"""Changing or withdrawing one of this node's pledges from its pool page, until the pool closes,
+and answering the terms its organizer proposes (``…/terms``: accept or decline).
 
 ``POST /pools/{pool_id}/pledges/{order_id}/change`` (a new quantity) sends a Beckn ``update`` of
 the pledge's items; ``…/withdraw`` sends ``cancel``: what ``duijie pool change`` and ``duijie pool
@@ -18,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from duijie.domain.pools import PoolError
 from duijie.services.buyer import BuyerService, PeerError, SellerRefused
 from duijie.services.container import Services
-from duijie.services.errors import NotFound
+from duijie.services.errors import NotFound, ServiceError
 from duijie.services.trade.pool.buying import pledge_items
 from duijie.web import csrf
 from duijie.web.access import require_owner
@@ -88,7 +89,52 @@ async def withdraw(request: Request) -> Response:
     return await _act(request, "withdraw")
 
 
+def answer_refusal(request: Request, message: str) -> str:
+    """Why an answer to proposed terms was refused (this node's check or the organizer's), in the
+    visitor's language and without the rule's prefix."""
+    _ = gettext_for(request)
+    if "no_proposal:" in message:
+        return str(_("There are no proposed terms to answer: they took effect or were replaced. Reload the page."))
+    if "terms_not_verified:" in message:
+        return str(_("The organizer's signature on the proposed terms does not verify: nothing was accepted."))
+    if "pool_closed:" in message:
+        return str(_("This pool is closed: its terms can no longer change."))
+    return str(_("The organizer refused this answer."))
+
+
+async def answer(request: Request) -> Response:
+    """Accept or decline the proposed terms on one of this node's pledges (the pool service checks
+    the organizer's signature on them first); the refusal is shown beside the buttons."""
+    who = await require_owner(request)
+    if isinstance(who, Response):
+        return who
+    form = await csrf.checked_form(request)
+    services = _services(request)
+    pool_id, order_id = request.path_params["pool_id"], request.path_params["order_id"]
+    where = Where(request, form)
+    choice = str(form.get("answer") or "")
+    field = f"terms-{order_id}"
+    _ = gettext_for(request)
+    error: str | None = None
+    held = _held(services.buyer, order_id, pool_id) if services.buyer is not None else None
+    if services.pools is None or held is None:
+        error = str(_("This node made no such pledge."))
+    elif choice not in ("accept", "decline"):
+        error = str(_("Choose Accept or Decline."))
+    else:
+        try:
+            await services.pools.answer_proposal(order_id, choice == "accept")
+        except PeerError:  # before ServiceError, its base: the organizer was not reached
+            error = str(_("The pool's organizer did not answer. Try again in a moment."))
+        except (ServiceError, PoolError) as exc:  # this node's check, or the organizer's refusal
+            error = answer_refusal(request, exc.message)
+        else:
+            return RedirectResponse(where.link(pool_id, answered=order_id, answer=choice), status_code=303)
+    return await page_response(request, pool_id, where, errors={field: error}, status=400)
+
+
 routes: list[BaseRoute] = [
+    Route("/pools/{pool_id}/pledges/{order_id}/terms", answer, methods=["POST"]),
     Route("/pools/{pool_id}/pledges/{order_id}/change", change, methods=["POST"]),
     Route("/pools/{pool_id}/pledges/{order_id}/withdraw", withdraw, methods=["POST"]),
 ]

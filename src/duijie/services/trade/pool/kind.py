@@ -10,15 +10,19 @@ is :mod:`duijie.protocol.mapping.pools`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from duijie.domain.listing import Listing
 from duijie.domain.pools import PoolError, PoolRule
+from duijie.interchange.pool_json import terms_out
 from duijie.protocol.errors import BecknErrorCode
 from duijie.protocol.mapping import pools as pm
 from duijie.protocol.mapping.subjects import update_targets
 from duijie.protocol.pipeline import Verified
 from duijie.services.trade.kinds import Message, Refused, SellerKind
 from duijie.services.trade.pool.pools import (
+    ACCEPTED,
+    DECLINED,
     PledgeRequest,
     PoolNotFound,
     TermsNotices,
@@ -132,10 +136,25 @@ class PoolKind(SellerKind[PoolUnitOfWork]):
         if pool_id != stored.pool.id:
             raise Refused(BecknErrorCode.UPDATE_INCONSISTENCY, f"pledge {order_id} is not in pool {pool_id}")
         try:
-            consent_in(uow, pool_id, request.context.bap_id, version, accept, now, self.notices)
+            _pool, applied = consent_in(uow, pool_id, request.context.bap_id, version, accept, now, self.notices)
         except PoolError as exc:
             raise _refused(exc) from exc
-        return self._pledge_message(load_for_pledge(uow, pool_id, order_id), order_id)
+        stored = load_for_pledge(uow, pool_id, order_id)
+        message = self._pledge_message(stored, order_id)
+        # The pledger's record of its answer: the proposal group, now in the state the answer put it
+        # (accepted or declined while others have not answered; in_effect once this one applied it).
+        if applied:
+            proposal: dict[str, Any] | None = {"terms_version": stored.pool.terms_version,
+                                               "terms": terms_out(stored.pool.terms),
+                                               "signed_terms": stored.signed_terms}
+        else:
+            proposal = stored.proposal
+        if proposal is not None:
+            state = "in_effect" if applied else (ACCEPTED if accept else DECLINED)
+            pledge = next(p for p in stored.pool.pledges if p.id == order_id)
+            message["order"]["tags"] = pm.proposal_order(stored.pool, stored.listed_under, order_id,
+                                                         pledge.quantity, proposal, state)["tags"]
+        return message
 
     def cancel(self, uow: PoolUnitOfWork, request: Verified, order_id: str | None, now: datetime) -> Message:
         stored = self._own(uow, request, order_id)

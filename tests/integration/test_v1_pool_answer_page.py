@@ -1,0 +1,178 @@
+"""Answering proposed pool terms from the pool page, between in-process nodes (MockTransport): the
+pledger's node shows the proposed terms beside those in effect (what changes marked, the deadline
+in the organizer's zone, in the visitor's language) with Accept / Decline; accepting goes over
+Beckn and the change takes effect; a forged proposal is refused beside the buttons, translated,
+without internal prefixes, and nothing is accepted; declining keeps the terms in effect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tests.support.mock_network import DEMO_DATA, MockNet, url
+
+from duijie.bootstrap import Node
+from duijie.interchange.pool_json import terms_in, terms_out
+from duijie.protocol.mapping.pools import proposal_of
+from duijie.services.container import running
+from duijie.services.trade.pool.buying import PledgeOrder
+from duijie.storage.uow import SqlUnitOfWorkFactory
+from duijie.transport.mock import MockTransport
+
+pytestmark = pytest.mark.anyio
+
+CLUB = "http://club.test/beckn"
+WHERE = {"bpp": CLUB, "provider": "chuanshan", "bpp_id": "club.test"}
+LATER = datetime(2031, 3, 7, 18, 30, tzinfo=UTC)  # 13:30 in Rockville (EST)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
+    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
+    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
+    network = MockNet(tmp_path, MockTransport(), {})
+    yield network
+    network.close()
+
+
+def apple_terms() -> Any:
+    farm = json.loads((DEMO_DATA / "farm.json").read_text())
+    offer = next(o for o in farm["offers"] if o["id"] == "apples")
+    deadline = (datetime.now(UTC) + timedelta(seconds=600)).isoformat()
+    return terms_in({"offer": offer, "producer_id": "farm.test", "provider_id": "greenvalley-farm",
+                     "deadline": deadline, "pickup_points": ["川陕名吃 Rockville"]})
+
+
+@pytest.fixture
+async def proposed(net: MockNet) -> AsyncIterator[tuple[Node, Node, str, str]]:
+    """A pool with the diner's pledge of 40 kg, and proposed terms: minimum 150, a later deadline."""
+    club = net.add("club", roles=("BPP", "BAP"))
+    club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    diner = net.add("diner", peers=(url("club"),), roles=("BAP",))
+    async with running(club.services), running(diner.services):
+        assert club.services.pools is not None and diner.services.pools is not None
+        assert diner.services.buyer is not None and diner.services.discovery is not None
+        await diner.services.discovery.run_round()  # the diner holds the club's catalog (its zone)
+        pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
+        placed = await diner.services.buyer.place(diner.services.pools.pledge_kind(), PledgeOrder(
+            CLUB, "chuanshan", pool.id, Decimal(40), "kg"))
+        doc = terms_out(pool.terms)
+        doc["deadline"] = LATER.isoformat()
+        doc["offer"] = {**doc["offer"], "minimum_batch": 150}
+        await club.services.pools.propose(pool.id, terms_in(doc, "$"))
+        order_id = str(placed["order_id"])
+        for _ in range(100):  # the signed on_status reaches the diner's node
+            if (proposal_of(diner.services.buyer.purchase(order_id)["order"].get("tags")) or {}).get("state"):
+                break
+            await asyncio.sleep(0.05)
+        yield club, diner, pool.id, order_id
+
+
+def client(node: Node, lang: str = "en") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=node.app, client=("127.0.0.1", 50000))
+    return httpx.AsyncClient(transport=transport, base_url=f"http://{node.config.subscriber_id}",
+                             cookies={"duijie_lang": lang})
+
+
+def token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no form"
+    return found.group(1)
+
+
+def row(html: str, name: str) -> str:
+    found = re.search(rf'<tr( class="changed")?>\s*<th scope="row">{name}.*?</tr>', html, re.S)
+    assert found, f"no row {name}"
+    return found.group(0)
+
+
+async def answer(web: httpx.AsyncClient, pool_id: str, order_id: str, choice: str) -> httpx.Response:
+    page = await web.get(f"/pools/{pool_id}", params=WHERE)
+    return await web.post(f"/pools/{pool_id}/pledges/{order_id}/terms",
+                          data={**WHERE, "answer": choice, "csrf_token": token(page.text)})
+
+
+async def test_the_page_shows_the_proposal_beside_the_terms_and_accepting_applies_it(
+        proposed: tuple[Node, Node, str, str]) -> None:
+    club, diner, pool_id, order_id = proposed
+    assert club.services.pools is not None
+    async with client(diner) as web:
+        page = await web.get(f"/pools/{pool_id}", params=WHERE)
+        html = page.text
+        assert page.status_code == 200 and f"New terms proposed for your pledge {order_id}" in html
+        minimum = row(html, "Minimum batch")
+        assert 'class="changed"' in minimum and "200 kg" in minimum and "150 kg" in minimum
+        deadline = row(html, "Closes")
+        assert 'class="changed"' in deadline and "1:30" in deadline and "America/New_York" in deadline
+        assert 'class="changed"' not in row(html, "Price tiers") and "$2.20" in row(html, "Price tiers")
+        assert 'name="answer" value="accept"' in html and 'name="answer" value="decline"' in html
+        done = await answer(web, pool_id, order_id, "accept")
+        assert done.status_code == 303, done.text
+        after = await web.get(done.headers["location"])
+    assert "You accepted the new terms" in after.text and "New terms proposed" not in after.text
+    stored = await club.services.pools.get(pool_id)  # the only pledger accepted: the change is in effect
+    assert stored.pool.terms_version == 2 and stored.pool.terms.offer.minimum_batch == 150
+
+
+async def test_the_proposal_reads_in_chinese(proposed: tuple[Node, Node, str, str]) -> None:
+    _club, diner, pool_id, order_id = proposed
+    async with client(diner, lang="zh") as web:
+        page = await web.get(f"/pools/{pool_id}", params=WHERE)
+    assert "收到新条款提议" in page.text and "接受新条款" in page.text and "拒绝新条款" in page.text
+    assert "Accept the new terms" not in page.text and "Minimum batch" not in page.text
+
+
+async def test_a_forged_proposal_is_refused_beside_the_buttons_and_nothing_is_accepted(
+        proposed: tuple[Node, Node, str, str]) -> None:
+    club, diner, pool_id, order_id = proposed
+    assert club.services.pools is not None
+    with SqlUnitOfWorkFactory(diner.engine)() as uow:  # the proposal as stored here, altered after signing
+        held = uow.purchases.get(order_id)
+        assert held is not None
+        document = json.loads(json.dumps(held.document))
+        terms = next(t for t in document["order"]["tags"] if t["descriptor"]["code"] == "duijie.pool.terms")
+        signed = json.loads(terms["list"][0]["value"])
+        assert signed["statement"]["terms"]["offer"]["minimum_batch"] == 150
+        signed["statement"]["terms"]["offer"]["minimum_batch"] = 15
+        terms["list"][0]["value"] = json.dumps(signed)
+        uow.purchases.put(replace(held, document=document))
+        uow.commit()
+    for lang, message in (("en", "The organizer&#39;s signature on the proposed terms does not verify"),
+                          ("zh", "组织者对新条款的签名验证失败")):
+        async with client(diner, lang=lang) as web:
+            refused = await answer(web, pool_id, order_id, "accept")
+        assert refused.status_code == 400 and message in refused.text
+        assert f'aria-describedby="e-terms-{order_id}"' in refused.text
+        assert "terms_not_verified" not in refused.text and "HTTP" not in refused.text
+    stored = await club.services.pools.get(pool_id)
+    assert stored.pool.terms_version == 1 and stored.proposal is not None
+
+
+async def test_declining_keeps_the_terms_in_effect(proposed: tuple[Node, Node, str, str]) -> None:
+    club, diner, pool_id, order_id = proposed
+    assert club.services.pools is not None
+    async with client(diner) as web:
+        done = await answer(web, pool_id, order_id, "decline")
+        assert done.status_code == 303, done.text
+        after = await web.get(done.headers["location"])
+        again = await web.post(f"/pools/{pool_id}/pledges/{order_id}/terms",
+                               data={**WHERE, "answer": "accept", "csrf_token": token(after.text)})
+    assert "You declined the new terms" in after.text and "New terms proposed" not in after.text
+    assert again.status_code == 400 and "There are no proposed terms to answer" in again.text
+    assert "no_proposal" not in again.text
+    stored = await club.services.pools.get(pool_id)
+    assert stored.pool.terms_version == 1 and stored.proposal is not None
