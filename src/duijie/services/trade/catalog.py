@@ -34,14 +34,27 @@ class ImportResult:
     changed: bool
 
 
+def canonical_document(document: dict[str, object]) -> bytes:
+    """The listing document's canonical bytes (:func:`~duijie.protocol.canonical.canonical_bytes`),
+    encoded member by member.
+
+    A canonical object is ``{`` + its members in key order + ``}``, so encoding each top-level
+    member alone gives the same bytes. It matters for speed: the coordinates (floats) in
+    ``provider`` send their member down the checked slow path, which on the whole document would
+    take the catalog's 10,000 items with it; alone, the catalog takes the fast encoder.
+    """
+    members = (canonical_bytes({key: document[key]})[1:-1] for key in sorted(document))
+    return b"{" + b",".join(members) + b"}"
+
+
 def compact_document(document: dict[str, object]) -> str:
-    """How a listing is kept in the database: sorted, compact (the C encoder; fast on big menus)."""
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """How a listing is kept in the database: its canonical text (sorted, compact, UTF-8)."""
+    return canonical_document(document).decode("utf-8")
 
 
 def listing_digest(document: dict[str, object]) -> str:
     """The digest peers compare to decide whether to fetch a catalog again."""
-    return body_digest(canonical_bytes(document))
+    return body_digest(canonical_document(document))
 
 
 class CatalogService:
@@ -68,15 +81,16 @@ class CatalogService:
         issues = listing.validate()
         if issues:
             raise ValidationFailed(issues)
-        document = listing_to_document(listing)
-        digest = listing_digest(document)
+        # One encoding serves both: the stored text is the canonical text the digest is taken of.
+        canonical = canonical_document(listing_to_document(listing))
+        digest = body_digest(canonical)
         with self._uow() as uow:
             current = uow.listings.digest_of(listing.provider.id)
             if expected_version is not None and (current is None or current[0] != expected_version):
                 raise Conflict("the listing changed since this form was opened: reload it and make the change again")
             if current is not None and current[1] == digest:
                 return ImportResult(listing.provider.id, current[0], digest, changed=False)
-            version = uow.listings.put(listing, compact_document(document), digest, self._clock.now())
+            version = uow.listings.put(listing, canonical.decode("utf-8"), digest, self._clock.now())
             uow.commit()
         with self._lock:
             self._view_cache.pop(listing.provider.id, None)  # this process serves the new version at once
