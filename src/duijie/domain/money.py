@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 from duijie.domain.currencies import is_currency
 from duijie.domain.errors import DomainError, ErrorCode
 
+_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+"""The wire form of an amount: digits, an optional fraction, an optional minus (no exponent)."""
 
 @dataclass(frozen=True, slots=True, order=False)
 class Money:
@@ -37,10 +39,10 @@ class Money:
     @classmethod
     def parse(cls, amount: str, currency: str) -> Money:
         """Build from a decimal string such as ``"12.50"`` (the wire form)."""
-        if not isinstance(amount, str) or not re.fullmatch(r"-?\d+(\.\d+)?", amount.strip()):
+        if not isinstance(amount, str) or not _DECIMAL.fullmatch(text := amount.strip()):
             raise DomainError(ErrorCode.INVALID_MONEY, f"amount must be a decimal string, got {amount!r}")
         try:
-            value = Decimal(amount.strip())
+            value = Decimal(text)
         except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
             raise DomainError(ErrorCode.INVALID_MONEY, str(exc)) from exc
         return cls(value, currency)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 
 from duijie.domain.catalog import Catalog, DietTag, Item, MenuSection, Option, OptionGroup, SpiceLevel
 from duijie.domain.errors import DomainError, ErrorCode, Issue, ValidationFailed
@@ -41,30 +42,34 @@ _OPTION = re.compile(r"^\s*([\w-]+)\s+(.*?)\s+(-?\d+(?:\.\d+)?)\s*$")
 _RESERVED = re.compile(r"[|:;/]")
 
 
-def _none(s: str) -> str | None:
-    return s if s != "" else None
+_WHOLE = re.compile(r"-?\d+")
 
 
 def _text(zh: str, en: str) -> LocalText:
-    return LocalText(_none(zh), _none(en))
+    return LocalText(zh or None, en or None)
 
 
 class _Row:
-    """Reads the cells of one CSV row, recording ``menu.csv:LINE: column X: reason`` issues."""
+    """Where the row being read is, recording ``menu.csv:LINE: column X: reason`` issues.
 
-    def __init__(self, source: str, line: int, cells: dict[str, str], issues: list[Issue]) -> None:
-        self.where = f"{source}:{line}"
-        self.cells = cells
+    One per file, moved from row to row: most rows are fine, so nothing is formatted for them.
+    """
+
+    __slots__ = ("issues", "line", "source")
+
+    def __init__(self, source: str, issues: list[Issue]) -> None:
+        self.source = source
+        self.line = 1
         self.issues = issues
 
     def fail(self, column: str, reason: str) -> None:
-        self.issues.append(Issue(self.where, f"column {column}: {reason}"))
+        self.issues.append(Issue(f"{self.source}:{self.line}", f"column {column}: {reason}"))
 
-    def int_or_none(self, column: str, lo: int, hi: int | None = None) -> int | None:
-        raw = self.cells[column].strip()
+    def int_or_none(self, column: str, raw: str, lo: int, hi: int | None = None) -> int | None:
+        raw = raw.strip()
         if raw == "":
             return None
-        if not re.fullmatch(r"-?\d+", raw):
+        if not _WHOLE.fullmatch(raw):
             self.fail(column, f"expected a whole number, got {raw!r}")
             return None
         value = int(raw)
@@ -74,25 +79,44 @@ class _Row:
         return value
 
 
-def _add_ons(row: _Row, raw: str, currency: str) -> tuple[OptionGroup, ...]:
+@dataclass(frozen=True, slots=True)
+class _AddOns:
+    """An ``add_ons`` cell read in one currency: its groups, the reasons it cannot be read
+    (``format``), and the listing's add-on rules it breaks (``rules``)."""
+
+    groups: tuple[OptionGroup, ...]
+    format: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+_NO_ADD_ONS = _AddOns((), (), ())
+
+
+def _add_ons(raw: str, currency: str) -> _AddOns:
+    if not raw or raw.isspace():
+        return _NO_ADD_ONS
     groups: list[OptionGroup] = []
+    problems: list[str] = []
     for part in (p for p in raw.split("|") if p.strip()):
         g = _GROUP.match(part)
         if not g:
-            row.fail("add_ons", f"group {part.strip()!r} is not 'ID[MIN-MAX] 中文/English: options'")
+            problems.append(f"group {part.strip()!r} is not 'ID[MIN-MAX] 中文/English: options'")
             continue
         options: list[Option] = []
         for opt in (o for o in g[5].split(";") if o.strip()):
             m = _OPTION.match(opt)
             if not m:
-                row.fail("add_ons", f"option {opt.strip()!r} is not 'ID 中文/English PRICE'")
+                problems.append(f"option {opt.strip()!r} is not 'ID 中文/English PRICE'")
                 continue
             try:
                 options.append(Option(m[1], _names(m[2]), Money.parse(m[3], currency)))
             except DomainError as exc:
-                row.fail("add_ons", exc.message)
+                problems.append(exc.message)
         groups.append(OptionGroup(g[1], _names(g[4]), int(g[2]), int(g[3]), tuple(options)))
-    return tuple(groups)
+    # The listing's add-on rules (a group that can never be satisfied, ...) are checked with the
+    # row's other problems, not only later when the menu is saved.
+    rules = tuple(f"{i.path}: {i.reason}" for i in add_on_issues(groups, currency))
+    return _AddOns(tuple(groups), tuple(problems), rules)
 
 
 def _names(raw: str) -> LocalText:
@@ -100,11 +124,25 @@ def _names(raw: str) -> LocalText:
     return _text(zh.strip(), en.strip())
 
 
+class _Menu:
+    """What the rows of one file share: the sections and item ids so far, and the hours and
+    add-ons cells already checked. A menu repeats those cells from row to row; each distinct one
+    is read once per file, and its problems are still reported on every row that has it."""
+
+    __slots__ = ("add_ons", "hours", "item_ids", "sections")
+
+    def __init__(self) -> None:
+        self.sections: dict[str, tuple[str, str]] = {}  # id -> its (zh, en) cells on its first line
+        self.item_ids: set[str] = set()
+        self.hours: dict[str, str | None] = {}
+        self.add_ons: dict[tuple[str, str], _AddOns] = {}
+
+
 def read_menu_csv(text: str, *, source: str = "menu.csv") -> Catalog:
     """Parse a menu CSV into a Catalog; raise ``ValidationFailed`` listing every bad cell.
 
     Cross-row rules: every row of a section repeats the same section names; item ids are
-    unique. Linear in the number of rows (sets and dicts, hours strings checked once each).
+    unique. Linear in the number of rows (sets and dicts, hours and add-ons cells read once each).
     """
     issues: list[Issue] = []
     # Excel's "CSV UTF-8" starts with a byte-order mark, which would otherwise glue onto the
@@ -113,20 +151,19 @@ def read_menu_csv(text: str, *, source: str = "menu.csv") -> Catalog:
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header) != COLUMNS:
         raise ValidationFailed([Issue(f"{source}:1", f"column header: expected {','.join(COLUMNS)}")])
-    sections: dict[str, MenuSection] = {}
+    menu = _Menu()
     items: list[Item] = []
-    item_ids: set[str] = set()
-    hours_seen: dict[str, str | None] = {}
+    row = _Row(source, issues)
+    width = len(COLUMNS)
     line = reader.line_num + 1
     for values in reader:
-        row = _Row(source, line, dict(zip(COLUMNS, values, strict=False)), issues)
+        row.line = line
         line = reader.line_num + 1  # the next record starts after this one's last physical line
-        if not any(v.strip() for v in values):
+        if len(values) != width:
+            if any(v.strip() for v in values):
+                row.fail("*", f"expected {width} columns, got {len(values)}")
             continue
-        if len(values) != len(COLUMNS):
-            row.fail("*", f"expected {len(COLUMNS)} columns, got {len(values)}")
-            continue
-        item = _item(row, sections, item_ids, hours_seen)
+        item = _item(row, values, menu)
         if item is not None:
             if items and item.price.currency != items[0].price.currency:
                 row.fail("currency", f"one currency per listing: this menu is priced in {items[0].price.currency}, "
@@ -134,37 +171,38 @@ def read_menu_csv(text: str, *, source: str = "menu.csv") -> Catalog:
             items.append(item)
     if issues:
         raise ValidationFailed(issues)
-    return Catalog(tuple(sections.values()), tuple(items))
+    sections = tuple(MenuSection(section_id, _text(*names)) for section_id, names in menu.sections.items())
+    return Catalog(sections, tuple(items))
 
 
-def _item(row: _Row, sections: dict[str, MenuSection], item_ids: set[str],
-          hours_seen: dict[str, str | None]) -> Item | None:
-    c = row.cells
-    section_id = c["section_id"].strip()
+def _item(row: _Row, values: list[str], menu: _Menu) -> Item | None:
+    (section_id, section_zh, section_en, item_id, name_zh, name_en, description_zh, description_en,
+     price_cell, currency_cell, diet_cell, spice_cell, stock_cell, hours, category, add_ons_cell) = values
+    section_id = section_id.strip()
     ok = bool(section_id)  # without it the row's item is still checked, cell by cell
     if not section_id:
+        if not any(v.strip() for v in values):
+            return None  # a blank line
         row.fail("section_id", "must not be empty")
     else:
-        section = MenuSection(section_id, _text(c["section_zh"], c["section_en"]))
-        known = sections.setdefault(section_id, section)
-        if known != section:
+        if menu.sections.setdefault(section_id, (section_zh, section_en)) != (section_zh, section_en):
             row.fail("section_zh", f"section {section_id!r} has different names on an earlier line")
-        if section.name.is_empty:
+        if not (section_zh and section_zh.strip()) and not (section_en and section_en.strip()):
             row.fail("section_zh", "section needs a zh or en name")
-    item_id = c["item_id"].strip()
+    item_id = item_id.strip()
     if not item_id:
         return None  # a section-only row
-    if item_id in item_ids:
+    if item_id in menu.item_ids:
         row.fail("item_id", f"duplicate item id {item_id!r}")
         ok = False
-    item_ids.add(item_id)
-    name = _text(c["name_zh"], c["name_en"])
+    menu.item_ids.add(item_id)
+    name = _text(name_zh, name_en)
     if name.is_empty:
         row.fail("name_zh", "item needs a zh or en name")
         ok = False
     price: Money | None = None
     try:
-        price = Money.parse(c["price"], c["currency"].strip())
+        price = Money.parse(price_cell, currency_cell.strip())
         if price.is_negative:
             row.fail("price", "must not be negative")
             ok = False
@@ -172,41 +210,38 @@ def _item(row: _Row, sections: dict[str, MenuSection], item_ids: set[str],
         row.fail("currency" if "currency" in exc.message else "price", exc.message)
         ok = False
     diet: list[DietTag] = []
-    for tag in (t.strip() for t in c["diet"].split(";") if t.strip()):
+    for tag in (t.strip() for t in diet_cell.split(";") if t.strip()):
         try:
             diet.append(DietTag(tag))
         except ValueError:
             row.fail("diet", f"unknown diet tag {tag!r}")
             ok = False
-    spice = row.int_or_none("spice", 0, 4)
-    stock = row.int_or_none("stock", 0)
-    hours = _none(c["available_hours"])
-    if hours is not None:
-        if hours not in hours_seen:
-            hours_seen[hours] = hours_problem(hours)
-        problem = hours_seen[hours]
+    spice = row.int_or_none("spice", spice_cell, 0, 4)
+    stock = row.int_or_none("stock", stock_cell, 0)
+    if hours:
+        if hours not in menu.hours:
+            menu.hours[hours] = hours_problem(hours)
+        problem = menu.hours[hours]
         if problem:
             row.fail("available_hours", problem)
             ok = False
     # A bad price does not hide the add-ons' problems (their prices are read in a stand-in currency).
     currency = price.currency if price is not None else "USD"
-    groups = _add_ons(row, c["add_ons"], currency)
-    # The listing's add-on rules (a group that can never be satisfied, ...) are checked with the
-    # row's other problems, not only later when the menu is saved.
-    for issue in add_on_issues(groups, currency):
-        row.fail("add_ons", f"{issue.path}: {issue.reason}")
+    add_ons = menu.add_ons.get((add_ons_cell, currency))
+    if add_ons is None:
+        add_ons = menu.add_ons[add_ons_cell, currency] = _add_ons(add_ons_cell, currency)
+    for reason in add_ons.format:
+        row.fail("add_ons", reason)
+    for reason in add_ons.rules:
+        row.fail("add_ons", reason)
         ok = False
     if not ok or price is None:
         return None
+    description = _text(description_zh, description_en)
     return Item(
-        item_id, section_id, name, price, _description(c), groups, tuple(diet),
-        SpiceLevel(spice) if spice is not None else None, hours, stock, _none(c["category"]),
+        item_id, section_id, name, price, None if description.is_empty else description, add_ons.groups,
+        tuple(diet), SpiceLevel(spice) if spice is not None else None, hours or None, stock, category or None,
     )
-
-
-def _description(c: dict[str, str]) -> LocalText | None:
-    text = _text(c["description_zh"], c["description_en"])
-    return None if text.is_empty else text
 
 
 def _add_ons_out(item: Item) -> str:
