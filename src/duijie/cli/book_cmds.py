@@ -21,6 +21,7 @@ from duijie.cli.node_client import (
     refused,
     unreachable,
 )
+from duijie.l10n import rule_texts
 from duijie.l10n.cli_text import _
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -53,20 +54,25 @@ def show_booking(purchase: dict[str, Any]) -> None:
     span = (stop.get("time") or {}).get("range") or {}
     state = purchase.get("fulfillment_state") or ((fulfillment.get("state") or {}).get("descriptor") or {}).get("code")
     party = ((item.get("quantity") or {}).get("selected") or {}).get("count")
-    click.echo(f"booking {purchase['order_id']}  {state or purchase['status']}  ({purchase['status']})")
-    click.echo(f"  {(item.get('descriptor') or {}).get('name') or item.get('id')}  party {party}  "
-               f"{span.get('start')} to {span.get('end')}")
+    click.echo(_("booking {id}  {state}  ({status})").format(
+        id=purchase["order_id"], state=state or purchase["status"], status=purchase["status"]))
+    click.echo(f"  {(item.get('descriptor') or {}).get('name') or item.get('id')}  "
+               + _("party {party}  {start} to {end}").format(party=party, start=span.get("start"),
+                                                             end=span.get("end")))
     price = (order.get("quote") or {}).get("price") or {}
     if price:
-        click.echo(f"  deposit {price.get('value')} {price.get('currency')}")
+        click.echo("  " + _("deposit {amount} {currency}").format(amount=price.get("value"),
+                                                                  currency=price.get("currency")))
     waitlist = _tag(order.get("tags"), "waitlist", "state")
     if waitlist:
         until = _tag(order.get("tags"), "waitlist", "hold_until")
-        click.echo(f"  waitlist: {waitlist}" + (f", held for you until {until}" if until else ""))
+        click.echo("  " + _("waitlist: {state}").format(state=waitlist)
+                   + (_(", held for you until {time}").format(time=until) if until else ""))
     if order.get("cancellation"):
         reason = ((order["cancellation"].get("reason") or {}).get("descriptor") or {}).get("name")
-        click.echo(f"  cancelled: {reason}")
-    click.echo(f"  seller {purchase.get('bpp_id')}  provider {purchase.get('provider_id')}")
+        click.echo("  " + _("cancelled: {reason}").format(reason=reason))
+    click.echo("  " + _("seller {seller}  provider {provider}").format(seller=purchase.get("bpp_id"),
+                                                                       provider=purchase.get("provider_id")))
     if purchase.get("receipt_state"):
         click.echo(f"  receipt {purchase['receipt_state']}")
 
@@ -105,14 +111,16 @@ def availability(provider_id: str, bpp_uri: str | None, day: str | None, party: 
     if as_json:
         _emit(data)
         return
-    click.echo(f"{data['provider_id']}  {data['date']}" + (f"  party {party}" if party else ""))
+    asked = "  " + _("party {party}").format(party=party) if party else ""
+    click.echo(f"{data['provider_id']}  {data['date']}{asked}")
     for location in data["locations"]:
         click.echo(f"{location['id']} ({location['time_zone']})")
         for r in location["resources"]:
-            click.echo(f"  {r['id']:<13} {r['name']}  {r['min_party']}-{r['capacity']} guests, "
-                       f"{r['slot_minutes']} min slots")
+            click.echo(f"  {r['id']:<13} {r['name']}  " + _("{min}-{max} guests, {minutes} min slots").format(
+                min=r["min_party"], max=r["capacity"], minutes=r["slot_minutes"]))
             if r.get("unfit"):
-                click.echo("    " + _("not for this party: {why}").format(why=r["unfit"]))
+                why = rule_texts.said(str(r.get("rule") or ""), r["unfit"], _)
+                click.echo("    " + _("not for this party: {why}").format(why=why))
             elif not r["slots"]:
                 click.echo("    " + _("no free slot"))
             else:
@@ -149,8 +157,9 @@ def request(bpp_uri: str, bpp_id: str | None, provider_id: str, resource_id: str
         _emit(data)
     elif "waitlist" in data:
         entry = data["waitlist"]
-        click.echo(f"on the waitlist {entry.get('id')}: place {entry.get('position')} ({entry.get('state')}); "
-                   f"the seller tells this node when the slot frees up (see `duijie buy orders`)")
+        click.echo(_("on the waitlist {id}: place {position} ({state}); the seller tells this node when the slot "
+                     "frees up (see `duijie buy orders`)").format(id=entry.get("id"), position=entry.get("position"),
+                                                                  state=entry.get("state")))
     else:
         show_booking(data)
 

@@ -41,7 +41,7 @@ def _line(booking: dict[str, Any]) -> str:
     guest = booking.get("guest") or {}
     who = guest.get("name") or booking["bap_id"]
     return (f"{booking['id']}  {booking['state']:<16}  {booking['resource_id']:<13} {_when(booking)}  "
-            f"party {booking['party_size']:<4} {who}")
+            + f"{_('party {party}').format(party=booking['party_size']):<10} {who}")
 
 
 def _show(booking: dict[str, Any], as_json: bool) -> None:
@@ -52,13 +52,13 @@ def _show(booking: dict[str, Any], as_json: bool) -> None:
     guest = booking.get("guest") or {}
     contact = "  ".join(v for v in (guest.get("phone"), guest.get("email")) if v)
     if contact:
-        click.echo(f"  contact: {contact}")
+        click.echo("  " + _("contact: {contact}").format(contact=contact))
     if guest.get("requests"):
-        click.echo(f"  requests: {guest['requests']}")
+        click.echo("  " + _("requests: {requests}").format(requests=guest["requests"]))
     for h in booking.get("history") or []:
-        click.echo(f"  {h['at']}  {h['state']:<16}  by {h['by']}")
+        click.echo(f"  {h['at']}  {h['state']:<16}  " + _("by {who}").format(who=h["by"]))
     if booking.get("reason"):
-        click.echo(f"  reason: {booking['reason']}")
+        click.echo("  " + _("reason: {reason}").format(reason=booking["reason"]))
 
 
 @click.group()
@@ -100,7 +100,8 @@ def list_cmd(data_dir: Path, node: str | None, state: str | None, day: str | Non
     for location in view["locations"]:
         click.echo(f"{location['id']} ({location['time_zone']})")
         for r in location["resources"]:
-            click.echo(f"  {r['id']}  {r['name']}  ({r['min_party']}-{r['capacity']} guests, {r['approval']})")
+            click.echo(f"  {r['id']}  {r['name']}  (" + _("{min}-{max} guests, {approval}").format(
+                min=r["min_party"], max=r["capacity"], approval=r["approval"]) + ")")
             shown = [b for b in r["bookings"] if state is None or b["state"] == state.upper()]
             for b in shown:
                 click.echo(f"    {_line(b)}")
@@ -165,7 +166,8 @@ def block(data_dir: Path, node: str | None, resource_id: str, provider_id: str, 
         click.echo(json.dumps(made, ensure_ascii=False))
         return
     local = made.get("local") or made
-    click.echo(f"{made['id']}  {resource_id} blocked {local['start']} to {local['end']}: {made['reason']}")
+    click.echo(f"{made['id']}  " + _("{resource} blocked {start} to {end}: {reason}").format(
+        resource=resource_id, start=local["start"], end=local["end"], reason=made["reason"]))
 
 
 @bookings.command("unblock")
@@ -194,8 +196,9 @@ def approval(data_dir: Path, node: str | None, resource_id: str, mode: str, prov
     if as_json:
         click.echo(json.dumps(done, ensure_ascii=False))
         return
-    click.echo(f"{provider_id}/{resource_id}: requests are now confirmed "
-               f"{'at once' if done['approval'] == 'instant' else 'after your approval'}")
+    said = (_("requests are now confirmed at once") if done["approval"] == "instant"
+            else _("requests are now confirmed after your approval"))
+    click.echo(f"{provider_id}/{resource_id}: {said}")
 
 
 @bookings.command("feed")

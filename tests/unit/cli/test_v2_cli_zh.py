@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from duijie.cli import common, users_cmds
+from duijie.cli.book_cmds import show_booking
 from duijie.cli.main import cli
 from duijie.cli.node_client import NodeClient, refusal_text
 from duijie.domain.accounts import check_password
@@ -122,6 +123,10 @@ APPLICATION = {"id": "a1", "stage": "INTERVIEW", "posting_id": "cashier",
                "applicant": {"name": "李明", "phone": "+1-202-555-0142", "languages": ["zh", "en"],
                              "experience": "3 years"},
                "history": [{"at": "2026-12-01T10:00:00Z", "stage": "INTERVIEW", "by": "admin"}]}
+BOOKING = {"id": "b1", "state": "CONFIRMED", "resource_id": "diaoyutai", "party_size": 40, "bap_id": "diner",
+           "slot": {"start": "2026-12-04T18:00:00-05:00", "end": "2026-12-04T21:00:00-05:00"},
+           "guest": {"name": "张伟", "phone": "+1-202-555-0100", "requests": "生日"},
+           "history": [{"at": "2026-12-01T10:00:00Z", "state": "CONFIRMED", "by": "seller"}], "reason": "x"}
 PEERS = {"peers": [{"url": "http://farm", "subscriber_id": "farm.node", "failures": 1}],
          "records": [], "catalogs": [{}, {}]}
 
@@ -129,7 +134,7 @@ PEERS = {"peers": [{"url": "http://farm", "subscriber_id": "farm.node", "failure
 @pytest.fixture
 def node_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     answers = {"/api/pools/pool-1": {"pool": POOL}, "/api/applications/a1": {"application": APPLICATION},
-               "/api/peers": PEERS}
+               "/api/peers": PEERS, "/api/bookings/b1": {"booking": BOOKING}}
     monkeypatch.setattr(NodeClient, "__init__", lambda self, *a, **k: None)
     monkeypatch.setattr(NodeClient, "get", lambda self, path, **params: answers[path])
 
@@ -139,6 +144,8 @@ def node_answers(monkeypatch: pytest.MonkeyPatch) -> None:
                                   "最低批量 100", "取货点：DC", "已截止 FAILED"],
      ["buyers", "no tier yet", "to minimum", "producer", "pickup:", "closed"]),
     (["applications", "show", "a1"], ["语言：中文和英语", "经验：3 years", "由 admin"], ["languages:", "by admin"]),
+    (["bookings", "show", "b1"], ["40 人", "联系方式：+1-202-555-0100", "特殊要求：生日", "由 seller", "原因：x"],
+     ["party", "contact:", "requests:", "by seller", "reason:"]),
     (["peers", "list"], ["对等节点：", "失败=1", "节点记录：", "持有的目录：2"],
      ["peers:", "failures=", "catalogs held"]),
 ])
@@ -150,3 +157,15 @@ def test_data_lines_are_chinese(chinese: None, node_answers: None, tmp_path: Pat
         assert word in result.output, (word, result.output)
     for word in english_words:
         assert word not in result.output, (word, result.output)
+
+
+def test_a_booking_made_from_this_node_is_shown_in_chinese(chinese: None) -> None:
+    purchase = {"order_id": "o1", "status": "ACTIVE", "fulfillment_state": "CONFIRMED", "bpp_id": "shop",
+                "provider_id": "chuanshan",
+                "order": {"items": [{"descriptor": {"name": "钓鱼台"}, "quantity": {"selected": {"count": 40}}}],
+                          "fulfillments": [{"stops": [{"time": {"range": {"start": "18:00", "end": "21:00"}}}]}],
+                          "quote": {"price": {"value": "200.00", "currency": "USD"}}}}
+    runner = CliRunner()
+    result = runner.invoke(click.command()(lambda: show_booking(purchase)))
+    assert result.output.splitlines() == ["预订 o1  CONFIRMED  （ACTIVE）", "  钓鱼台  40 人  18:00 至 21:00",
+                                          "  订金 200.00 USD", "  卖家 shop  商家 chuanshan"], result.output
