@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from duijie.cli.verify_cmd import EXIT_INVALID, RegistrySource, chain_sources
+from duijie.l10n.cli_text import _
 from duijie.protocol.pool_terms import TermsCheck, check_signed_terms
 from duijie.protocol.receipts import KeySource
 
@@ -33,20 +34,28 @@ def _sources(doc: dict[str, Any], registries: tuple[str, ...], resolve: tuple[st
 
 def _lines(check: TermsCheck) -> list[str]:
     terms = check.terms
-    lines = [f"pool {check.pool_id} terms version {check.terms_version} by organizer {check.organizer_id}"]
+    lines = [_("pool {pool} terms version {version} by organizer {organizer}").format(
+        pool=check.pool_id, version=check.terms_version, organizer=check.organizer_id)]
     if terms is not None:
         offer = terms.offer
-        tiers = ", ".join(f"{t.min_quantity}+ at {t.unit_price.to_wire()} {t.unit_price.currency}" for t in offer.tiers)
-        lines.append(f"  {offer.id} of producer {terms.producer_id}: minimum batch {offer.minimum_batch} {offer.unit}"
-                     f", maximum {terms.maximum if terms.maximum is not None else '-'}, tiers {tiers}")
-        lines.append(f"  deadline {terms.deadline.isoformat()}, pickup {' | '.join(terms.pickup_points)}")
+        tiers = ", ".join(_("{quantity}+ at {price}").format(
+            quantity=t.min_quantity, price=f"{t.unit_price.to_wire()} {t.unit_price.currency}") for t in offer.tiers)
+        lines.append("  " + _("{offer} of producer {producer}: minimum batch {minimum} {unit}, maximum {maximum}, "
+                              "tiers {tiers}").format(
+            offer=offer.id, producer=terms.producer_id, minimum=offer.minimum_batch, unit=offer.unit,
+            maximum=terms.maximum if terms.maximum is not None else "-", tiers=tiers))
+        lines.append("  " + _("deadline {deadline}, pickup {points}").format(
+            deadline=terms.deadline.isoformat(), points=" | ".join(terms.pickup_points)))
     sig = check.signer
     if sig is not None and sig.ok:
-        proof = f"key confirmed by {', '.join(sig.confirmed_by)}" if sig.confirmed_by else "carried key; not confirmed"
-        lines.append(f"  OK   signed by organizer {sig.subscriber_id} with key {sig.unique_key_id} ({proof})")
+        proof = (_("key confirmed by {sources}").format(sources=", ".join(sig.confirmed_by)) if sig.confirmed_by
+                 else _("carried key; not confirmed"))
+        lines.append("  OK   " + _("signed by organizer {organizer} with key {key} ({proof})").format(
+            organizer=sig.subscriber_id, key=sig.unique_key_id, proof=proof))
     embedded = check.offer
     if embedded is not None and embedded.ok and embedded.offer is not None:
-        lines.append(f"  OK   embeds producer {embedded.producer_id}'s signed offer {embedded.offer.id}")
+        lines.append("  OK   " + _("embeds producer {producer}'s signed offer {offer}").format(
+            producer=embedded.producer_id, offer=embedded.offer.id))
     if check.reason:
         lines.append(f"  FAIL {check.reason}")
     return lines
@@ -70,10 +79,10 @@ def verify_pool_terms(doc: dict[str, Any], file: Path, registries: tuple[str, ..
         for line in _lines(check):
             click.echo(line)
         for error in errors:
-            click.echo(f"  note: lookup failed: {error}", err=True)
+            click.echo("  " + _("note: lookup failed: {error}").format(error=error), err=True)
         if good:
-            click.echo(f"{file}: {'intact (offline: keys not confirmed)' if offline else 'verified'}")
+            click.echo(f"{file}: " + (_("intact (offline: keys not confirmed)") if offline else _("verified")))
         else:
-            click.echo(f"{file}: NOT verified: {reason}", err=True)
+            click.echo(_("{file}: NOT verified: {reason}").format(file=file, reason=reason), err=True)
     if not good:
         sys.exit(EXIT_INVALID)

@@ -179,10 +179,12 @@ def relist_cmd(signed_offer: str, data_dir: Path, db_url: str | None, prices: tu
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
         return
-    click.echo(f"relisted {offer.id} under {listing.id}: {summary['relisted_price']} {currency}/{offer.unit} "
-               f"(producer {check.producer_id}: {summary['producer_price']}, markup {summary['markup']}, "
-               f"{summary['markup_percent']}%)")
+    click.echo(_("relisted {offer} under {provider}: {price} {currency}/{unit} (producer {producer}: "
+                 "{producer_price}, markup {markup}, {percent}%)").format(
+        offer=offer.id, provider=listing.id, price=summary["relisted_price"], currency=currency, unit=offer.unit,
+        producer=check.producer_id, producer_price=summary["producer_price"], markup=summary["markup"],
+        percent=summary["markup_percent"]))
     if prov.reason:
-        click.echo(f"  shown as {prov.status.value}: {prov.reason}")
+        click.echo("  " + _("shown as {status}: {reason}").format(status=prov.status.value, reason=prov.reason))
     else:
-        click.echo(f"  chain to the producer verified: shown as {prov.status.value}")
+        click.echo("  " + _("chain to the producer verified: shown as {status}").format(status=prov.status.value))
