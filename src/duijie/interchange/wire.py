@@ -14,7 +14,11 @@ def text_out(text: LocalText | None) -> dict[str, str] | None:
     """LocalText as ``{"zh": ..., "en": ...}``, absent languages omitted; None stays None."""
     if text is None:
         return None
-    return {k: v for k, v in (("zh", text.zh), ("en", text.en)) if v is not None}
+    # Spelled out rather than a comprehension: a 10,000-item menu writes 50,000 of these.
+    zh, en = text.zh, text.en
+    if zh is None:
+        return {} if en is None else {"en": en}
+    return {"zh": zh} if en is None else {"zh": zh, "en": en}
 
 
 def money_out(money: Money | None) -> dict[str, str] | None:
