@@ -43,6 +43,7 @@ from duijie.transport.process_link import BackOfficeLink, IntakeLink
 
 if TYPE_CHECKING:
     from duijie.services.buyer import BuyerService
+    from duijie.services.trade.pool.offer_source import SignedOfferSource
 
 log = logging.getLogger("duijie.bootstrap")
 
@@ -134,6 +135,21 @@ def wire_buyer(w: Wiring) -> None:
     w.services.room_availability = RoomAvailability(w.transport)
 
 
+def signed_offer_source(w: Wiring) -> SignedOfferSource | None:
+    """Where the organizer fetches producers' signed offers: over HTTP beside the node's transport,
+    or in-process beside a mock one (tests)."""
+    from duijie.transport.mock import MockTransport
+    from duijie.transport.offer_fetch import HttpSignedOffers, MockSignedOffers
+
+    if isinstance(w.transport, MockTransport):
+        return MockSignedOffers(w.transport)
+    if isinstance(w.transport, HttpTransport):
+        fetch = HttpSignedOffers()
+        w.services.shutdown.append(fetch.aclose)
+        return fetch
+    return None
+
+
 def wire_pools(w: Wiring) -> None:
     """云拼 pools: the organizer's use cases, pledges as a kind (BPP) and the job that closes due pools."""
     from duijie.services.buyer import SellerRefused
@@ -149,7 +165,7 @@ def wire_pools(w: Wiring) -> None:
     node = SellerNode(w.config.subscriber_id, w.config.subscriber_url)
     notices = PoolNotices(node, ReceiptIssuer(w.signer, w.clock, w.config.subscriber_id), w.clock)
     w.services.pools = PoolService(w.uow, w.clock, w.config.subscriber_id, notices.release, w.signer, notices,
-                                   pledger=w.services.buyer)
+                                   pledger=w.services.buyer, offers=signed_offer_source(w))
     closer = w.services.pool_closer = PoolCloser(w.uow, w.clock, notices.closed)
     if w.services.buyer is not None:  # the organizer buys the batch from the producer, over Beckn
         closer.place_batch = BatchOrders(w.services.buyer.place, SellerRefused)

@@ -35,11 +35,16 @@ class MockTransport:
 
     async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> TransportResponse:
         self.sent.append((url, body))
+        return await asgi_post(self.app_for(url), url, body, headers)
+
+    def app_for(self, url: str) -> AsgiApp:
+        """The app serving ``url`` (the longest registered prefix); :class:`TransportError` when
+        none does or its peer is down."""
         for base in sorted(self._apps, key=len, reverse=True):
             if url.startswith(base):
                 if base in self.down:
                     raise TransportError(f"{url}: peer is down")
-                return await asgi_post(self._apps[base], url, body, headers)
+                return self._apps[base]
         raise TransportError(f"{url}: no such peer")
 
 
@@ -48,13 +53,19 @@ async def asgi_post(app: AsgiApp, url: str, body: bytes, headers: Mapping[str, s
 
     An exception the app raises reaches the caller, as a test wants to see it.
     """
+    return await asgi_request(app, url, body, headers, "POST")
+
+
+async def asgi_request(app: AsgiApp, url: str, body: bytes, headers: Mapping[str, str],
+                       method: str) -> TransportResponse:
+    """One ``method`` request of ``url`` to ``app`` (see :func:`asgi_post`)."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     sent_headers = [(b"host", parts.netloc.encode("latin-1")), (b"content-length", str(len(body)).encode())]
     sent_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
                      if k.lower() not in ("host", "content-length")]
     scope: dict[str, Any] = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
         "scheme": parts.scheme, "path": unquote(parts.path) or "/", "raw_path": (parts.path or "/").encode(),
         "query_string": parts.query.encode(), "root_path": "", "headers": sent_headers,
         "client": ("127.0.0.1", 123), "server": (parts.hostname or "", port), "extensions": {},

@@ -1,6 +1,7 @@
 """The offer page ``/offers/{offer_id}`` (``?provider=`` and ``?seller=`` narrow it): a producer's
 offer or a relisting, with its origin, its tiers and, for a relisting, the producer's price beside
-the relisted price and the markup; and, for an organizer, the form that opens a 云拼 pool on it.
+the relisted price and the markup; and, for an organizer, the form that opens a 云拼 pool on it,
+embedding the producer's signed offer (fetched from the producer's node, verified first).
 
 What it says about provenance is :func:`~duijie.services.trade.offer_listing.offer_view`'s judgement
 with this node's trusted keys: ``source-direct`` only for a producer's own offer in its own
@@ -14,16 +15,19 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from duijie.domain.errors import ValidationFailed
-from duijie.domain.pools import PoolError
+from duijie.domain.pools import Pool, PoolError, PoolTerms
 from duijie.interchange.pool_json import terms_in
 from duijie.interchange.trade_json import offer_out
 from duijie.services.container import Services
+from duijie.services.errors import Conflict, NotFound
 from duijie.services.trade.offer_lookup import FoundOffer
+from duijie.services.trade.pool.offer_source import OfferNotSigned, OfferUnreachable
 from duijie.web import csrf
 from duijie.web.access import merchant_user, require_merchant
 from duijie.web.pool_shown import split_name
@@ -116,6 +120,32 @@ def _term_errors(message: str, _: Any) -> dict[str, str]:
     return out or {"deadline": _("These terms were refused; check the deadline and the maximum.")}
 
 
+async def _open_signed(services: Services, found: FoundOffer, offer_id: str, terms: PoolTerms,
+                       listed_under: str) -> Pool:
+    """Open the pool embedding the producer's signed offer, as ``pool open --signed`` does: this
+    node signs its own offer; another producer's is fetched from its node (the pool service's
+    port) and verified before the pool embeds it."""
+    assert services.pools is not None and found.seller_uri is not None
+    if found.hosted_here and services.signed_offers is not None:
+        try:
+            signed = await run_in_threadpool(services.signed_offers.signed, found.provider_id, offer_id)
+        except (NotFound, Conflict) as exc:  # unknown here, or an offer stating no origin
+            raise OfferNotSigned(exc.message) from exc
+        return await services.pools.open(terms, found.seller_uri, listed_under=listed_under, signed_offer=signed)
+    return await services.pools.open_with_producer_offer(terms, found.seller_uri, found.provider_id, offer_id,
+                                                         listed_under)
+
+
+def _offer_error(exc: Exception, _: Any) -> str:
+    """Why no pool was opened for want of the producer's signed offer, in the visitor's language."""
+    if isinstance(exc, OfferUnreachable):
+        return str(_("The producer's node did not answer, so its signed offer could not be fetched: "
+                     "no pool was opened. Try again later."))
+    if isinstance(exc, OfferNotSigned):
+        return str(_("The producer does not sign this offer (it states no origin): no pool was opened."))
+    return str(_("The producer's signed offer does not verify: no pool was opened."))
+
+
 async def open_pool(request: Request) -> Response:
     user = await require_merchant(request)
     if isinstance(user, Response):
@@ -135,11 +165,13 @@ async def open_pool(request: Request) -> Response:
     values = {k: str(form.get(k) or "") for k in ("deadline", "pickup", "maximum")}
     if not errors:
         try:
-            pool = await services.pools.open(terms_in(doc), found.seller_uri, listed_under=listed_under)
+            pool = await _open_signed(services, found, offer_id, terms_in(doc), listed_under)
         except ValidationFailed as exc:
             errors = _term_errors(" ".join(i.path for i in exc.issues), _)
         except PoolError as exc:
             errors = _term_errors(exc.message, _)
+        except (OfferUnreachable, OfferNotSigned, Conflict) as exc:  # the producer's signed offer
+            errors = {"producer": _offer_error(exc, _)}
         else:
             return RedirectResponse(f"/pools/{pool.id}", status_code=303)
     return await _page(request, offer_id, found, form=values, errors=errors, status=400)

@@ -18,11 +18,13 @@ from duijie.domain.pools import Pledge, Pool, PoolError, PoolRule, PoolState, Po
 from duijie.interchange.pool_json import terms_in, terms_out
 from duijie.protocol.context import format_timestamp
 from duijie.protocol.pool_terms import TermsCheck
+from duijie.protocol.receipts import StaticKeySource
 from duijie.services.errors import NotFound
 from duijie.services.ports import Clock, Signer
 from duijie.services.trade.offer_listing import TrustedKeys, verified_offer
 from duijie.services.trade.pool.answers import Answer, PledgerBuyer, answer_proposal
 from duijie.services.trade.pool.buying import PoolPledge
+from duijie.services.trade.pool.offer_source import OfferUnreachable, SignedOfferSource
 from duijie.services.trade.pool.ports import Member, PoolUnitOfWork, PoolUnitOfWorkFactory, StoredPool
 from duijie.services.trade.pool.terms import TermsSigner, verified_terms
 
@@ -172,15 +174,28 @@ class PoolService:
 
     def __init__(self, uow: PoolUnitOfWorkFactory, clock: Clock, organizer_id: str,
                  release: Release | None = None, signer: Signer | None = None,
-                 notices: TermsNotices | None = None, pledger: PledgerBuyer | None = None) -> None:
+                 notices: TermsNotices | None = None, pledger: PledgerBuyer | None = None,
+                 offers: SignedOfferSource | None = None) -> None:
         self._uow = uow
         self._clock = clock
         self.organizer_id = organizer_id
         self.release = release
         # Without a signer (unit tests of the rules) pools carry no signed terms.
         self._terms = TermsSigner(signer) if signer is not None else None
+        self._signer = signer
         self.notices = notices
         self.pledger = pledger  # this node's buyer role: its pledges' answers to proposed terms
+        self.offers = offers  # where producers' signed offers are fetched from (their nodes)
+
+    def _own_key(self, now: datetime) -> list[StaticKeySource]:
+        """This node's current key, for an offer it signed itself (a co-op both producer and
+        organizer): its own key is in no key table. The signer shows its public key only with a
+        signature, so one is made over a fixed label."""
+        if self._signer is None:
+            return []
+        sig = self._signer.sign_detached(b"duijie: own key", now)
+        own = {(sig.subscriber_id, sig.unique_key_id): sig.signing_public_key}
+        return [StaticKeySource("this node's own key", own)]
 
     def _sign(self, uow: PoolUnitOfWork, pool: Pool, signed_offer: dict[str, Any] | None, now: datetime) -> None:
         if self._terms is not None:
@@ -193,7 +208,8 @@ class PoolService:
             if signed_offer is not None:
                 # Rule: a pool embeds the producer's signed offer only when it verifies back to the
                 # producer with a key this node trusts; its tiers and minimum are then the pool's.
-                offer = verified_offer(signed_offer, terms.producer_id, [TrustedKeys(uow.known_keys, now)])
+                offer = verified_offer(signed_offer, terms.producer_id, [TrustedKeys(uow.known_keys, now),
+                                                                         *self._own_key(now)])
                 terms = replace(terms, offer=offer)
             pool = Pool.open(pool_id or new_pool_id(), self.organizer_id, terms, now)
             if listed_under is None:  # the node's only provider lists it
@@ -217,6 +233,17 @@ class PoolService:
         ``signed_offer`` (``duijie.offer/1``) the pool embeds it, and is refused (``offer_not_verified``)
         unless it verifies back to the producer."""
         return await self._uow.run(self._open, terms, producer_uri, pool_id, listed_under, signed_offer)
+
+    async def open_with_producer_offer(self, terms: PoolTerms, producer_uri: str, provider_id: str, offer_id: str,
+                                       listed_under: str | None = None) -> Pool:
+        """:meth:`open`, embedding the producer's signed offer fetched from its node (what ``pool
+        open --signed`` does): :class:`OfferUnreachable` or :class:`OfferNotSigned` when it cannot
+        be had, ``offer_not_verified`` when it does not verify back to the producer; nothing is
+        opened then."""
+        if self.offers is None:
+            raise OfferUnreachable("this node fetches no signed offers from producers")
+        signed = await self.offers.signed_offer(producer_uri, provider_id, offer_id)
+        return await self.open(terms, producer_uri, listed_under=listed_under, signed_offer=signed)
 
     def _get(self, pool_id: str) -> StoredPool:
         with self._uow(read_only=True) as uow:
