@@ -210,7 +210,10 @@ def _item(row: _Row, values: list[str], menu: _Menu) -> Item | None:
         row.fail("currency" if "currency" in exc.message else "price", exc.message)
         ok = False
     diet: list[DietTag] = []
-    for tag in (t.strip() for t in diet_cell.split(";") if t.strip()):
+    for cell in diet_cell.split(";") if diet_cell else ():  # most rows have no diet tag
+        tag = cell.strip()
+        if not tag:
+            continue
         try:
             diet.append(DietTag(tag))
         except ValueError:

@@ -93,3 +93,10 @@ def test_sections_keep_their_first_order_and_names() -> None:
     ]) + "\n")
     assert [(s.id, s.name.zh, s.name.en) for s in catalog.sections] == [("s2", "面食", "Noodles"), ("s1", "主食", None)]
     assert [(it.id, it.section_id) for it in catalog.items] == [("a", "s1"), ("b", "s2")]
+
+
+def test_diet_tags_are_trimmed_and_an_unknown_one_named() -> None:
+    catalog = read_menu_csv(HEADER + "\ns1,主食,Mains,a,甲,A,,,1.00,USD, vegan ; halal ;,,,,,\n")
+    assert [t.value for t in catalog.items[0].diet] == ["vegan", "halal"]
+    assert _problems("s1,主食,Mains,a,甲,A,,,1.00,USD,vegan;spicy,,,,,") == [
+        "menu.csv:2: column diet: unknown diet tag 'spicy'"]
