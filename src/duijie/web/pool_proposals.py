@@ -21,7 +21,7 @@ from duijie.web.pool_shown import PoolShown, Tier
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One term, now and as proposed; ``kind`` says how to show its values."""
+    """One term, now and as proposed; ``name`` says which (and so how the page shows its values)."""
 
     name: str  # tiers, minimum_batch, maximum, deadline, pickup_points
     now: Any
