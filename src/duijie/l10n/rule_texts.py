@@ -114,6 +114,9 @@ _LIMIT_IN_MESSAGE: dict[str, re.Pattern[str]] = {
 }
 """Where a booking refusal that crossed the network (its limit lost) names the limit in its text."""
 
+_PREFIXED = frozenset(PoolRule)
+"""The rules whose error puts the code before the message (``PoolError``): a field name before a
+colon (``state: unknown 'x'``) is not taken for a rule."""
 _PREFIX = re.compile(r"^(?P<rule>[a-z_]+): (?P<rest>.*)$", re.DOTALL)
 _SUFFIX = re.compile(r"^(?P<rest>.*) \(rule: (?P<rule>[a-z_]+)\)$", re.DOTALL)
 
@@ -146,9 +149,9 @@ def error_said(exc: DomainError | ApplicationError, _: Gettext) -> str:
 def refusal_said(message: str, _: Gettext) -> str | None:
     """A refusal's text that names its rule (``pool_closed: …``, ``… (rule: slot_taken)``) said in
     the language of ``_``; None when the text names no rule this table knows."""
-    for pattern in (_SUFFIX, _PREFIX):
+    for pattern, known in ((_SUFFIX, TEXTS), (_PREFIX, _PREFIXED)):
         found = pattern.fullmatch(message)
-        if found and found["rule"] in TEXTS:
+        if found and found["rule"] in known:
             rule, rest = found["rule"], found["rest"]
             limit = _LIMIT_IN_MESSAGE[rule].search(rest) if rule in _LIMIT_IN_MESSAGE else None
             return said(rule, message, _, limit[1] if limit else None)

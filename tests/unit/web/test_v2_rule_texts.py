@@ -74,4 +74,5 @@ def test_a_refusal_names_its_rule_in_its_text_or_not_at_all() -> None:
     assert rule_texts.refusal_said("x slots start between 11:00–21:00, not at 23:00 (rule: outside_booking_window)",
                                    zh) == "开始时间不在可预订时段内（11:00–21:00）"
     assert rule_texts.refusal_said("state: unknown 'x'", zh) is None  # a field name, not a rule
+    assert rule_texts.refusal_said("applicant: must be an object", zh) is None  # only a pool's rule comes first
     assert rule_texts.refusal_said("item 'nope' is not on the menu", zh) is None
