@@ -10,6 +10,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -60,16 +61,29 @@ def apple_terms() -> Any:
 @pytest.fixture
 async def proposed(net: MockNet) -> AsyncIterator[tuple[Node, Node, str, str]]:
     """A pool with the diner's pledge of 40 kg, and proposed terms: minimum 150, a later deadline."""
+    async with scenario(net) as found:
+        yield found
+
+
+@asynccontextmanager
+async def scenario(net: MockNet, others: int = 0) -> AsyncIterator[tuple[Node, Node, str, str]]:
+    """:func:`proposed`, with ``others`` more buyer nodes pledging 10 kg each before the proposal."""
     club = net.add("club", roles=("BPP", "BAP"))
     club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
     diner = net.add("diner", peers=(url("club"),), roles=("BAP",))
-    async with running(club.services), running(diner.services):
+    async with running(club.services), running(diner.services), AsyncExitStack() as stack:
         assert club.services.pools is not None and diner.services.pools is not None
         assert diner.services.buyer is not None and diner.services.discovery is not None
         await diner.services.discovery.run_round()  # the diner holds the club's catalog (its zone)
         pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
         placed = await diner.services.buyer.place(diner.services.pools.pledge_kind(), PledgeOrder(
             CLUB, "chuanshan", pool.id, Decimal(40), "kg"))
+        for i in range(others):
+            other = net.add(f"b{i}", roles=("BAP",))
+            await stack.enter_async_context(running(other.services))
+            assert other.services.buyer is not None and other.services.pools is not None
+            await other.services.buyer.place(other.services.pools.pledge_kind(), PledgeOrder(
+                CLUB, "chuanshan", pool.id, Decimal(10), "kg"))
         doc = terms_out(pool.terms)
         doc["deadline"] = LATER.isoformat()
         doc["offer"] = {**doc["offer"], "minimum_batch": 150}
@@ -123,7 +137,9 @@ async def test_the_page_shows_the_proposal_beside_the_terms_and_accepting_applie
         done = await answer(web, pool_id, order_id, "accept")
         assert done.status_code == 303, done.text
         after = await web.get(done.headers["location"])
-    assert "You accepted the new terms" in after.text and "New terms proposed" not in after.text
+    assert "answer=in_effect" in done.headers["location"]  # the only pledger: its answer applied the change
+    assert "Every pledger has accepted them: they are in effect now." in after.text
+    assert "New terms proposed" not in after.text
     stored = await club.services.pools.get(pool_id)  # the only pledger accepted: the change is in effect
     assert stored.pool.terms_version == 2 and stored.pool.terms.offer.minimum_batch == 150
 
@@ -176,3 +192,18 @@ async def test_declining_keeps_the_terms_in_effect(proposed: tuple[Node, Node, s
     assert "no_proposal" not in again.text
     stored = await club.services.pools.get(pool_id)
     assert stored.pool.terms_version == 1 and stored.proposal is not None
+
+
+async def test_accepting_before_the_others_is_recorded_and_the_terms_wait(net: MockNet) -> None:
+    async with scenario(net, others=1) as (club, diner, pool_id, order_id):
+        assert club.services.pools is not None and diner.services.buyer is not None
+        async with client(diner) as web:
+            done = await answer(web, pool_id, order_id, "accept")
+            assert done.status_code == 303 and "answer=accept" in done.headers["location"], done.text
+            after = await web.get(done.headers["location"])
+        assert "They take effect once every pledger has accepted them." in after.text
+        assert "New terms proposed" not in after.text  # the organizer recorded the answer: nothing left to answer
+        tags = diner.services.buyer.purchase(order_id)["order"]["tags"]
+        assert (proposal_of(tags) or {}).get("state") == "accepted"
+        stored = await club.services.pools.get(pool_id)
+        assert stored.pool.terms_version == 1 and stored.proposal is not None  # b0 has not answered

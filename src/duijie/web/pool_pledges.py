@@ -123,13 +123,14 @@ async def answer(request: Request) -> Response:
         error = str(_("Choose Accept or Decline."))
     else:
         try:
-            await services.pools.answer_proposal(order_id, choice == "accept")
+            told = await services.pools.answer_proposal(order_id, choice == "accept")
         except PeerError:  # before ServiceError, its base: the organizer was not reached
             error = str(_("The pool's organizer did not answer. Try again in a moment."))
         except (ServiceError, PoolError) as exc:  # this node's check, or the organizer's refusal
             error = answer_refusal(request, exc.message)
         else:
-            return RedirectResponse(where.link(pool_id, answered=order_id, answer=choice), status_code=303)
+            result = "in_effect" if told.in_effect else choice
+            return RedirectResponse(where.link(pool_id, answered=order_id, answer=result), status_code=303)
     return await page_response(request, pool_id, where, errors={field: error}, status=400)
 
 

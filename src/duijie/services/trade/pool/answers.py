@@ -17,6 +17,7 @@ from duijie.services.errors import Conflict
 from duijie.services.trade.pool.buying import VerifyTerms
 
 PROPOSED = "proposed"
+IN_EFFECT = "in_effect"
 
 
 class PledgerBuyer(Protocol):
@@ -46,6 +47,11 @@ class Answer:
     proposal: Proposal
     accept: bool
     pledge: dict[str, Any]
+
+    @property
+    def in_effect(self) -> bool:
+        """This answer made the proposed terms take effect (the organizer's ``on_update`` says so)."""
+        return (proposal_of((self.pledge.get("order") or {}).get("tags")) or {}).get("state") == IN_EFFECT
 
 
 def pending_proposal(held: dict[str, Any]) -> Proposal | None:
