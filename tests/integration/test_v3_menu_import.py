@@ -1,8 +1,9 @@
-"""A menu CSV import over real storage (SQLite and PostgreSQL): what is stored, its digest, and a
-refused file storing nothing."""
+"""A menu CSV import over real storage (SQLite and PostgreSQL): what is stored, its digest, a
+refused file storing nothing, and the cycle collector resumed afterwards."""
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import UTC, datetime
 from importlib import resources
@@ -11,11 +12,12 @@ import pytest
 from sqlalchemy import Engine
 
 from duijie.domain.errors import ValidationFailed
+from duijie.domain.listing import Listing
 from duijie.interchange.listing_json import listing_from_document, listing_to_document
 from duijie.interchange.menu_csv import COLUMNS
 from duijie.protocol.canonical import canonical_bytes
 from duijie.protocol.signing import body_digest
-from duijie.services.trade.catalog import CatalogService, canonical_document
+from duijie.services.trade.catalog import CatalogService, ImportResult, canonical_document
 from duijie.storage.uow import SqlUnitOfWorkFactory
 
 HEADER = ",".join(COLUMNS)
@@ -83,3 +85,29 @@ def test_a_refused_menu_stores_nothing_and_names_its_line(catalog: CatalogServic
     assert [str(i) for i in exc.value.issues] == ["big.csv:2500: column price: must not be negative"]
     after = catalog.listing("chuanshan")
     assert (after.version, after.digest, after.document) == (before.version, before.digest, before.document)
+
+
+def test_the_collector_runs_again_after_an_import_whether_stored_or_refused(catalog: CatalogService) -> None:
+    seen: list[bool] = []
+    real = catalog.save_listing
+
+    def save_listing(listing: Listing, *, expected_version: int | None = None) -> ImportResult:
+        seen.append(gc.isenabled())  # paused while the big menu is built and encoded
+        return real(listing, expected_version=expected_version)
+
+    catalog.save_listing = save_listing  # type: ignore[method-assign]
+    assert gc.isenabled()
+    catalog.import_menu_csv("chuanshan", _menu(50))
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(ValidationFailed):
+        catalog.import_menu_csv("chuanshan", _menu(50, bad_line=3))
+    assert gc.isenabled()
+
+
+def test_a_collector_switched_off_by_the_process_stays_off(catalog: CatalogService) -> None:
+    gc.disable()
+    try:
+        catalog.import_menu_csv("chuanshan", _menu(50))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
