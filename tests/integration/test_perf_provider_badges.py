@@ -66,3 +66,16 @@ def test_the_badge_turns_open_at_eleven_not_a_minute_later(page: tuple[TestClien
     after = client.get("/p/chuanshan", headers=EN)
     assert _badges(after.text) == ["Open", "Open"]
     assert re.findall(r"(?:Opens|Closes) [^<]*", after.text) == ["Closes 10:00\u202fPM"] * 2
+
+
+def test_search_results_turn_open_at_eleven_too(page: tuple[TestClient, SetClock]) -> None:
+    """Search results keep each open state for its minute: the badge still turns at 11:00:00, and the
+    price and distance shown are the formatted ones."""
+    client, clock = page
+    ask = "/?q=%E7%BE%8A%E8%82%89%E6%B3%A1%E9%A6%8D&near=Rockville&source=index"  # 羊肉泡馍
+    before = client.get(ask, headers=EN)
+    assert before.status_code == 200 and _badges(before.text) == ["Closed"]
+    assert "$14.95" in before.text and "0 m away" in before.text
+    assert _badges(client.get(ask, headers=EN).text) == ["Closed"]
+    clock.moment += timedelta(seconds=1)  # 11:00:00.5
+    assert _badges(client.get(ask, headers=EN).text) == ["Open"]

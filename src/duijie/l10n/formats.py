@@ -10,7 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 
@@ -52,6 +52,10 @@ class Formats:
             return f"{_decimal(round(km * 1000), self.lang)} m"
         return f"{_decimal(round(km, 1), self.lang)} km"
 
+    def age(self, seconds: int) -> str:
+        """How long ago, roughly (``2分钟``, ``3 hours``): the largest unit that fits."""
+        return _age(seconds, self.lang)
+
     def language(self, code: str) -> str:
         """The name of the language ``code`` (``zh``, ``en``, ``zh-Hant``) in this language
         (``中文``, ``English``); the code itself when Babel does not know it."""
@@ -80,3 +84,8 @@ def _money(amount: str, currency: str, lang: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _decimal(value: float, lang: str) -> str:
     return format_decimal(value, locale=babel_locale(lang))
+
+
+@functools.lru_cache(maxsize=1024)  # every search within the same second asks for the same ages
+def _age(seconds: int, lang: str) -> str:
+    return format_timedelta(dt.timedelta(seconds=seconds), locale=babel_locale(lang))

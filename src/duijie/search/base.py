@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from itertools import islice
 from typing import Any, NamedTuple
 
@@ -116,6 +117,8 @@ class BaseSearchIndex(ABC):
 
     batch_size = 2000
     max_candidates = 5000
+    #: Reads are local file reads of this process (no network round trip to wait on).
+    in_process = False
 
     def __init__(
         self, engine: Engine, *, semantic: bool | None = None, encoder: Encoder | None = None
@@ -223,11 +226,21 @@ class BaseSearchIndex(ABC):
         self.matcher.invalidate()
         return removed
 
+    @property
+    def quick(self) -> bool:
+        """See :attr:`SearchIndex.quick`: the encoder (8-30 ms a query) or a database server's
+        round trip would hold the event loop, so only an in-process index without it is quick."""
+        return self.in_process and not self.semantic_enabled
+
     def written_elsewhere(self) -> None:
         """Another handle on the same tables wrote: forget the vectors this one has cached."""
         self.matcher.invalidate()
 
     # ---- reads -------------------------------------------------------------------------
+    def _reading(self) -> AbstractContextManager[Connection]:
+        """The connection a query reads through (a pooled one; a backend may keep one)."""
+        return self.engine.connect()
+
     def _criteria(self, q: SearchQuery) -> Criteria:
         text, capacity, strict = q.text, q.min_capacity, q.min_capacity is not None
         if capacity is None:
@@ -241,7 +254,7 @@ class BaseSearchIndex(ABC):
         terms = list(dict.fromkeys(t for p in crit.pieces for t in p.terms))
         ranked: dict[str, Ranked] = {}
         n = max(q.limit * 4, 50) if crit.python_filtered else q.limit
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             while True:
                 ranked.clear()
                 fetched = self._collect(conn, crit, terms, f, n, ranked)

@@ -74,5 +74,10 @@ class SearchIndex(Protocol):
     def written_elsewhere(self) -> None:
         """Another handle on the same tables wrote: drop what this one cached about them."""
 
+    @property
+    def quick(self) -> bool:
+        """True when a query never waits: answered in this process's memory in about a millisecond
+        (SQLite without the sentence encoder), so a caller on the event loop may run it inline."""
+
     def query(self, q: SearchQuery) -> list[SearchHit]:
         """Best hits first, at most ``q.limit``."""

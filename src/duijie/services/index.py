@@ -51,6 +51,11 @@ class TextIndex(Protocol):
         """Another handle on the same tables wrote (a read-only reader after the writer's change)."""
         ...
 
+    @property
+    def quick(self) -> bool:
+        """A query answers in about a millisecond without waiting (``duijie.search.SearchIndex.quick``)."""
+        ...
+
 
 DocFactory = Callable[..., Any]
 QueryFactory = Callable[..., Any]
@@ -183,6 +188,11 @@ class LocalIndex:
         if row is None:
             return None
         return str(json.loads(row.document)["record"]["url"])
+
+    @property
+    def quick(self) -> bool:
+        """Whether :meth:`search` may run on the event loop: a thread hop costs more than such a query."""
+        return self._reader.quick
 
     def search(self, **criteria: Any) -> list[dict[str, Any]]:
         """Run a query (``SearchQuery`` fields) and describe each hit with provider, location and age."""

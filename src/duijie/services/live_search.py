@@ -127,7 +127,7 @@ class LiveSearch:
         indexed: list[dict[str, Any]] = []
         if self._local is not None:
             local = self._local
-            indexed = await asyncio.to_thread(lambda: local.search(**wide))
+            indexed = local.search(**wide) if local.quick else await asyncio.to_thread(lambda: local.search(**wide))
         gateways, sellers = await asyncio.to_thread(self.targets) if live is not False else ([], [])
         if live is None:
             live = bool(gateways or sellers)

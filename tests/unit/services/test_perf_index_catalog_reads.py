@@ -76,6 +76,8 @@ class Index:
     def written_elsewhere(self) -> None:
         return None
 
+    quick = True
+
 
 @dataclass
 class Clock:
