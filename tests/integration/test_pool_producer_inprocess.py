@@ -87,7 +87,7 @@ async def test_the_farm_sees_pooled_demand_unasked_and_its_batch_order_with_the_
             assert [(o["offer_id"], o["pledged"]) for o in found["offers"]] == [("apples", "120")]
             assert (await client.get("/api/batch-orders")).json()["batch_orders"] == []
 
-            second = await buyers[1].services.buyer.place(PoolPledge(), PledgeOrder(
+            second = await buyers[1].services.buyer.place(buyers[1].services.pools.pledge_kind(), PledgeOrder(
                 CLUB, "chuanshan", pool.id, Decimal(80), "kg"))
 
             async def inbox() -> list[dict[str, Any]]:
