@@ -1,5 +1,6 @@
-"""Every pledge checks the organizer's signed terms, and that the node answering is that organizer:
-a node that serves another organizer's signed terms for a pool (a relay, or a copy) is refused
+"""Every pledge (the one pledge kind, built by the pool service) checks the organizer's signed
+terms, and that the node answering is that organizer: terms altered after signing are refused; a
+node that serves another organizer's signed terms for a pool (a relay, or a copy) is refused
 before anything is pledged, naming both nodes; the same pool pledged at its organizer passes."""
 
 from __future__ import annotations
@@ -79,3 +80,22 @@ async def test_a_pool_answered_by_another_node_than_its_organizer_is_refused(net
             "http://club.test/beckn", "chuanshan", pool.id, Decimal(10), "kg"))
         assert placed["order_id"].startswith("PL-")
         assert (await club.services.pools.get(pool.id)).pool.total == 10
+
+
+async def test_the_pledge_kind_refuses_terms_altered_after_signing(net: MockNet) -> None:
+    club = seller(net, "club")
+    buyer = net.add("b0", roles=("BAP",))
+    async with running(club.services), running(buyer.services):
+        assert club.services.pools is not None and buyer.services.pools is not None
+        assert buyer.services.buyer is not None
+        pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
+        forged = json.loads(json.dumps((await club.services.pools.get(pool.id)).signed_terms))
+        forged["statement"]["terms"]["offer"]["minimum_batch"] = 20  # a lower minimum under the old signature
+        with SqlUnitOfWorkFactory(club.engine)() as uow:
+            uow.pools.set_signed_terms(pool.id, forged)
+            uow.commit()
+        with pytest.raises(PoolError) as refused:
+            await buyer.services.buyer.place(buyer.services.pools.pledge_kind(), PledgeOrder(
+                "http://club.test/beckn", "chuanshan", pool.id, Decimal(10), "kg"))
+        assert refused.value.rule.value == "terms_not_verified" and "signature" in refused.value.message
+        assert (await club.services.pools.get(pool.id)).pool.total == 0 and buyer.services.buyer.purchases() == []
