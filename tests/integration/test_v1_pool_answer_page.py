@@ -207,3 +207,22 @@ async def test_accepting_before_the_others_is_recorded_and_the_terms_wait(net: M
         assert (proposal_of(tags) or {}).get("state") == "accepted"
         stored = await club.services.pools.get(pool_id)
         assert stored.pool.terms_version == 1 and stored.proposal is not None  # b0 has not answered
+
+
+async def test_an_answer_without_the_forms_token_or_from_a_stranger_changes_nothing(
+        proposed: tuple[Node, Node, str, str]) -> None:
+    club, diner, pool_id, order_id = proposed
+    assert club.services.pools is not None and diner.services.buyer is not None
+    async with client(diner) as web:
+        forged = await web.post(f"/pools/{pool_id}/pledges/{order_id}/terms",
+                                data={**WHERE, "answer": "accept", "csrf_token": "forged"})
+    transport = httpx.ASGITransport(app=diner.app, client=("203.0.113.9", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://diner.test") as stranger:
+        outside = await stranger.post(f"/pools/{pool_id}/pledges/{order_id}/terms", data={**WHERE, "answer": "accept"})
+        page = await stranger.get(f"/pools/{pool_id}", params=WHERE)
+    assert forged.status_code == 403
+    assert outside.status_code == 303 and outside.headers["location"].startswith("/merchant/login")
+    assert "New terms proposed" not in page.text  # a pledge's proposal is shown to the node's owner only
+    tags = diner.services.buyer.purchase(order_id)["order"]["tags"]
+    assert (proposal_of(tags) or {}).get("state") == "proposed"
+    assert (await club.services.pools.get(pool_id)).pool.terms_version == 1
