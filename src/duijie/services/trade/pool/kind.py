@@ -20,7 +20,8 @@ from duijie.protocol.mapping import pools as pm
 from duijie.protocol.mapping.subjects import update_targets
 from duijie.protocol.pipeline import Verified
 from duijie.services.trade.kinds import Message, Refused, SellerKind
-from duijie.services.trade.pool.pools import (
+from duijie.services.trade.pool.ports import PoolUnitOfWork, StoredPool
+from duijie.services.trade.pool.steps import (
     ACCEPTED,
     DECLINED,
     PledgeRequest,
@@ -32,7 +33,6 @@ from duijie.services.trade.pool.pools import (
     pledge_in,
     withdraw_in,
 )
-from duijie.services.trade.pool.ports import PoolUnitOfWork, StoredPool
 
 
 def _refused(exc: PoolError) -> Refused:
