@@ -44,8 +44,8 @@ BatchRows = list[dict[str, Any]]
 
 
 class PoolService:
-    """The organizer's side, for the CLI and JSON API (and the Beckn kind, through the ``*_in``
-    functions); and, with ``pledger`` (the node's buyer role), a pledger's answers to proposed terms."""
+    """The organizer's side, for the CLI and JSON API (the Beckn kind runs the same steps); and,
+    with ``pledger`` (the node's buyer role), a pledger's answers to proposed terms."""
 
     def __init__(self, uow: PoolUnitOfWorkFactory, clock: Clock, organizer_id: str,
                  release: Release | None = None, signer: Signer | None = None,
@@ -197,8 +197,9 @@ class PoolService:
         """Change the terms (tiers, minimum, maximum, deadline, pickup points). Before the first
         pledge it takes effect at once; after it, it becomes a proposal that each pledger is told
         of (signed) and takes effect only when every pledger has accepted it over Beckn
-        (:func:`consent_in`). A new proposal replaces a pending one. Refused, naming the rule,
-        when the pool is closed or the new terms are unsound or below what is pledged."""
+        (:func:`~duijie.services.trade.pool.steps.consent_in`). A new proposal replaces a pending
+        one. Refused, naming the rule, when the pool is closed or the new terms are unsound or
+        below what is pledged."""
         return await self._uow.run(self._propose, pool_id, terms)
 
     def _consent(self, pool_id: str, buyer_id: str, terms_version: int, accept: bool) -> tuple[Pool, bool]:
@@ -208,7 +209,8 @@ class PoolService:
             return out
 
     async def consent(self, pool_id: str, buyer_id: str, terms_version: int, accept: bool) -> tuple[Pool, bool]:
-        """A pledger's answer to a proposal, taken on this node (the Beckn kind calls :func:`consent_in`)."""
+        """A pledger's answer to a proposal, taken on this node (the Beckn kind runs the same step,
+        :func:`~duijie.services.trade.pool.steps.consent_in`)."""
         return await self._uow.run(self._consent, pool_id, buyer_id, terms_version, accept)
 
     def _verify_terms(self, doc: Any, pool_id: str, organizer_id: str | None) -> TermsCheck:
