@@ -23,11 +23,15 @@ from duijie.api import (
     registry_routes,
 )
 from duijie.api.errors import HANDLERS
+from duijie.api.route_groups import grouped
 from duijie.services.container import Services, running
 from duijie.web import errors as web_errors
 from duijie.web import routes as web_routes
 
 log = logging.getLogger("duijie.api")
+
+ROUTE_GROUPS = ("/api", "/merchant")
+"""Path prefixes whose routes are tried as one group each (see :mod:`duijie.api.route_groups`)."""
 
 
 class NodeApp(Starlette):
@@ -72,6 +76,6 @@ def create_app(services: Services) -> Starlette:
         *web_routes.routes,
     ]
     handlers = {**HANDLERS, **web_errors.HANDLERS}
-    app = NodeApp(routes=routes, exception_handlers=handlers, lifespan=lifespan)
+    app = NodeApp(routes=grouped(routes, ROUTE_GROUPS), exception_handlers=handlers, lifespan=lifespan)
     app.state.services = services
     return app

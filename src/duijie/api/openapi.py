@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 import duijie
 from duijie.api.params import In, Kind, Param, Spec
 from duijie.api.responses import json_bytes
+from duijie.api.route_groups import flattened
 from duijie.api.spec_routes import DescribedRoute
 
 _CONVERTER = re.compile(r"\{([^}:]+):[^}]+\}")
@@ -91,11 +92,11 @@ def _operation(spec: Spec, method: str, path: str) -> dict[str, Any]:
 def openapi_document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every described route among ``routes``."""
     paths: dict[str, dict[str, Any]] = {}
-    for route in routes:
+    for whole_path, route in flattened(routes):
         spec = getattr(route, "spec", None)
         if not isinstance(route, Route) or not isinstance(spec, Spec):
             continue
-        path = _CONVERTER.sub(r"{\1}", route.path)
+        path = _CONVERTER.sub(r"{\1}", whole_path)
         for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
             paths.setdefault(path, {})[method.lower()] = _operation(spec, method, path)
     return {

@@ -38,6 +38,8 @@ KINDS: dict[str, tuple[str, ...]] = {
     "dishes": ("item",), "rooms": ("resource",), "jobs": ("job",), "pools": ("item",), "offers": ("offer",),
 }
 """The kinds a diner picks, as the index's document kinds (a pool is an item of its organizer)."""
+DIETS = [d.value for d in DietTag]
+"""The diet filters offered, as their values (each has its label in ``diner/labels.html``)."""
 POINT = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 LIVE_WAIT = 2.0
 """Seconds the page waits for live answers (it stops early once every known seller answered)."""
@@ -262,7 +264,7 @@ async def search_page(request: Request) -> Response:
     syncing = places is not None and not places.places()
     return render(request, "diner/search.html", {
         "form": form, "results": results, "hints": loosen_hints(form, _) if results == [] else [],
-        "diets": list(DietTag), "kinds": list(KINDS), "syncing": syncing,
+        "diets": DIETS, "kinds": list(KINDS), "syncing": syncing,
     }, status=status)
 
 
