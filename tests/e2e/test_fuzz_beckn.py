@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,6 @@ from duijie.protocol.context import Action
 from duijie.protocol.outbound import build_signed_request
 from duijie.services.container import running
 from duijie.storage.keyfiles import current_keys
-from duijie.transport.mock import MockTransport
 
 CONTEXT_FIELDS = ("domain", "action", "version", "bap_id", "bap_uri", "bpp_id", "bpp_uri", "transaction_id",
                   "message_id", "timestamp", "ttl", "location", "key")
@@ -125,11 +124,9 @@ def _fuzz(post: Callable[[str, bytes], httpx.Response], sender: str, receiver: s
 
 
 @pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
+def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
+    monkeypatch.delenv("DUIJIE_LOCAL_INDEX")  # a buyer node keeps its local search index, as by default
+    return net
 
 
 def test_signed_malformed_messages_never_get_a_5xx_in_process(net: MockNet, caplog: pytest.LogCaptureFixture) -> None:

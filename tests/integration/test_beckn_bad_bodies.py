@@ -4,9 +4,7 @@ NACK (never a 5xx), and the node answers a good request afterwards."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,7 +13,6 @@ from tests.support.mock_network import MockNet
 from duijie.api.beckn_routes import MAX_BODY_BYTES
 from duijie.protocol.outbound import build_signed_request
 from duijie.services.container import running
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 
@@ -27,20 +24,6 @@ BAD_BODIES = {
     "invalid_utf8": b'{"context":{"action":"search","bap_id":"\xff\xfe\xc3"},"message":{}}',
     "lone_surrogate_escape": b'{"context":{"action":"\\ud800"},"message":{}}',
 }
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
 
 
 @pytest.mark.parametrize("action", ["search", "confirm", "cancel", "on_status"])

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +18,6 @@ from duijie.services.buyer import Peer, SellerRefused
 from duijie.services.container import running
 from duijie.services.errors import Conflict
 from duijie.services.trade.jobs.buying import JOB_APPLICATION, ApplicationRequest
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 
@@ -29,20 +26,6 @@ APPLICANT = Applicant("李明 Li Ming", phone="+1-202-555-0142", email="li.ming@
                       experience="3 years as a cashier", availability="evenings and weekends",
                       resume_url="https://example.org/li-ming.pdf")
 SECRETS = ("李明", "555-0142", "li.ming@example.org", "li-ming.pdf", "3 years as a cashier")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
 
 
 def _no_secrets(text: str) -> None:

@@ -6,8 +6,6 @@ tests/integration/test_reservations_inprocess.py (status, cancel and update by a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from tests.integration.test_job_applications_inprocess import APPLICANT, SECRETS, SHOP
@@ -17,23 +15,8 @@ from duijie.protocol.context import Action
 from duijie.services.buyer import Peer, SellerRefused
 from duijie.services.container import running
 from duijie.services.trade.jobs.buying import JOB_APPLICATION, ApplicationRequest
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
 
 
 async def test_another_node_cannot_update_withdraw_or_read_an_application(net: MockNet) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from tests.support.mock_network import DEMO_DATA, MockNet, url
+from tests.support.mock_network import DEMO_DATA, MockNet, learn, url
 
 from duijie.transport.mock import MockTransport
 
@@ -35,14 +35,7 @@ def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Test
     shop = net.add("shop", roles=("BPP",))
     shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
     buyer = net.add("buyer", peers=(url("shop"),), roles=("BAP",))
-
-    async def learn() -> None:
-        for _ in range(2):
-            for node in (shop, buyer):
-                assert node.services.discovery is not None
-                await node.services.discovery.run_round()
-
-    asyncio.run(learn())
+    asyncio.run(learn(shop, buyer))
     clock = SetClock(datetime(2026, 12, 2, 15, 59, 59, 500000, tzinfo=UTC))  # Wed 10:59:59.5 in Rockville
     buyer.services.clock = clock
     try:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from tests.integration.test_pools_inprocess import CLUB, apple_terms
@@ -19,23 +17,8 @@ from duijie.protocol.context import Action
 from duijie.services.buyer import Peer, SellerRefused
 from duijie.services.container import running
 from duijie.services.trade.pool.buying import PledgeOrder, pledge_items
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
 
 
 async def test_another_buyer_cannot_update_cancel_or_read_a_pledge(net: MockNet) -> None:

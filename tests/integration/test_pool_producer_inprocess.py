@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from tests.support.mock_network import DEMO_DATA, MockNet, url
+from tests.support.mock_network import DEMO_DATA, MockNet, learn, url
 
 from duijie.bootstrap import Node
 from duijie.interchange.pool_json import terms_in
 from duijie.services.container import running
 from duijie.services.trade.pool.buying import PledgeOrder, PoolPledge
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 
@@ -28,18 +25,9 @@ CLUB = "http://club.test/beckn"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    monkeypatch.setenv("DUIJIE_POOL_INTERVAL", "0.1")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
+def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
+    monkeypatch.setenv("DUIJIE_POOL_INTERVAL", "0.1")  # pools due to close are looked for often
+    return net
 
 
 def api(node: Node) -> httpx.AsyncClient:
@@ -64,10 +52,7 @@ async def test_the_farm_sees_pooled_demand_unasked_and_its_batch_order_with_the_
     farm = net.add("farm", peers=(url("club"),), roles=("BPP", "BAP"))
     farm.services.catalog.import_document(json.loads((DEMO_DATA / "farm.json").read_text()))
     buyers = [net.add(f"b{i}", roles=("BAP",)) for i in range(2)]
-    for _ in range(2):  # two peer rounds: the farm learns the club's record
-        for node in (club, farm):
-            assert node.services.discovery is not None
-            await node.services.discovery.run_round()
+    await learn(club, farm)  # the farm learns the club's record
     farm_doc = json.loads((DEMO_DATA / "farm.json").read_text())
     offer = next(o for o in farm_doc["offers"] if o["id"] == "apples")
     terms = terms_in({"offer": offer, "producer_id": "farm.test", "provider_id": "greenvalley-farm",

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,7 +28,6 @@ from duijie.protocol.receipts import StaticKeySource
 from duijie.services.container import running
 from duijie.services.trade.pool.buying import PledgeOrder, PoolPledge
 from duijie.storage.uow import SqlUnitOfWorkFactory
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 
@@ -38,18 +35,9 @@ CLUB = "http://club.test/beckn"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    monkeypatch.setenv("DUIJIE_POOL_INTERVAL", "0.2")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
+def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
+    monkeypatch.setenv("DUIJIE_POOL_INTERVAL", "0.2")  # pools due to close are looked for often
+    return net
 
 
 def apple_terms(seconds: int) -> Any:

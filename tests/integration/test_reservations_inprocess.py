@@ -5,10 +5,8 @@ bad input of issue 13 is an error callback naming the rule, and only the guest c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +16,6 @@ from tests.support.mock_network import DEMO_DATA, MockNet
 from duijie.protocol.context import Action
 from duijie.services.buyer import Peer, SellerRefused
 from duijie.services.container import running
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 
@@ -77,20 +74,6 @@ class PartyPurchase:
 
     def confirm_order(self, r: Party, draft: dict[str, Any], terms: dict[str, Any]) -> dict[str, Any]:
         return {**draft, **{k: v for k, v in terms.items() if k in ("quote", "payments", "cancellation_terms")}}
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
 
 
 def _items(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

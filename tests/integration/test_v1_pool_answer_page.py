@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,27 +26,12 @@ from duijie.protocol.mapping.pools import proposal_of
 from duijie.services.container import running
 from duijie.services.trade.pool.buying import PledgeOrder
 from duijie.storage.uow import SqlUnitOfWorkFactory
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 
 CLUB = "http://club.test/beckn"
 WHERE = {"bpp": CLUB, "provider": "chuanshan", "bpp_id": "club.test"}
 LATER = datetime(2031, 3, 7, 18, 30, tzinfo=UTC)  # 13:30 in Rockville (EST)
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
 
 
 def apple_terms() -> Any:

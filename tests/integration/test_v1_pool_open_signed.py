@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,24 +19,9 @@ from duijie.bootstrap import Node
 from duijie.protocol.provenance import check_signed_offer
 from duijie.services.container import running
 from duijie.storage.node_config import read_admin_token
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 FARM_OFFER = {"seller": "farm.test", "provider": "greenvalley-farm"}
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
 
 
 @pytest.fixture

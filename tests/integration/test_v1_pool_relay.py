@@ -6,10 +6,8 @@ before anything is pledged, naming both nodes; the same pool pledged at its orga
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,23 +19,8 @@ from duijie.interchange.pool_json import terms_in
 from duijie.services.container import running
 from duijie.services.trade.pool.buying import PledgeOrder
 from duijie.storage.uow import SqlUnitOfWorkFactory
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
 
 
 def apple_terms() -> Any:

@@ -11,11 +11,6 @@ __all__ = ["pair"]  # the fixture, used by name
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_languages_by_name_and_the_phone_formatted_in_chinese(pair: Pair) -> None:
     posting = await pair.page.get("/jobs/chuanshan/cashier")
     sent = await pair.page.post("/jobs/chuanshan/cashier", data={

@@ -27,11 +27,6 @@ pytestmark = pytest.mark.anyio
 LOOPBACK = ("127.0.0.1", 50000)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class Pair:
     net: MockNet

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from starlette.testclient import TestClient
-from tests.support.mock_network import DEMO_DATA, MockNet, url
+from tests.support.mock_network import DEMO_DATA, MockNet, learn, url
 
 from duijie.bootstrap import Node
 from duijie.protocol.receipts import verify_receipt
@@ -46,14 +46,7 @@ def diner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Diner]:
     shop = net.add("shop", roles=("BPP",))
     shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
     buyer = net.add("buyer", peers=(url("shop"),), roles=("BAP",))
-
-    async def learn() -> None:  # two peer rounds: the buyer learns the shop's record, then its catalog
-        for _ in range(2):
-            for node in (shop, buyer):
-                assert node.services.discovery is not None
-                await node.services.discovery.run_round()
-
-    asyncio.run(learn())
+    asyncio.run(learn(shop, buyer))  # the buyer learns the shop's record, then its catalog
     try:
         with TestClient(shop.app, base_url=url("shop")) as shop_client, \
                 TestClient(buyer.app, base_url=url("buyer"), client=LOOPBACK) as client:

@@ -31,11 +31,6 @@ pytestmark = pytest.mark.anyio
 BASE = "/merchant/listing/chuanshan"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class Shop:
     node: Node

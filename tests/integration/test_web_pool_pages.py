@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,7 +29,6 @@ from duijie.services.container import running
 from duijie.services.ports import KnownKey
 from duijie.storage.node_config import read_admin_token
 from duijie.storage.uow import SqlUnitOfWorkFactory
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 
@@ -39,18 +37,9 @@ WHERE = {"bpp": CLUB, "provider": "chuanshan", "bpp_id": "club.test"}
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    monkeypatch.setenv("DUIJIE_POOL_INTERVAL", "0.2")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
+def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
+    monkeypatch.setenv("DUIJIE_POOL_INTERVAL", "0.2")  # pools due to close are looked for often
+    return net
 
 
 def apple_terms(seconds: int = 600, maximum: str | None = "200") -> Any:

@@ -1,9 +1,14 @@
-"""Several real nodes in one process, talking over the in-process MockTransport (no sockets)."""
+"""Several real nodes in one process, talking over the in-process MockTransport (no sockets).
+
+Registered as a pytest plugin by tests/conftest.py: every test may ask for the :func:`net` fixture."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from duijie.bootstrap import Node, build_node
 from duijie.cli.node_setup import create_node_dir
@@ -42,3 +47,24 @@ class MockNet:
 
 def url(name: str) -> str:
     return f"http://{name}.test"
+
+
+@pytest.fixture
+def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
+    """An empty :class:`MockNet` whose nodes search lexically (no model load) and keep no local search
+    index; its nodes' databases are closed after the test. A module needing other settings overrides
+    it: ``def net(net, monkeypatch)`` setting the environment (read when a node is added)."""
+    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
+    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
+    network = MockNet(tmp_path, MockTransport(), {})
+    yield network
+    network.close()
+
+
+async def learn(*nodes: Node, rounds: int = 2) -> None:
+    """Run ``rounds`` discovery rounds on each of ``nodes`` in turn: with the default two, each node
+    learns its peers' records in the first round and their catalogs in the second."""
+    for _ in range(rounds):
+        for node in nodes:
+            assert node.services.discovery is not None
+            await node.services.discovery.run_round()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
@@ -17,23 +15,15 @@ from tests.support.mock_network import DEMO_DATA, MockNet, url
 
 from duijie.protocol.keys import SigningKey
 from duijie.protocol.records import record_from_dict, sign_record
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")  # lexical search only: no model load in unit tests
+def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
+    monkeypatch.delenv("DUIJIE_LOCAL_INDEX")  # a buyer node keeps its local search index, as by default
     monkeypatch.setenv("DUIJIE_PEER_TIMEOUT", "0.5")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
+    return net
 
 
 def _restaurant(net: MockNet, **kw: object) -> None:

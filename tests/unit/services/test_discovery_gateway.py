@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from tests.support.mock_network import DEMO_DATA, MockNet, url
+from tests.support.mock_network import DEMO_DATA, MockNet, learn, url
 
 from duijie.protocol.context import Action, Context, format_timestamp
 from duijie.protocol.outbound import wire_bytes
 from duijie.protocol.pipeline import Verified
 from duijie.services.beckn_inbox import Nack
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
+def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
+    monkeypatch.delenv("DUIJIE_LOCAL_INDEX")  # a buyer node keeps its local search index, as by default
+    return net
 
 
 def _search(bpp_id: str | None = None) -> bytes:
@@ -44,9 +34,7 @@ async def test_gateway_forwards_the_bap_search_with_both_signatures_verified(net
     for name, extra in (("shop", {}), ("gw", {"gateway": True}), ("buyer", {})):
         net.add(name, peers=tuple(p for p in peers if p != url(name)), **extra)  # type: ignore[arg-type]
     net.nodes["shop"].services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
-    for _ in range(2):
-        for name in ("shop", "gw", "buyer"):
-            await net.nodes[name].services.discovery.run_round()
+    await learn(*net.nodes.values())
     seen: list[Verified] = []
 
     async def record(verified: Verified) -> Nack | None:
@@ -88,9 +76,7 @@ async def test_on_search_comes_back_through_the_gateway_and_the_buyer_verifies_b
     for name, extra in (("shop", {}), ("gw", {"gateway": True}), ("buyer", {})):
         net.add(name, peers=tuple(p for p in peers if p != url(name)), **extra)  # type: ignore[arg-type]
     net.nodes["shop"].services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
-    for _ in range(2):
-        for name in ("shop", "gw", "buyer"):
-            await net.nodes[name].services.discovery.run_round()
+    await learn(*net.nodes.values())
     got: list[Verified] = []
     buyer_inbox = net.nodes["buyer"].services.beckn
     stored = buyer_inbox.handler_for(Action.ON_SEARCH)
@@ -125,9 +111,7 @@ async def test_every_sellers_answer_is_relayed_and_a_gateway_without_providers_a
         net.add(name, peers=tuple(url(p) for p in names if p != name), gateway=name == "gw")
     for name, listing in sellers.items():
         net.nodes[name].services.catalog.import_document(json.loads((DEMO_DATA / listing).read_text()))
-    for _ in range(2):
-        for name in names:
-            await net.nodes[name].services.discovery.run_round()
+    await learn(*net.nodes.values())
     got: list[Verified] = []
     buyer_inbox = net.nodes["buyer"].services.beckn
     stored = buyer_inbox.handler_for(Action.ON_SEARCH)

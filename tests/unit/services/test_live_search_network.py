@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from tests.support.mock_network import DEMO_DATA, MockNet, url
-
-from duijie.transport.mock import MockTransport
+from tests.support.mock_network import DEMO_DATA, MockNet, learn, url
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
+def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
+    monkeypatch.delenv("DUIJIE_LOCAL_INDEX")  # a buyer node keeps its local search index, as by default
+    return net
 
 
 async def _sellers_behind_a_gateway(net: MockNet) -> None:
@@ -35,9 +25,7 @@ async def _sellers_behind_a_gateway(net: MockNet) -> None:
         node.services.catalog.import_document(json.loads((DEMO_DATA / listing).read_text()))
     net.add("gw", peers=(url("shop"), url("farm")), roles=(), gateway=True)
     net.add("buyer", peers=(url("gw"),), roles=("BAP",))
-    for _ in range(3):
-        for name in ("shop", "farm", "gw", "buyer"):
-            await net.nodes[name].services.discovery.run_round()
+    await learn(*net.nodes.values(), rounds=3)
 
 
 @pytest.fixture

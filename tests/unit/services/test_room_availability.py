@@ -19,11 +19,6 @@ pytestmark = pytest.mark.anyio
 DEMO_DATA = Path(__file__).resolve().parents[3] / "src" / "duijie" / "demo" / "data"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Answering:
     """A transport that answers every request with one response (or raises) and remembers the URLs."""
 

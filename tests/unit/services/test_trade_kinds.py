@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,26 +25,11 @@ from duijie.services.container import running
 from duijie.services.trade.food.kind import FoodKind
 from duijie.services.trade.order_callbacks import SellerNode
 from duijie.services.trade.seller import SellerService
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # ---- end to end: two nodes over the in-process transport -----------------------------------------
-
-
-@pytest.fixture
-def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockNet]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    network = MockNet(tmp_path, MockTransport(), {})
-    yield network
-    network.close()
 
 
 async def test_a_toy_kind_registered_in_one_line_completes_select_init_confirm_between_two_nodes(

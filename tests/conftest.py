@@ -1,0 +1,13 @@
+"""Fixtures of every suite: async tests run on asyncio; :mod:`tests.support.mock_network` gives ``net``."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ("tests.support.mock_network",)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """asyncio only: trio is installed (anyio would run each async test on both), the nodes use asyncio."""
+    return "asyncio"
