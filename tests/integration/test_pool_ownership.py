@@ -9,8 +9,9 @@ import re
 from decimal import Decimal
 
 import pytest
-from tests.integration.test_pools_inprocess import CLUB, apple_terms
+from tests.integration.test_pools_inprocess import CLUB
 from tests.support.mock_network import DEMO_DATA, MockNet
+from tests.support.mock_pools import apple_terms
 
 from duijie.domain.pools import PoolState
 from duijie.protocol.context import Action

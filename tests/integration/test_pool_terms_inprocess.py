@@ -18,10 +18,10 @@ import httpx
 import pytest
 from tests.support.beckn_spec import spec_available, validate_message
 from tests.support.mock_network import DEMO_DATA, MockNet
+from tests.support.mock_pools import apple_terms
 
 from duijie.bootstrap import Node
 from duijie.domain.pools import PoolError
-from duijie.interchange.pool_json import terms_in
 from duijie.protocol.mapping.pools import proposal_of, signed_terms_of
 from duijie.protocol.pool_terms import check_signed_terms
 from duijie.protocol.receipts import StaticKeySource
@@ -38,14 +38,6 @@ CLUB = "http://club.test/beckn"
 def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
     monkeypatch.setenv("DUIJIE_POOL_INTERVAL", "0.2")  # pools due to close are looked for often
     return net
-
-
-def apple_terms(seconds: int) -> Any:
-    farm = json.loads((DEMO_DATA / "farm.json").read_text())
-    offer = next(o for o in farm["offers"] if o["id"] == "apples")
-    deadline = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
-    return terms_in({"offer": offer, "producer_id": "farm.test", "provider_id": "greenvalley-farm",
-                     "deadline": deadline, "pickup_points": ["川陕名吃 Rockville"]})
 
 
 def keys_of(node: Node) -> StaticKeySource:

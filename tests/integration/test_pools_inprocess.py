@@ -15,10 +15,10 @@ import httpx
 import pytest
 from tests.support.beckn_spec import spec_available, validate_message
 from tests.support.mock_network import DEMO_DATA, MockNet
+from tests.support.mock_pools import apple_terms
 
 from duijie.bootstrap import Node
 from duijie.domain.pools import PoolState
-from duijie.interchange.pool_json import terms_in
 from duijie.protocol.context import Action
 from duijie.protocol.receipts import StaticKeySource, receipt_from_tags, verify_receipt
 from duijie.services.buyer import Peer, SellerRefused
@@ -35,15 +35,6 @@ CLUB = "http://club.test/beckn"
 def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
     monkeypatch.setenv("DUIJIE_POOL_INTERVAL", "0.1")  # pools due to close are looked for often
     return net
-
-
-def apple_terms(seconds: int, maximum: str | None = None) -> Any:
-    farm = json.loads((DEMO_DATA / "farm.json").read_text())
-    offer = next(o for o in farm["offers"] if o["id"] == "apples")
-    deadline = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
-    doc = {"offer": offer, "producer_id": "farm.test", "provider_id": "greenvalley-farm", "deadline": deadline,
-           "pickup_points": ["川陕名吃 Rockville"], **({"maximum": maximum} if maximum else {})}
-    return terms_in(doc)
 
 
 async def eventually(check: Any, seconds: float = 5.0) -> Any:

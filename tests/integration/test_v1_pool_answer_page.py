@@ -12,13 +12,14 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 from tests.support.mock_network import DEMO_DATA, MockNet, url
+from tests.support.mock_pools import apple_terms
+from tests.support.mock_web import form_token, page_client
 
 from duijie.bootstrap import Node
 from duijie.interchange.pool_json import terms_in, terms_out
@@ -32,14 +33,6 @@ pytestmark = pytest.mark.anyio
 CLUB = "http://club.test/beckn"
 WHERE = {"bpp": CLUB, "provider": "chuanshan", "bpp_id": "club.test"}
 LATER = datetime(2031, 3, 7, 18, 30, tzinfo=UTC)  # 13:30 in Rockville (EST)
-
-
-def apple_terms() -> Any:
-    farm = json.loads((DEMO_DATA / "farm.json").read_text())
-    offer = next(o for o in farm["offers"] if o["id"] == "apples")
-    deadline = (datetime.now(UTC) + timedelta(seconds=600)).isoformat()
-    return terms_in({"offer": offer, "producer_id": "farm.test", "provider_id": "greenvalley-farm",
-                     "deadline": deadline, "pickup_points": ["川陕名吃 Rockville"]})
 
 
 @pytest.fixture
@@ -80,18 +73,6 @@ async def scenario(net: MockNet, others: int = 0) -> AsyncIterator[tuple[Node, N
         yield club, diner, pool.id, order_id
 
 
-def client(node: Node, lang: str = "en") -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=node.app, client=("127.0.0.1", 50000))
-    return httpx.AsyncClient(transport=transport, base_url=f"http://{node.config.subscriber_id}",
-                             cookies={"duijie_lang": lang})
-
-
-def token(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no form"
-    return found.group(1)
-
-
 def row(html: str, name: str) -> str:
     found = re.search(rf'<tr( class="changed")?>\s*<th scope="row">{name}.*?</tr>', html, re.S)
     assert found, f"no row {name}"
@@ -101,14 +82,14 @@ def row(html: str, name: str) -> str:
 async def answer(web: httpx.AsyncClient, pool_id: str, order_id: str, choice: str) -> httpx.Response:
     page = await web.get(f"/pools/{pool_id}", params=WHERE)
     return await web.post(f"/pools/{pool_id}/pledges/{order_id}/terms",
-                          data={**WHERE, "answer": choice, "csrf_token": token(page.text)})
+                          data={**WHERE, "answer": choice, "csrf_token": form_token(page.text)})
 
 
 async def test_the_page_shows_the_proposal_beside_the_terms_and_accepting_applies_it(
         proposed: tuple[Node, Node, str, str]) -> None:
     club, diner, pool_id, order_id = proposed
     assert club.services.pools is not None
-    async with client(diner) as web:
+    async with page_client(diner) as web:
         page = await web.get(f"/pools/{pool_id}", params=WHERE)
         html = page.text
         assert page.status_code == 200 and f"New terms proposed for your pledge {order_id}" in html
@@ -130,7 +111,7 @@ async def test_the_page_shows_the_proposal_beside_the_terms_and_accepting_applie
 
 async def test_the_proposal_reads_in_chinese(proposed: tuple[Node, Node, str, str]) -> None:
     _club, diner, pool_id, order_id = proposed
-    async with client(diner, lang="zh") as web:
+    async with page_client(diner, lang="zh") as web:
         page = await web.get(f"/pools/{pool_id}", params=WHERE)
     assert "收到新条款提议" in page.text and "接受新条款" in page.text and "拒绝新条款" in page.text
     assert "Accept the new terms" not in page.text and "Minimum batch" not in page.text
@@ -153,7 +134,7 @@ async def test_a_forged_proposal_is_refused_beside_the_buttons_and_nothing_is_ac
         uow.commit()
     for lang, message in (("en", "The organizer&#39;s signature on the proposed terms does not verify"),
                           ("zh", "组织者对新条款的签名验证失败")):
-        async with client(diner, lang=lang) as web:
+        async with page_client(diner, lang=lang) as web:
             refused = await answer(web, pool_id, order_id, "accept")
         assert refused.status_code == 400 and message in refused.text
         assert f'aria-describedby="e-terms-{order_id}"' in refused.text
@@ -165,12 +146,12 @@ async def test_a_forged_proposal_is_refused_beside_the_buttons_and_nothing_is_ac
 async def test_declining_keeps_the_terms_in_effect(proposed: tuple[Node, Node, str, str]) -> None:
     club, diner, pool_id, order_id = proposed
     assert club.services.pools is not None
-    async with client(diner) as web:
+    async with page_client(diner) as web:
         done = await answer(web, pool_id, order_id, "decline")
         assert done.status_code == 303, done.text
         after = await web.get(done.headers["location"])
         again = await web.post(f"/pools/{pool_id}/pledges/{order_id}/terms",
-                               data={**WHERE, "answer": "accept", "csrf_token": token(after.text)})
+                               data={**WHERE, "answer": "accept", "csrf_token": form_token(after.text)})
     assert "You declined the new terms" in after.text and "New terms proposed" not in after.text
     assert again.status_code == 400 and "There are no proposed terms to answer" in again.text
     assert "no_proposal" not in again.text
@@ -181,7 +162,7 @@ async def test_declining_keeps_the_terms_in_effect(proposed: tuple[Node, Node, s
 async def test_accepting_before_the_others_is_recorded_and_the_terms_wait(net: MockNet) -> None:
     async with scenario(net, others=1) as (club, diner, pool_id, order_id):
         assert club.services.pools is not None and diner.services.buyer is not None
-        async with client(diner) as web:
+        async with page_client(diner) as web:
             done = await answer(web, pool_id, order_id, "accept")
             assert done.status_code == 303 and "answer=accept" in done.headers["location"], done.text
             after = await web.get(done.headers["location"])
@@ -197,11 +178,10 @@ async def test_an_answer_without_the_forms_token_or_from_a_stranger_changes_noth
         proposed: tuple[Node, Node, str, str]) -> None:
     club, diner, pool_id, order_id = proposed
     assert club.services.pools is not None and diner.services.buyer is not None
-    async with client(diner) as web:
+    async with page_client(diner) as web:
         forged = await web.post(f"/pools/{pool_id}/pledges/{order_id}/terms",
                                 data={**WHERE, "answer": "accept", "csrf_token": "forged"})
-    transport = httpx.ASGITransport(app=diner.app, client=("203.0.113.9", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://diner.test") as stranger:
+    async with page_client(diner, host="203.0.113.9") as stranger:
         outside = await stranger.post(f"/pools/{pool_id}/pledges/{order_id}/terms", data={**WHERE, "answer": "accept"})
         page = await stranger.get(f"/pools/{pool_id}", params=WHERE)
     assert forged.status_code == 403

@@ -6,7 +6,6 @@ node down the page says so beside the form, in the visitor's language, and opens
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -14,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from tests.support.mock_network import DEMO_DATA, MockNet, url
+from tests.support.mock_web import form_token, page_client, sign_in_as_merchant
 
 from duijie.bootstrap import Node
 from duijie.protocol.provenance import check_signed_offer
 from duijie.services.container import running
-from duijie.storage.node_config import read_admin_token
 
 pytestmark = pytest.mark.anyio
 FARM_OFFER = {"seller": "farm.test", "provider": "greenvalley-farm"}
@@ -37,22 +36,11 @@ async def organizer(net: MockNet) -> AsyncIterator[tuple[Node, Node]]:
         yield club, farm
 
 
-def token(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no form"
-    return found.group(1)
-
-
 @asynccontextmanager
 async def signed_in(node: Node, lang: str) -> AsyncIterator[httpx.AsyncClient]:
     """The node's pages as its merchant (signed in from another address), in ``lang``."""
-    transport = httpx.ASGITransport(app=node.app, client=("198.51.100.7", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url=f"http://{node.config.subscriber_id}",
-                                 cookies={"duijie_lang": lang}) as web:
-        form = await web.get("/merchant/login")
-        done = await web.post("/merchant/login", data={"csrf_token": token(form.text), "name": "admin",
-                                                       "password": read_admin_token(node.data_dir)})
-        assert done.status_code == 303, done.text
+    async with page_client(node, host="198.51.100.7", lang=lang) as web:
+        await sign_in_as_merchant(web, node)
         yield web
 
 
@@ -60,7 +48,7 @@ async def open_from_page(web: httpx.AsyncClient) -> httpx.Response:
     page = await web.get("/offers/apples", params=FARM_OFFER)
     assert page.status_code == 200 and 'name="deadline"' in page.text, page.text
     later = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    return await web.post("/offers/apples/pool", data={**FARM_OFFER, "csrf_token": token(page.text),
+    return await web.post("/offers/apples/pool", data={**FARM_OFFER, "csrf_token": form_token(page.text),
                                                        "deadline": later, "pickup": "Rockville Town Square"})
 
 
@@ -105,7 +93,7 @@ async def test_a_coop_hosting_the_offer_embeds_the_offer_it_signs_itself(net: Mo
         assert coop.services.pools is not None
         page = await web.get("/offers/apples")
         later = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-        opened = await web.post("/offers/apples/pool", data={"csrf_token": token(page.text), "deadline": later,
+        opened = await web.post("/offers/apples/pool", data={"csrf_token": form_token(page.text), "deadline": later,
                                                              "pickup": "Rockville", "listed_under": "chuanshan"})
         assert opened.status_code == 303, opened.text
         stored = await coop.services.pools.get(opened.headers["location"].removeprefix("/pools/"))

@@ -6,29 +6,19 @@ before anything is pledged, naming both nodes; the same pool pledged at its orga
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from tests.support.mock_network import DEMO_DATA, MockNet
+from tests.support.mock_pools import apple_terms
 
 from duijie.bootstrap import Node
 from duijie.domain.pools import PoolError
-from duijie.interchange.pool_json import terms_in
 from duijie.services.container import running
 from duijie.services.trade.pool.buying import PledgeOrder
 from duijie.storage.uow import SqlUnitOfWorkFactory
 
 pytestmark = pytest.mark.anyio
-
-
-def apple_terms() -> Any:
-    farm = json.loads((DEMO_DATA / "farm.json").read_text())
-    offer = next(o for o in farm["offers"] if o["id"] == "apples")
-    deadline = (datetime.now(UTC) + timedelta(seconds=600)).isoformat()
-    return terms_in({"offer": offer, "producer_id": "farm.test", "provider_id": "greenvalley-farm",
-                     "deadline": deadline, "pickup_points": ["川陕名吃 Rockville"]})
 
 
 def seller(net: MockNet, name: str) -> Node:

@@ -16,18 +16,18 @@ from typing import Any
 import httpx
 import pytest
 from tests.support.mock_network import DEMO_DATA, MockNet
+from tests.support.mock_pools import apple_terms
+from tests.support.mock_web import form_token, page_client, sign_in_as_merchant
 
 from duijie.bootstrap import Node
 from duijie.domain.money import Money
 from duijie.domain.offers import PriceTier
 from duijie.interchange.listing_json import listing_from_document
-from duijie.interchange.pool_json import terms_in
 from duijie.interchange.trade_json import offer_out
 from duijie.protocol.keys import SigningKey
 from duijie.protocol.provenance import relisted_offer, sign_offer
 from duijie.services.container import running
 from duijie.services.ports import KnownKey
-from duijie.storage.node_config import read_admin_token
 from duijie.storage.uow import SqlUnitOfWorkFactory
 
 pytestmark = pytest.mark.anyio
@@ -42,15 +42,6 @@ def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
     return net
 
 
-def apple_terms(seconds: int = 600, maximum: str | None = "200") -> Any:
-    farm = json.loads((DEMO_DATA / "farm.json").read_text())
-    offer = next(o for o in farm["offers"] if o["id"] == "apples")
-    deadline = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
-    return terms_in({"offer": offer, "producer_id": "farm.test", "provider_id": "greenvalley-farm",
-                     "deadline": deadline, "pickup_points": ["川陕名吃 Rockville"],
-                     **({"maximum": maximum} if maximum else {})})
-
-
 @pytest.fixture
 async def nodes(net: MockNet) -> AsyncIterator[tuple[Node, Node]]:
     club = net.add("club", roles=("BPP", "BAP"))
@@ -60,29 +51,17 @@ async def nodes(net: MockNet) -> AsyncIterator[tuple[Node, Node]]:
         yield club, diner
 
 
-def client(node: Node, host: str = "127.0.0.1", lang: str = "en") -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=node.app, client=(host, 50000))
-    return httpx.AsyncClient(transport=transport, base_url=f"http://{node.config.subscriber_id}",
-                             cookies={"duijie_lang": lang})
-
-
-def token(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no form"
-    return found.group(1)
-
-
 async def pledge(web: httpx.AsyncClient, pool_id: str, quantity: str) -> httpx.Response:
     page = await web.get(f"/pools/{pool_id}", params=WHERE)
     assert page.status_code == 200, page.text
     return await web.post(f"/pools/{pool_id}/pledge", data={**WHERE, "quantity": quantity,
-                                                            "csrf_token": token(page.text)})
+                                                            "csrf_token": form_token(page.text)})
 
 
 async def test_a_buyer_node_shows_a_pool_organized_elsewhere(nodes: tuple[Node, Node]) -> None:
     club, diner = nodes
-    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
-    async with client(diner) as web:
+    pool = await club.services.pools.open(apple_terms(maximum="200"), "http://farm.test/beckn")
+    async with page_client(diner) as web:
         page = await web.get(f"/pools/{pool.id}", params=WHERE)
         live = await web.get(f"/pools/{pool.id}/progress", params=WHERE)
     assert page.status_code == 200
@@ -106,8 +85,8 @@ async def test_a_buyer_node_shows_a_pool_organized_elsewhere(nodes: tuple[Node, 
 async def test_a_bad_pledge_is_refused_beside_the_field_and_nothing_is_pledged(
         nodes: tuple[Node, Node], quantity: str, lang: str, message: str) -> None:
     club, diner = nodes
-    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
-    async with client(diner, lang=lang) as web:
+    pool = await club.services.pools.open(apple_terms(maximum="200"), "http://farm.test/beckn")
+    async with page_client(diner, lang=lang) as web:
         refused = await pledge(web, pool.id, quantity)
     assert refused.status_code == 400
     assert message in refused.text
@@ -120,12 +99,12 @@ async def test_a_bad_pledge_is_refused_beside_the_field_and_nothing_is_pledged(
 
 async def test_a_pledge_after_the_close_is_refused(nodes: tuple[Node, Node]) -> None:
     club, diner = nodes
-    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
-    async with client(diner) as web:
+    pool = await club.services.pools.open(apple_terms(maximum="200"), "http://farm.test/beckn")
+    async with page_client(diner) as web:
         page = await web.get(f"/pools/{pool.id}", params=WHERE)
         await club.services.pools.cancel(pool.id)
         refused = await web.post(f"/pools/{pool.id}/pledge", data={**WHERE, "quantity": "10",
-                                                                   "csrf_token": token(page.text)})
+                                                                   "csrf_token": form_token(page.text)})
         gone = await web.get(f"/pools/{pool.id}", params=WHERE)
     assert refused.status_code == 400 and "This pool is closed: it takes no more pledges." in refused.text
     assert diner.services.buyer.purchases() == []
@@ -135,8 +114,8 @@ async def test_a_pledge_after_the_close_is_refused(nodes: tuple[Node, Node]) -> 
 async def test_a_pledge_is_signed_over_beckn_and_mine_lists_it_with_its_verified_receipt(
         nodes: tuple[Node, Node]) -> None:
     club, diner = nodes
-    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
-    async with client(diner) as web:
+    pool = await club.services.pools.open(apple_terms(maximum="200"), "http://farm.test/beckn")
+    async with page_client(diner) as web:
         done = await pledge(web, pool.id, "40")
         assert done.status_code == 303, done.text
         after = await web.get(done.headers["location"])
@@ -157,8 +136,8 @@ async def test_a_pledge_is_signed_over_beckn_and_mine_lists_it_with_its_verified
 
 async def test_the_organizers_own_page_reads_the_pool_itself(nodes: tuple[Node, Node]) -> None:
     club, _diner = nodes
-    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
-    async with client(club, host="198.51.100.7") as web:  # anybody may read a pool
+    pool = await club.services.pools.open(apple_terms(maximum="200"), "http://farm.test/beckn")
+    async with page_client(club, host="198.51.100.7") as web:  # anybody may read a pool
         page = await web.get(f"/pools/{pool.id}")
     assert page.status_code == 200 and "Fuji apples" in page.text
     assert "马里兰州弗雷德里克果园" in page.text or "Frederick, Maryland" in page.text  # the offer's origin
@@ -167,11 +146,11 @@ async def test_the_organizers_own_page_reads_the_pool_itself(nodes: tuple[Node, 
 
 async def test_owner_and_merchant_pages_send_a_stranger_to_sign_in(nodes: tuple[Node, Node]) -> None:
     club, diner = nodes
-    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
-    async with client(diner, host="203.0.113.9") as web:
+    pool = await club.services.pools.open(apple_terms(maximum="200"), "http://farm.test/beckn")
+    async with page_client(diner, host="203.0.113.9") as web:
         mine = await web.get("/mine")
         post = await web.post(f"/pools/{pool.id}/pledge", data={**WHERE, "quantity": "5"})
-    async with client(club, host="203.0.113.9") as web:
+    async with page_client(club, host="203.0.113.9") as web:
         merchant = await web.get("/merchant/pools")
     for answer in (mine, post, merchant):
         assert answer.status_code == 303 and answer.headers["location"].startswith("/merchant/login?next=")
@@ -181,7 +160,7 @@ async def test_owner_and_merchant_pages_send_a_stranger_to_sign_in(nodes: tuple[
 async def test_the_offer_page_shows_a_producers_own_offer_as_source_direct(net: MockNet) -> None:
     farm = net.add("farm", roles=("BPP", "BAP"))
     farm.services.catalog.import_document(json.loads((DEMO_DATA / "farm.json").read_text()))
-    async with running(farm.services), client(farm, host="198.51.100.7") as web:
+    async with running(farm.services), page_client(farm, host="198.51.100.7") as web:
         page = await web.get("/offers/apples")
         missing = await web.get("/offers/pears")
     assert page.status_code == 200
@@ -191,26 +170,19 @@ async def test_the_offer_page_shows_a_producers_own_offer_as_source_direct(net: 
 
 
 
-async def sign_in(web: httpx.AsyncClient, node: Node) -> None:
-    form = await web.get("/merchant/login")
-    signed = await web.post("/merchant/login", data={"csrf_token": token(form.text), "name": "admin",
-                                                     "password": read_admin_token(node.data_dir)})
-    assert signed.status_code == 303, signed.text
-
-
 async def test_a_merchant_opens_a_pool_from_an_offer_and_sees_it_on_its_pools_page(net: MockNet) -> None:
     farm = net.add("farm", roles=("BPP", "BAP"))
     for listing in ("farm.json", "chuanshan.json"):  # a co-op hosting both: producer and organizer
         farm.services.catalog.import_document(json.loads((DEMO_DATA / listing).read_text()))
-    async with running(farm.services), client(farm, host="198.51.100.7") as web:
-        await sign_in(web, farm)
+    async with running(farm.services), page_client(farm, host="198.51.100.7") as web:
+        await sign_in_as_merchant(web, farm)
         page = await web.get("/offers/apples")
         assert 'name="deadline"' in page.text and 'name="pickup"' in page.text
         past = await web.post("/offers/apples/pool", data={
-            "csrf_token": token(page.text), "deadline": "2020-01-01T10:00", "pickup": "", "maximum": "50"})
+            "csrf_token": form_token(page.text), "deadline": "2020-01-01T10:00", "pickup": "", "maximum": "50"})
         later = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
         opened = await web.post("/offers/apples/pool", data={
-            "csrf_token": token(page.text), "deadline": later, "pickup": "Rockville Town Square\n",
+            "csrf_token": form_token(page.text), "deadline": later, "pickup": "Rockville Town Square\n",
             "maximum": "300", "listed_under": "chuanshan"})
         pools = await web.get("/merchant/pools")
         live = await web.get("/merchant/pools/live")
@@ -250,7 +222,7 @@ async def test_the_offer_page_shows_a_relisting_with_the_markup_or_as_unverified
         uow.known_keys.put(KnownKey("farm.test", "f1", key.public_key_base64(), None, "http://farm.test/beckn",
                                     now - timedelta(hours=1), now + timedelta(days=1), "lookup"), now)
         uow.commit()
-    async with running(club.services), client(club, host="198.51.100.7") as web:
+    async with running(club.services), page_client(club, host="198.51.100.7") as web:
         page = await web.get("/offers/apples")
     assert page.status_code == 200
     assert 'class="notice source-direct"' not in page.text  # a relisting is never shown as the producer's own
@@ -268,8 +240,8 @@ async def test_the_offer_page_shows_a_relisting_with_the_markup_or_as_unverified
 
 async def test_a_pledge_is_changed_and_withdrawn_from_its_pool_page(nodes: tuple[Node, Node]) -> None:
     club, diner = nodes
-    pool = await club.services.pools.open(apple_terms(), "http://farm.test/beckn")
-    async with client(diner) as web:
+    pool = await club.services.pools.open(apple_terms(maximum="200"), "http://farm.test/beckn")
+    async with page_client(diner) as web:
         done = await pledge(web, pool.id, "40")
         page = await web.get(done.headers["location"])
         pledge_id = re.search(r"pledged=(PL-[0-9a-f]+)", done.headers["location"])
@@ -277,10 +249,11 @@ async def test_a_pledge_is_changed_and_withdrawn_from_its_pool_page(nodes: tuple
         base = f"/pools/{pool.id}/pledges/{pledge_id.group(1)}"
         field = f'id="f-change-{pledge_id.group(1)}"'
         assert field in page.text and f'action="{base}/withdraw"' in page.text
-        too_much = await web.post(f"{base}/change", data={**WHERE, "quantity": "201", "csrf_token": token(page.text)})
-        changed = await web.post(f"{base}/change", data={**WHERE, "quantity": "60", "csrf_token": token(page.text)})
+        form = {**WHERE, "csrf_token": form_token(page.text)}
+        too_much = await web.post(f"{base}/change", data={**form, "quantity": "201"})
+        changed = await web.post(f"{base}/change", data={**form, "quantity": "60"})
         total_after_change = (await club.services.pools.get(pool.id)).pool.total
-        withdrawn = await web.post(f"{base}/withdraw", data={**WHERE, "csrf_token": token(page.text)})
+        withdrawn = await web.post(f"{base}/withdraw", data={**WHERE, "csrf_token": form_token(page.text)})
         after = await web.get(withdrawn.headers.get("location", "/"))
     assert too_much.status_code == 400 and "Only 200 kg are left under the pool&#39;s maximum." in too_much.text
     assert f'aria-describedby="e-change-{pledge_id.group(1)}"' in too_much.text
