@@ -75,7 +75,8 @@ def create_app(services: Services) -> Starlette:
         *openapi.routes,
         *web_routes.routes,
     ]
-    handlers = {**HANDLERS, **web_errors.HANDLERS}
+    # A browser asking for a page gets the error as a page; API and Beckn callers get JSON.
+    handlers = {**{kind: web_errors.for_people(api) for kind, api in HANDLERS.items()}, **web_errors.HANDLERS}
     app = NodeApp(routes=grouped(routes, ROUTE_GROUPS), exception_handlers=handlers, lifespan=lifespan)
     app.state.services = services
     return app
