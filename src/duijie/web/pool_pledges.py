@@ -10,8 +10,10 @@ the pledge's field in the visitor's language.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -43,18 +45,40 @@ def _held(buyer: BuyerService, order_id: str, pool_id: str) -> Decimal | None:
     return measure_of(order)[0] if items and items[0].get("id") == pool_id else None
 
 
-async def _act(request: Request, step: str) -> Response:
+@dataclass(frozen=True)
+class _PledgePost:
+    """A form POSTed about one of this node's pledges, by the node's owner, its token checked."""
+
+    services: Services
+    form: FormData
+    pool_id: str
+    order_id: str
+    where: Where
+    #: What the pledge holds now; None when this node made no such pledge.
+    held: Decimal | None
+
+
+async def _pledge_post(request: Request) -> _PledgePost | Response:
+    """The POST to a ``/pools/{pool_id}/pledges/{order_id}/…`` route, or the answer that sends a
+    visitor who is not the owner to sign in (a bad form token raises CsrfRefused: 403)."""
     who = await require_owner(request)
     if isinstance(who, Response):
         return who
     form = await csrf.checked_form(request)
     services = _services(request)
     pool_id, order_id = request.path_params["pool_id"], request.path_params["order_id"]
-    where = Where(request, form)
-    field = f"change-{order_id}"
-    raw = str(form.get("quantity") or "")
-    pool = await shown_pool(request, pool_id, where)
     held = _held(services.buyer, order_id, pool_id) if services.buyer is not None else None
+    return _PledgePost(services, form, pool_id, order_id, Where(request, form), held)
+
+
+async def _act(request: Request, step: str) -> Response:
+    post = await _pledge_post(request)
+    if isinstance(post, Response):
+        return post
+    services, pool_id, order_id, where, held = post.services, post.pool_id, post.order_id, post.where, post.held
+    field = f"change-{order_id}"
+    raw = str(post.form.get("quantity") or "")
+    pool = await shown_pool(request, pool_id, where)
     _ = gettext_for(request)
     error: str | None = None
     quantity: Decimal | None = None
@@ -105,19 +129,15 @@ def answer_refusal(request: Request, message: str) -> str:
 async def answer(request: Request) -> Response:
     """Accept or decline the proposed terms on one of this node's pledges (the pool service checks
     the organizer's signature on them first); the refusal is shown beside the buttons."""
-    who = await require_owner(request)
-    if isinstance(who, Response):
-        return who
-    form = await csrf.checked_form(request)
-    services = _services(request)
-    pool_id, order_id = request.path_params["pool_id"], request.path_params["order_id"]
-    where = Where(request, form)
-    choice = str(form.get("answer") or "")
+    post = await _pledge_post(request)
+    if isinstance(post, Response):
+        return post
+    services, pool_id, order_id, where = post.services, post.pool_id, post.order_id, post.where
+    choice = str(post.form.get("answer") or "")
     field = f"terms-{order_id}"
     _ = gettext_for(request)
     error: str | None = None
-    held = _held(services.buyer, order_id, pool_id) if services.buyer is not None else None
-    if services.pools is None or held is None:
+    if services.pools is None or post.held is None:
         error = str(_("This node made no such pledge."))
     elif choice not in ("accept", "decline"):
         error = str(_("Choose Accept or Decline."))
