@@ -131,8 +131,7 @@ def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
 
 def test_signed_malformed_messages_never_get_a_5xx_in_process(net: MockNet, caplog: pytest.LogCaptureFixture) -> None:
     net.add("client")
-    shop = net.add("shop", registries=(url("client") + "/registry",))
-    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    shop = net.add("shop", registries=(url("client") + "/registry",), listing="chuanshan.json")
     signer = net.nodes["client"].signer
     loop = asyncio.new_event_loop()
     background = running(shop.services)  # journal workers handle what was ACKed, as in `duijie serve`

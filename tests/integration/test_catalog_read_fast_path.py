@@ -5,27 +5,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from tests.support.mock_network import DEMO_DATA, MockNet
+from tests.support.mock_network import MockNet
 
 from duijie.bootstrap import Node
-from duijie.transport.mock import MockTransport
 
 
 @pytest.fixture
-def shop(tmp_path: Path) -> Iterator[tuple[Node, TestClient]]:
-    net = MockNet(tmp_path, MockTransport(), {})
-    node = net.add("shop")
-    node.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
-    try:
-        with TestClient(node.app, base_url="http://shop.test") as client:
-            yield node, client
-    finally:
-        net.close()
+def shop(net: MockNet) -> Iterator[tuple[Node, TestClient]]:
+    node = net.add("shop", listing="chuanshan.json")
+    with TestClient(node.app, base_url="http://shop.test") as client:
+        yield node, client
 
 
 def _served_by_fast_path(node: Node) -> list[str]:

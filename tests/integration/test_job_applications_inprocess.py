@@ -39,8 +39,7 @@ def _items(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 async def test_apply_move_and_withdraw_between_two_nodes(net: MockNet, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    shop = net.add("shop", roles=("BPP", "BAP"))
-    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    shop = net.add("shop", roles=("BPP", "BAP"), listing="chuanshan.json")
     diner = net.add("diner", roles=("BAP",))
     other = net.add("other", roles=("BAP",))
     async with running(shop.services), running(diner.services), running(other.services):

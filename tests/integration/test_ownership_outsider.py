@@ -5,11 +5,9 @@ tests/integration/test_reservations_inprocess.py (status, cancel and update by a
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from tests.integration.test_job_applications_inprocess import APPLICANT, SECRETS, SHOP
-from tests.support.mock_network import DEMO_DATA, MockNet
+from tests.support.mock_network import MockNet
 
 from duijie.protocol.context import Action
 from duijie.services.buyer import Peer, SellerRefused
@@ -20,8 +18,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_another_node_cannot_update_withdraw_or_read_an_application(net: MockNet) -> None:
-    shop = net.add("shop", roles=("BPP", "BAP"))
-    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    shop = net.add("shop", roles=("BPP", "BAP"), listing="chuanshan.json")
     diner, other = net.add("diner", roles=("BAP",)), net.add("other", roles=("BAP",))
     async with running(shop.services), running(diner.services), running(other.services):
         placed = await diner.services.buyer.place(JOB_APPLICATION,

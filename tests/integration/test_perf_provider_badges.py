@@ -4,18 +4,14 @@ location opens: opening hours change on a minute's boundary, where the kept page
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from tests.support.mock_network import DEMO_DATA, MockNet, learn, url
-
-from duijie.transport.mock import MockTransport
+from tests.support.mock_network import MockNet, learn, url
 
 EN = {"accept-language": "en-US,en;q=0.9"}
 
@@ -29,20 +25,15 @@ class SetClock:
 
 
 @pytest.fixture
-def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, SetClock]]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    net = MockNet(tmp_path, MockTransport(), {})
-    shop = net.add("shop", roles=("BPP",))
-    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+def page(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, SetClock]]:
+    monkeypatch.delenv("DUIJIE_LOCAL_INDEX")  # the buyer keeps its local search index, as by default
+    shop = net.add("shop", roles=("BPP",), listing="chuanshan.json")
     buyer = net.add("buyer", peers=(url("shop"),), roles=("BAP",))
     asyncio.run(learn(shop, buyer))
     clock = SetClock(datetime(2026, 12, 2, 15, 59, 59, 500000, tzinfo=UTC))  # Wed 10:59:59.5 in Rockville
     buyer.services.clock = clock
-    try:
-        with TestClient(buyer.app, base_url=url("buyer"), client=("127.0.0.1", 50000)) as client:
-            yield client, clock
-    finally:
-        net.close()
+    with TestClient(buyer.app, base_url=url("buyer"), client=("127.0.0.1", 50000)) as client:
+        yield client, clock
 
 
 def _badges(html: str) -> list[str]:

@@ -4,13 +4,12 @@ callback (order not found) and the pledge stays as it was (in-process nodes, rea
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal
 
 import pytest
 from tests.integration.test_pools_inprocess import CLUB
-from tests.support.mock_network import DEMO_DATA, MockNet
+from tests.support.mock_network import MockNet
 from tests.support.mock_pools import apple_terms
 
 from duijie.domain.pools import PoolState
@@ -23,8 +22,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_another_buyer_cannot_update_cancel_or_read_a_pledge(net: MockNet) -> None:
-    club = net.add("club", roles=("BPP", "BAP"))
-    club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    club = net.add("club", roles=("BPP", "BAP"), listing="chuanshan.json")
     owner, outsider = net.add("b0", roles=("BAP",)), net.add("b1", roles=("BAP",))
     async with running(club.services), running(owner.services), running(outsider.services):
         pool = await club.services.pools.open(apple_terms(60, maximum="200"), "http://farm.test/beckn")

@@ -47,10 +47,8 @@ async def eventually(check: Any, seconds: float = 8.0) -> Any:
 
 async def test_the_farm_sees_pooled_demand_unasked_and_its_batch_order_with_the_member_pledges(
         net: MockNet) -> None:
-    club = net.add("club", roles=("BPP", "BAP"))
-    club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
-    farm = net.add("farm", peers=(url("club"),), roles=("BPP", "BAP"))
-    farm.services.catalog.import_document(json.loads((DEMO_DATA / "farm.json").read_text()))
+    club = net.add("club", roles=("BPP", "BAP"), listing="chuanshan.json")
+    farm = net.add("farm", peers=(url("club"),), roles=("BPP", "BAP"), listing="farm.json")
     buyers = [net.add(f"b{i}", roles=("BAP",)) for i in range(2)]
     await learn(club, farm)  # the farm learns the club's record
     farm_doc = json.loads((DEMO_DATA / "farm.json").read_text())

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.support.beckn_spec import spec_available, validate_message
-from tests.support.mock_network import DEMO_DATA, MockNet
+from tests.support.mock_network import MockNet
 from tests.support.mock_pools import apple_terms
 
 from duijie.bootstrap import Node
@@ -61,8 +61,7 @@ def api(node: Node) -> httpx.AsyncClient:
 
 
 def club_node(net: MockNet) -> Node:
-    club = net.add("club", roles=("BPP", "BAP"))
-    club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    club = net.add("club", roles=("BPP", "BAP"), listing="chuanshan.json")
     return club
 
 

@@ -6,7 +6,6 @@ receipt at the reached tier; a pool that misses its minimum releases every pledg
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.support.beckn_spec import spec_available, validate_message
-from tests.support.mock_network import DEMO_DATA, MockNet
+from tests.support.mock_network import MockNet
 from tests.support.mock_pools import apple_terms
 
 from duijie.bootstrap import Node
@@ -52,10 +51,8 @@ def keys_of(node: Node) -> StaticKeySource:
 
 
 async def test_three_buyers_fill_a_pool_and_each_holds_an_allocation_receipt(net: MockNet) -> None:
-    farm = net.add("farm", roles=("BPP", "BAP"))
-    farm.services.catalog.import_document(json.loads((DEMO_DATA / "farm.json").read_text()))
-    club = net.add("club", roles=("BPP", "BAP"))
-    club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    farm = net.add("farm", roles=("BPP", "BAP"), listing="farm.json")
+    club = net.add("club", roles=("BPP", "BAP"), listing="chuanshan.json")
     buyers = [net.add(f"b{i}", roles=("BAP",)) for i in range(3)]
     async with running(farm.services), running(club.services), running(buyers[0].services), \
             running(buyers[1].services), running(buyers[2].services):
@@ -156,8 +153,7 @@ def _purchase(node: Node, order_id: str) -> dict[str, Any] | None:
 
 
 async def test_a_pool_below_its_minimum_releases_every_pledge_by_callback(net: MockNet) -> None:
-    club = net.add("club", roles=("BPP", "BAP"))
-    club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    club = net.add("club", roles=("BPP", "BAP"), listing="chuanshan.json")
     buyer = net.add("b0", roles=("BAP",))
     async with running(club.services), running(buyer.services):
         pool = await club.services.pools.open(apple_terms(8), "http://farm.test/beckn")

@@ -4,14 +4,13 @@ bad input of issue 13 is an error callback naming the rule, and only the guest c
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.support.mock_network import DEMO_DATA, MockNet
+from tests.support.mock_network import MockNet
 
 from duijie.protocol.context import Action
 from duijie.services.buyer import Peer, SellerRefused
@@ -81,8 +80,7 @@ def _items(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 async def test_book_diaoyutai_refuse_the_second_guest_and_every_bad_input(net: MockNet) -> None:
-    shop = net.add("shop", roles=("BPP", "BAP"))
-    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    shop = net.add("shop", roles=("BPP", "BAP"), listing="chuanshan.json")
     diner = net.add("diner", roles=("BAP",))
     other = net.add("other", roles=("BAP",))
     async with running(shop.services), running(diner.services), running(other.services):
@@ -170,8 +168,7 @@ async def test_a_guest_waits_for_a_taken_slot_is_offered_it_on_cancel_and_takes_
 
     from duijie.storage.uow import SqlUnitOfWorkFactory
 
-    shop = net.add("shop", roles=("BPP", "BAP"))
-    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    shop = net.add("shop", roles=("BPP", "BAP"), listing="chuanshan.json")
     diner = net.add("diner", roles=("BAP",))
     other = net.add("other", roles=("BAP",))
     saturday = FRIDAY + timedelta(days=1)

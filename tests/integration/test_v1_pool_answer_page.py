@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from tests.support.mock_network import DEMO_DATA, MockNet, url
+from tests.support.mock_network import MockNet, url
 from tests.support.mock_pools import apple_terms
 from tests.support.mock_web import form_token, page_client
 
@@ -45,8 +45,7 @@ async def proposed(net: MockNet) -> AsyncIterator[tuple[Node, Node, str, str]]:
 @asynccontextmanager
 async def scenario(net: MockNet, others: int = 0) -> AsyncIterator[tuple[Node, Node, str, str]]:
     """:func:`proposed`, with ``others`` more buyer nodes pledging 10 kg each before the proposal."""
-    club = net.add("club", roles=("BPP", "BAP"))
-    club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    club = net.add("club", roles=("BPP", "BAP"), listing="chuanshan.json")
     diner = net.add("diner", peers=(url("club"),), roles=("BAP",))
     async with running(club.services), running(diner.services), AsyncExitStack() as stack:
         assert club.services.pools is not None and diner.services.pools is not None

@@ -26,10 +26,8 @@ FARM_OFFER = {"seller": "farm.test", "provider": "greenvalley-farm"}
 @pytest.fixture
 async def organizer(net: MockNet) -> AsyncIterator[tuple[Node, Node]]:
     """The club (organizer, holding the farm's catalog) and the farm (producer of the apples)."""
-    farm = net.add("farm", roles=("BPP",))
-    farm.services.catalog.import_document(json.loads((DEMO_DATA / "farm.json").read_text()))
-    club = net.add("club", peers=(url("farm"),), roles=("BPP", "BAP"))
-    club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    farm = net.add("farm", roles=("BPP",), listing="farm.json")
+    club = net.add("club", peers=(url("farm"),), roles=("BPP", "BAP"), listing="chuanshan.json")
     async with running(farm.services), running(club.services):
         assert club.services.discovery is not None
         await club.services.discovery.run_round()

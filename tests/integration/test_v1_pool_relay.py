@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from tests.support.mock_network import DEMO_DATA, MockNet
+from tests.support.mock_network import MockNet
 from tests.support.mock_pools import apple_terms
 
 from duijie.bootstrap import Node
@@ -22,8 +22,7 @@ pytestmark = pytest.mark.anyio
 
 
 def seller(net: MockNet, name: str) -> Node:
-    node = net.add(name, roles=("BPP", "BAP"))
-    node.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    node = net.add(name, roles=("BPP", "BAP"), listing="chuanshan.json")
     return node
 
 

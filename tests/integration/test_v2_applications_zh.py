@@ -4,7 +4,8 @@ shows the phone in the place's national format with an E.164 ``tel:`` link."""
 from __future__ import annotations
 
 import pytest
-from tests.integration.test_web_booking_pages import Pair, csrf_of, merchant, pair
+from tests.integration.test_web_booking_pages import Pair, merchant, pair
+from tests.support.mock_web import form_token
 
 __all__ = ["pair"]  # the fixture, used by name
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.anyio
 async def test_languages_by_name_and_the_phone_formatted_in_chinese(pair: Pair) -> None:
     posting = await pair.page.get("/jobs/chuanshan/cashier")
     sent = await pair.page.post("/jobs/chuanshan/cashier", data={
-        "csrf_token": csrf_of(posting.text), "name": "王芳", "phone": "301 875 5100", "languages": "zh, yue, en"})
+        "csrf_token": form_token(posting.text), "name": "王芳", "phone": "301 875 5100", "languages": "zh, yue, en"})
     assert sent.status_code == 303, sent.text
     shop = await merchant(pair)
     shop.cookies.set("duijie_lang", "zh")

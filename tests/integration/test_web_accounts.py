@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -14,6 +13,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 from tests.support.mock_network import MockNet
+from tests.support.mock_web import form_token
 
 from duijie.domain.accounts import LOCK_FOR, SESSION_IDLE, Role
 from duijie.domain.cart import Pickup, PricedAddOn, Quote, QuoteLine
@@ -23,7 +23,6 @@ from duijie.domain.text import LocalText
 from duijie.services.accounts import AccountError, AccountService, LoginOutcome
 from duijie.storage.node_config import read_admin_token
 from duijie.storage.uow import SqlUnitOfWorkFactory
-from duijie.transport.mock import MockTransport
 
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # test speed; the node uses the defaults
 TOKEN = "the-admin-token-of-this-node"
@@ -126,23 +125,16 @@ def test_outdated_hash_is_replaced_at_sign_in(engine: Engine, clock: Clock) -> N
 
 
 @pytest.fixture
-def node_client(tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
-    net = MockNet(tmp_path, MockTransport(), {})
+def node_client(net: MockNet) -> Iterator[tuple[TestClient, str]]:
     node = net.add("shop")
-    token = read_admin_token(tmp_path / "shop")
+    token = read_admin_token(node.data_dir)
     assert token
-    try:
-        with TestClient(node.app, base_url="http://shop.test") as c:
-            yield c, token
-    finally:
-        net.close()
+    with TestClient(node.app, base_url="http://shop.test") as c:
+        yield c, token
 
 
 def _csrf(client: TestClient, path: str = "/merchant/login") -> str:
-    page = client.get(path)
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert found, page.text
-    return found.group(1)
+    return form_token(client.get(path).text)
 
 
 def test_merchant_page_without_session_redirects_to_login(node_client: tuple[TestClient, str]) -> None:

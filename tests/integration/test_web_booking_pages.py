@@ -5,23 +5,21 @@ language, and nothing is sent that should not be."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from tests.support.mock_network import DEMO_DATA, MockNet, url
+from tests.support.mock_network import MockNet, url
+from tests.support.mock_web import form_token, page_client
 
 from duijie.bootstrap import Node
 from duijie.services.container import running
 from duijie.services.trade.reservation.merchant import with_approval
 from duijie.storage.node_config import read_admin_token
-from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 LOOPBACK = ("127.0.0.1", 50000)
@@ -41,28 +39,15 @@ def friday(weeks: int = 2) -> date:
     return day + timedelta(days=(4 - day.weekday()) % 7)
 
 
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html[:2000]
-    return found.group(1)
-
-
 @pytest.fixture
-async def pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Pair]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
-    net = MockNet(tmp_path, MockTransport(), {})
-    shop = net.add("shop", roles=("BPP",))
-    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+async def pair(net: MockNet) -> AsyncIterator[Pair]:
+    shop = net.add("shop", roles=("BPP",), listing="chuanshan.json")
     diner = net.add("diner", peers=(url("shop"),), roles=("BAP",))
     async with running(shop.services), running(diner.services):
         assert diner.services.discovery is not None
         await diner.services.discovery.run_round()
-        transport = httpx.ASGITransport(app=diner.app, client=LOOPBACK)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://diner.test",
-                                     cookies={"duijie_lang": "en"}) as page:
+        async with page_client(diner) as page:
             yield Pair(net, shop, diner, page)
-    net.close()
 
 
 async def test_room_page_shows_terms_deposit_and_free_slots_in_local_time(pair: Pair) -> None:
@@ -91,7 +76,7 @@ async def test_booking_takes_the_slot_away_and_a_second_try_offers_the_waitlist(
     room = await pair.page.get("/book/chuanshan/diaoyutai", params={"party": 40, "date": day})
     slot = re.search(r'value="([^"|]+T18:00:00-05:00\|[^"]+)"', room.text)
     assert slot
-    form = {"csrf_token": csrf_of(room.text), "party": "40", "date": day, "slot": slot.group(1),
+    form = {"csrf_token": form_token(room.text), "party": "40", "date": day, "slot": slot.group(1),
             "name": "王芳", "phone": "+1-202-555-0100"}
     booked = await pair.page.post("/book/chuanshan/diaoyutai", data=form)
     assert booked.status_code == 303, booked.text
@@ -110,9 +95,9 @@ async def test_booking_takes_the_slot_away_and_a_second_try_offers_the_waitlist(
     waiting = await pair.page.post("/book/chuanshan/diaoyutai", data={**form, "name": "李雷", "waitlist": "1"})
     assert waiting.status_code == 202 and "number 1 on the waitlist" in waiting.text
 
-    not_held = await pair.page.post(f"{where}/take", data={"csrf_token": csrf_of(page.text)})
+    not_held = await pair.page.post(f"{where}/take", data={"csrf_token": form_token(page.text)})
     assert not_held.status_code == 409 and "not held for you" in not_held.text  # a stale page's button
-    cancelled = await pair.page.post(f"{where}/cancel", data={"csrf_token": csrf_of(page.text)})
+    cancelled = await pair.page.post(f"{where}/cancel", data={"csrf_token": form_token(page.text)})
     assert cancelled.status_code == 303
     assert "Cancelled" in (await pair.page.get(where)).text
 
@@ -124,7 +109,7 @@ async def test_guest_fields_are_checked_beside_each_field_and_nothing_is_sent(pa
     assert slot
     pair.net.transport.sent.clear()
     r = await pair.page.post("/book/chuanshan/ktv", data={
-        "csrf_token": csrf_of(room.text), "party": "6", "date": day, "slot": slot.group(1), "name": " ",
+        "csrf_token": form_token(room.text), "party": "6", "date": day, "slot": slot.group(1), "name": " ",
         "phone": "call me", "email": "nope"})
     assert r.status_code == 400
     for name in ("name", "phone", "email"):
@@ -170,7 +155,7 @@ async def test_the_booking_page_follows_the_merchant(pair: Pair) -> None:
     slot = re.search(r'name="slot" value="([^"]+)"', room.text)
     assert slot
     booked = await pair.page.post("/book/chuanshan/ktv", data={
-        "csrf_token": csrf_of(room.text), "party": "6", "date": day, "slot": slot.group(1), "name": "王芳"})
+        "csrf_token": form_token(room.text), "party": "6", "date": day, "slot": slot.group(1), "name": "王芳"})
     where = booked.headers["location"]
     assert "Waiting for the restaurant" in (await pair.page.get(where)).text
     assert pair.shop.services.reservations is not None
@@ -189,7 +174,7 @@ async def merchant(pair: Pair) -> httpx.AsyncClient:
     client = httpx.AsyncClient(transport=transport, base_url="http://shop.test", cookies={"duijie_lang": "en"})
     login = await client.get("/merchant/login")
     signed = await client.post("/merchant/login", data={
-        "csrf_token": csrf_of(login.text), "name": "admin",
+        "csrf_token": form_token(login.text), "name": "admin",
         "password": read_admin_token(pair.net.root / "shop")})
     assert signed.status_code == 303, signed.text
     return client
@@ -209,7 +194,7 @@ async def test_an_application_is_checked_sent_and_moved_by_the_employer(pair: Pa
     assert 'href="tel:+1-202-636-3588"' in posting.text and "Fluent English" in posting.text
     pair.net.transport.sent.clear()
     bad = await pair.page.post("/jobs/chuanshan/cashier", data={
-        "csrf_token": csrf_of(posting.text), "name": "", "resume_url": "ftp://x"})
+        "csrf_token": form_token(posting.text), "name": "", "resume_url": "ftp://x"})
     assert bad.status_code == 400
     assert "Give a phone number or an email address." in bad.text  # beside the phone field
     for field in ("name", "phone", "resume_url"):
@@ -217,7 +202,7 @@ async def test_an_application_is_checked_sent_and_moved_by_the_employer(pair: Pa
     assert not [u for u, _ in pair.net.transport.sent if "/beckn/" in u]
 
     sent = await pair.page.post("/jobs/chuanshan/cashier", data={
-        "csrf_token": csrf_of(posting.text), "name": "李明 Li Ming", "phone": "+1-202-555-0142",
+        "csrf_token": form_token(posting.text), "name": "李明 Li Ming", "phone": "+1-202-555-0142",
         "languages": "en, zh", "experience": "3 years as a cashier"})
     assert sent.status_code == 303, sent.text
     where = sent.headers["location"]
@@ -230,10 +215,10 @@ async def test_an_application_is_checked_sent_and_moved_by_the_employer(pair: Pa
     assert "<dd>English and Chinese</dd>" in listed.text  # "en, zh" by name
     app_id = where.rsplit("/", 1)[1]
     moved = await shop.post(f"/merchant/applications/{app_id}/move",
-                            data={"csrf_token": csrf_of(listed.text), "stage": "INTERVIEW"})
+                            data={"csrf_token": form_token(listed.text), "stage": "INTERVIEW"})
     assert moved.status_code == 303
     back = await shop.post(f"/merchant/applications/{app_id}/move",
-                           data={"csrf_token": csrf_of(listed.text), "stage": "SCREENING"})
+                           data={"csrf_token": form_token(listed.text), "stage": "SCREENING"})
     assert back.status_code == 409 and "only moves forward" in back.text
     for _ in range(100):
         live = await pair.page.get(f"{where}/live")
@@ -252,7 +237,7 @@ async def test_the_merchant_approves_and_blocks_on_the_day_calendar(pair: Pair) 
     slot = re.search(r'value="([^"|]+T18:00:00-05:00\|[^"]+)"', room.text)
     assert slot
     booked = await pair.page.post("/book/chuanshan/diaoyutai", data={
-        "csrf_token": csrf_of(room.text), "party": "30", "date": day, "slot": slot.group(1), "name": "张伟",
+        "csrf_token": form_token(room.text), "party": "30", "date": day, "slot": slot.group(1), "name": "张伟",
         "phone": "+1-202-555-0199"})
     where = booked.headers["location"]
     booking_id = where.rsplit("/", 1)[1]
@@ -265,7 +250,7 @@ async def test_the_merchant_approves_and_blocks_on_the_day_calendar(pair: Pair) 
     assert "张伟" in calendar.text and "Approve" in calendar.text
     pending = calendar.text.split('id="h-pending"', 1)[1].split("</section>", 1)[0]
     assert "张伟" in pending and f"day={day}" in pending  # requests of every day wait at the top
-    token = csrf_of(calendar.text)
+    token = form_token(calendar.text)
     approved = await shop.post(f"/merchant/bookings/{booking_id}/accept",
                                data={"csrf_token": token, "day": day, "provider": "chuanshan"})
     assert approved.status_code == 303
@@ -276,7 +261,7 @@ async def test_the_merchant_approves_and_blocks_on_the_day_calendar(pair: Pair) 
     early = re.search(r'value="([^"|]+T11:00:00-05:00\|[^"]+)"', room.text)
     assert early
     second = await pair.page.post("/book/chuanshan/diaoyutai", data={
-        "csrf_token": csrf_of(room.text), "party": "30", "date": day, "slot": early.group(1), "name": "赵六"})
+        "csrf_token": form_token(room.text), "party": "30", "date": day, "slot": early.group(1), "name": "赵六"})
     second_id = second.headers["location"].rsplit("/", 1)[1]
     ask = await shop.get(f"/merchant/bookings/{second_id}/decline", params={"day": day, "provider": "chuanshan"})
     assert ask.status_code == 200 and "赵六" in ask.text and 'id="f-reason"' in ask.text
@@ -331,7 +316,7 @@ async def test_a_full_day_says_so_and_offers_the_waitlist_at_a_chosen_time(pair:
     assert "is fully booked for 8 guests" in room.text and 'name="slot"' not in room.text
     assert 'id="f-time" name="time" type="time"' in room.text
     waiting = await pair.page.post("/book/chuanshan/ktv", data={
-        "csrf_token": csrf_of(room.text), "waitlist": "1", "party": "8", "date": day.isoformat(), "time": "19:00",
+        "csrf_token": form_token(room.text), "waitlist": "1", "party": "8", "date": day.isoformat(), "time": "19:00",
         "name": "韩梅梅"})
     assert waiting.status_code == 202, waiting.text
     assert "number 1 on the waitlist" in waiting.text
@@ -342,7 +327,7 @@ async def test_a_waitlist_offer_is_held_for_the_diner_who_takes_it_on_the_page(p
     room = await pair.page.get("/book/chuanshan/ktv", params={"party": 6, "date": day})
     slot = re.search(r'name="slot" value="([^"]+)"', room.text)
     assert slot
-    form = {"csrf_token": csrf_of(room.text), "party": "6", "date": day, "slot": slot.group(1), "name": "王芳"}
+    form = {"csrf_token": form_token(room.text), "party": "6", "date": day, "slot": slot.group(1), "name": "王芳"}
     first = (await pair.page.post("/book/chuanshan/ktv", data=form)).headers["location"]
     waiting = await pair.page.post("/book/chuanshan/ktv", data={**form, "name": "李雷", "waitlist": "1"})
     assert waiting.status_code == 202

@@ -10,18 +10,19 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
-from tests.support.mock_network import DEMO_DATA, MockNet, learn, url
+from tests.support.mock_network import MockNet, learn, url
+from tests.support.mock_web import form_token
 
 from duijie.bootstrap import Node
+from duijie.l10n import rule_texts
+from duijie.l10n.catalogs import translations
 from duijie.protocol.receipts import verify_receipt
 from duijie.services.buyer import SellerRefused
-from duijie.transport.mock import MockTransport
 from duijie.web import search_pages
 
 LOOPBACK = ("127.0.0.1", 50000)
@@ -40,26 +41,18 @@ class Diner:
 
 
 @pytest.fixture
-def diner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Diner]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    net = MockNet(tmp_path, MockTransport(), {})
-    shop = net.add("shop", roles=("BPP",))
-    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+def diner(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> Iterator[Diner]:
+    monkeypatch.delenv("DUIJIE_LOCAL_INDEX")  # the buyer keeps its local search index, as by default
+    shop = net.add("shop", roles=("BPP",), listing="chuanshan.json")
     buyer = net.add("buyer", peers=(url("shop"),), roles=("BAP",))
     asyncio.run(learn(shop, buyer))  # the buyer learns the shop's record, then its catalog
-    try:
-        with TestClient(shop.app, base_url=url("shop")) as shop_client, \
-                TestClient(buyer.app, base_url=url("buyer"), client=LOOPBACK) as client:
-            yield Diner(net, shop, buyer, client, shop_client)
-    finally:
-        net.close()
+    with TestClient(shop.app, base_url=url("shop")) as shop_client, \
+            TestClient(buyer.app, base_url=url("buyer"), client=LOOPBACK) as client:
+        yield Diner(net, shop, buyer, client, shop_client)
 
 
 def _token(client: TestClient) -> str:
-    page = client.get("/p/chuanshan", headers=ZH)
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert found, page.text[:500]
-    return found[1]
+    return form_token(client.get("/p/chuanshan", headers=ZH).text)
 
 
 def _errors(html: str) -> dict[str, str]:
@@ -181,6 +174,22 @@ def test_a_seller_refusal_is_told_in_the_visitors_language_without_prefixes(
     assert r.status_code == 409
     assert _errors(r.text)["pickup"] == "餐厅在该时间无法交付订单。请另选时间。"
     assert not any(p in r.text for p in PREFIXES)
+
+
+def test_a_seller_refusal_naming_its_rule_is_told_by_that_rule(diner: Diner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A duijie seller puts the order rule in its error message (``(rule: item_not_available_now)``):
+    the page says that rule, not only the field's generic sentence."""
+    said = rule_texts.said("item_not_available_now", "", translations("zh").gettext)
+
+    async def refuse(req: object) -> dict[str, object]:
+        raise SellerRefused("on_select: 凉皮 is sold out (rule: item_not_available_now) (code 40002)", code="40002",
+                            paths="items", reason="凉皮 is sold out (rule: item_not_available_now)")
+
+    monkeypatch.setattr(diner.buyer.services.buyer, "order", refuse)
+    token = _token(diner.client)
+    _add(diner, token, "yangrou-paomo")
+    r = _order(diner, token, _open_pickup(diner))
+    assert r.status_code == 409 and said and said in r.text and "(rule:" not in r.text
 
 
 def test_an_unreachable_seller_orders_nothing_and_says_so(diner: Diner) -> None:

@@ -3,31 +3,21 @@ JSON API callers (and curl, which asks for anything) keep getting JSON errors.""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from tests.support.mock_network import DEMO_DATA, MockNet, url
-
-from duijie.transport.mock import MockTransport
+from tests.support.mock_network import MockNet, url
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
 @pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
-    net = MockNet(tmp_path, MockTransport(), {})
-    shop = net.add("shop", roles=("BPP",))
-    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
-    try:
-        with TestClient(shop.app, base_url=url("shop"), client=("127.0.0.1", 50000),
-                        raise_server_exceptions=False) as c:
-            yield c
-    finally:
-        net.close()
+def client(net: MockNet) -> Iterator[TestClient]:
+    shop = net.add("shop", roles=("BPP",), listing="chuanshan.json")
+    with TestClient(shop.app, base_url=url("shop"), client=("127.0.0.1", 50000),
+                    raise_server_exceptions=False) as c:
+        yield c
 
 
 @pytest.mark.parametrize("path", ["/nothing-here", "/merchant/nothing/here"])

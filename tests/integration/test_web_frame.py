@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 from tests.support.mock_network import MockNet
 
-from duijie.transport.mock import MockTransport
-
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    net = MockNet(tmp_path, MockTransport(), {})
+def client(net: MockNet) -> Iterator[TestClient]:
     node = net.add("web")
-    try:
-        with TestClient(node.app, base_url="http://web.test") as c:
-            yield c
-    finally:
-        net.close()
+    with TestClient(node.app, base_url="http://web.test") as c:
+        yield c
 
 
 def test_static_files_are_served_from_the_package(client: TestClient) -> None:

@@ -44,8 +44,7 @@ def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
 
 @pytest.fixture
 async def nodes(net: MockNet) -> AsyncIterator[tuple[Node, Node]]:
-    club = net.add("club", roles=("BPP", "BAP"))
-    club.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    club = net.add("club", roles=("BPP", "BAP"), listing="chuanshan.json")
     diner = net.add("diner", roles=("BAP",))
     async with running(club.services), running(diner.services):
         yield club, diner
@@ -158,8 +157,7 @@ async def test_owner_and_merchant_pages_send_a_stranger_to_sign_in(nodes: tuple[
 
 
 async def test_the_offer_page_shows_a_producers_own_offer_as_source_direct(net: MockNet) -> None:
-    farm = net.add("farm", roles=("BPP", "BAP"))
-    farm.services.catalog.import_document(json.loads((DEMO_DATA / "farm.json").read_text()))
+    farm = net.add("farm", roles=("BPP", "BAP"), listing="farm.json")
     async with running(farm.services), page_client(farm, host="198.51.100.7") as web:
         page = await web.get("/offers/apples")
         missing = await web.get("/offers/pears")

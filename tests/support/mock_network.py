@@ -4,6 +4,7 @@ Registered as a pytest plugin by tests/conftest.py: every test may ask for the :
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,10 @@ class MockNet:
     names: dict[str, str] = field(default_factory=dict)
 
     def add(self, name: str, *, peers: tuple[str, ...] = (), gateway: bool = False,
-            roles: tuple[str, ...] = ("BPP", "BAP"), registries: tuple[str, ...] = ()) -> Node:
+            roles: tuple[str, ...] = ("BPP", "BAP"), registries: tuple[str, ...] = (),
+            listing: str | None = None) -> Node:
+        """Start node ``name``; with ``listing`` (a file of the demo data, e.g. ``"chuanshan.json"``)
+        it hosts that provider."""
         base = f"http://{name}.test"
         create_node_dir(self.root / name, f"{base}/beckn", subscriber_id=f"{name}.test")
         self.names[f"{name}.test"] = base
@@ -38,6 +42,8 @@ class MockNet:
         node = build_node(self.root / name, transport=self.transport, options=options)
         self.transport.register(base, node.app)
         self.nodes[name] = node
+        if listing is not None:
+            node.services.catalog.import_document(json.loads((DEMO_DATA / listing).read_text()))
         return node
 
     def close(self) -> None:

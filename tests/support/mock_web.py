@@ -22,7 +22,7 @@ def page_client(node: Node, host: str = LOOPBACK, lang: str = "en") -> httpx.Asy
 def form_token(html: str) -> str:
     """The CSRF token of the (first) form of a page."""
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no form"
+    assert found, f"the page has no form: {html[:2000]}"
     return found.group(1)
 
 

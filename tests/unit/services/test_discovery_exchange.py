@@ -27,8 +27,7 @@ def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
 
 
 def _restaurant(net: MockNet, **kw: object) -> None:
-    node = net.add("shop", roles=("BPP",), **kw)  # type: ignore[arg-type]
-    node.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    net.add("shop", roles=("BPP",), listing="chuanshan.json", **kw)  # type: ignore[arg-type]
 
 
 async def _rounds(net: MockNet, names: tuple[str, ...], n: int = 2) -> None:

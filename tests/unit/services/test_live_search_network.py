@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from tests.support.mock_network import DEMO_DATA, MockNet, learn, url
+from tests.support.mock_network import MockNet, learn, url
 
 pytestmark = pytest.mark.anyio
 
@@ -21,8 +20,7 @@ def net(net: MockNet, monkeypatch: pytest.MonkeyPatch) -> MockNet:
 
 async def _sellers_behind_a_gateway(net: MockNet) -> None:
     for name, listing in (("shop", "chuanshan.json"), ("farm", "farm.json")):
-        node = net.add(name, peers=(url("gw"),), roles=("BPP",))
-        node.services.catalog.import_document(json.loads((DEMO_DATA / listing).read_text()))
+        net.add(name, peers=(url("gw"),), roles=("BPP",), listing=listing)
     net.add("gw", peers=(url("shop"), url("farm")), roles=(), gateway=True)
     net.add("buyer", peers=(url("gw"),), roles=("BAP",))
     await learn(*net.nodes.values(), rounds=3)

@@ -35,8 +35,7 @@ pytestmark = pytest.mark.anyio
 async def test_a_toy_kind_registered_in_one_line_completes_select_init_confirm_between_two_nodes(
     net: MockNet,
 ) -> None:
-    shop = net.add("shop", roles=("BPP",))
-    shop.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
+    shop = net.add("shop", roles=("BPP",), listing="chuanshan.json")
     diner = net.add("diner", roles=("BAP",))
     tours = TourKind()
     shop.services.seller.kinds.register(tours)  # the one registration line
