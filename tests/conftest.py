@@ -9,5 +9,6 @@ pytest_plugins = ("tests.support.mock_network",)
 
 @pytest.fixture
 def anyio_backend() -> str:
-    """asyncio only: trio is installed (anyio would run each async test on both), the nodes use asyncio."""
+    """asyncio only, the loop the nodes run on (anyio would also run each async test on any other
+    backend it finds installed)."""
     return "asyncio"
