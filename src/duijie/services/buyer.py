@@ -46,9 +46,10 @@ class PeerError(ServiceError):
 class SellerRefused(ServiceError):
     """The seller answered with an error callback (BECKN-005 ``code`` and ``paths``)."""
 
-    def __init__(self, message: str, *, code: str | None, paths: str | None) -> None:
+    def __init__(self, message: str, *, code: str | None, paths: str | None, reason: str = "") -> None:
         super().__init__(message, field=paths)
         self.code = code
+        self.reason = reason  # the seller's own words (``… (rule: closed_at_pickup)`` from a duijie seller)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,7 @@ class BuyerService:
                     f"{reply.value}: {err.get('message') or 'refused'} (code {err.get('code')})",
                     code=str(err.get("code")),
                     paths=err.get("paths"),
+                    reason=str(err.get("message") or ""),
                 )
         return found
 

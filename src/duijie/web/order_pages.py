@@ -25,6 +25,7 @@ from duijie.domain.cart import CartLine, Pickup, price_cart
 from duijie.domain.errors import DomainError
 from duijie.domain.hours import zone
 from duijie.domain.order_errors import OrderError, OrderRule
+from duijie.l10n.rule_texts import refusal_said
 from duijie.protocol import jsonbytes
 from duijie.services.buyer import BuyerService, OrderRequest, PeerError, SellerRefused
 from duijie.services.errors import NotFound
@@ -209,7 +210,7 @@ async def place_order(request: Request) -> Response:
         placed = await buyer.order(req)
     except SellerRefused as exc:
         key = refusal_field(exc.code)
-        errors[key] = {
+        errors[key] = refusal_said(exc.reason, _) or {  # the seller's rule, when it names one
             "pickup": _("The restaurant cannot hand over an order at that time. Choose another time."),
             "cart": _("The restaurant refused a dish in the cart (no longer offered, or a choice is missing)."),
         }.get(key, _("The restaurant refused the order."))

@@ -115,7 +115,9 @@ class SellerService:
                 uow.commit()
                 return body
         except OrderError as exc:
-            error = error_body(m.error_code(exc.rule), exc.message, m.error_paths(exc.rule))
+            # The rule travels in the text too (BECKN codes are coarser): the buyer says it in its language.
+            said = f"{exc.message} (rule: {exc.rule.value})"
+            error = error_body(m.error_code(exc.rule), said, m.error_paths(exc.rule))
         except m.MappingError as exc:
             error = error_body(exc.code, exc.message, exc.paths)
         except Refused as exc:
