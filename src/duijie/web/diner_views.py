@@ -84,9 +84,14 @@ _WHY: list[tuple[re.Pattern[str], Callable[[Gettext, re.Match[str]], str]]] = [
 ]
 
 
+_WHY_BY_WORD: dict[str, list[tuple[re.Pattern[str], Callable[[Gettext, re.Match[str]], str]]]] = {}
+for _entry in _WHY:  # each reason's first word picks its patterns: a page of results asks many
+    _WHY_BY_WORD.setdefault(_entry[0].pattern[1:].split(" ", 1)[0].rstrip("$"), []).append(_entry)
+
+
 def why_text(reason: str, _: Gettext) -> str:
     """One reason a result matched, in the visitor's language (an unknown one as it came)."""
-    for pattern, say in _WHY:
+    for pattern, say in _WHY_BY_WORD.get(reason.split(" ", 1)[0], ()):
         found = pattern.match(reason)
         if found:
             return say(_, found)

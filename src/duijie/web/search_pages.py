@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 from duijie.domain.catalog import DietTag
 from duijie.domain.errors import DomainError
 from duijie.domain.hours import HoursState
+from duijie.l10n.catalogs import translations
 from duijie.l10n.formats import Formats
 from duijie.services.errors import NotFound
 from duijie.services.held_listings import HeldListing
@@ -32,7 +33,7 @@ from duijie.web.access import require_owner
 from duijie.web.diner_views import Gettext, pick, services_of, why_text
 from duijie.web.page_cache import minute
 from duijie.web.purchases_shown import pool_link
-from duijie.web.templating import gettext_for, render, request_lang
+from duijie.web.templating import render, request_lang
 
 KINDS: dict[str, tuple[str, ...]] = {
     "dishes": ("item",), "rooms": ("resource",), "jobs": ("job",), "pools": ("item",), "offers": ("offer",),
@@ -190,7 +191,7 @@ def result_views(rows: list[dict[str, Any]], form: SearchForm, listings: dict[tu
             "age": _("indexed %(age)s ago") % {"age": fmt.age(int(row.get("age_seconds") or 0))},
             "price": None if not row.get("price") else
             fmt.money(row["price"], row["currency"]) if row.get("currency") else row["price"],
-            "why": [why_text(w, _) for w in row.get("why") or []],
+            "why": "; ".join(why_text(w, _) for w in row.get("why") or []),
             "apply": pick(row.get("how_to_apply"), lang) if isinstance(row.get("how_to_apply"), dict) else "",
         })
     return views
@@ -242,8 +243,8 @@ async def search_page(request: Request) -> Response:
     who = await require_owner(request)
     if isinstance(who, Response):
         return who
-    _ = gettext_for(request)
     lang = request_lang(request)
+    _ = translations(lang).gettext
     services = services_of(request)
     form = read_form(request)
     now = services.clock.now()
