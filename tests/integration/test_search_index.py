@@ -5,6 +5,7 @@ PostgreSQL runs when DUIJIE_TEST_PG_URL is set and reachable (see scripts/pg-tes
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from datetime import datetime
 from decimal import Decimal
@@ -141,10 +142,14 @@ def _pg_engine():
     return engine
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module", params=["sqlite", "sqlite-facets", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def index(request, tmp_path_factory):
-    engine = _sqlite_engine(tmp_path_factory) if request.param == "sqlite" else _pg_engine()
+    engine = _sqlite_engine(tmp_path_factory) if request.param.startswith("sqlite") else _pg_engine()
     idx = open_index(engine, semantic=semantic_available())
+    if request.param == "sqlite-facets":  # as a large index queries: the facet tokens narrow first
+        idx.small_index = -1
     idx.encoder = ENCODER
     idx.matcher.encoder = ENCODER
     assert idx.add(DOCS) == len(DOCS)
@@ -349,3 +354,31 @@ def test_index_from_before_facets_is_rebuilt(tmp_path):
     assert set(ids(index, text="凉皮", category="noodles")) == {"p1/item/liangpi", "p2/item/qinzhen"}
     assert ids(index, text="hambur") == ["p1/item/roujiamo"]
     engine.dispose()
+
+
+def test_a_small_index_leaves_the_facet_tokens_out_and_a_large_one_uses_them(tmp_path_factory, monkeypatch):
+    """Up to SMALL_INDEX documents the exact filters decide alone (each facet token costs a seek);
+    past it the facets narrow first. The results are the same; the size is read again after a write."""
+    from duijie.search import sqlite_index
+
+    idx = open_index(_sqlite_engine(tmp_path_factory), semantic=False)
+    idx.add(DOCS)
+    matches: list[str] = []
+    real = sqlite_index._execute
+
+    def spy(conn, sql, params):
+        if "match" in params:
+            matches.append(params["match"])
+        return real(conn, sql, params)
+
+    monkeypatch.setattr(sqlite_index, "_execute", spy)
+    asked = {"text": "noodles", "near": FLUSHING, "within_km": 3, "kinds": ("item",)}
+    small = ids(idx, **asked)
+    assert small == ["p1/item/liangpi"] and matches and all("facets" not in m for m in matches)
+    idx.small_index = len(DOCS)  # the size read holds: still small, no facets
+    matches.clear()
+    assert ids(idx, **asked) == small and all("facets" not in m for m in matches)
+    job = next(d for d in DOCS if d.kind == "job")
+    idx.add([dataclasses.replace(job, doc_id="p9/job/another")])  # one more: past the bound, read after the write
+    matches.clear()
+    assert ids(idx, **asked) == small and any("facets :" in m for m in matches)
