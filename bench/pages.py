@@ -15,9 +15,11 @@ uvloop, httptools):
 Latency: one request at a time over a kept-alive connection (``--requests`` each), p50/p95 in ms;
 on loopback that is the server's time plus well under a millisecond of client. Throughput: wrk
 (``--seconds``, ``--connections``), ``--rounds`` times per page, the pages interleaved in each
-round (the machine's speed drifts between moments); each page's median round is reported, and
-``*_rps_ratio`` is the page's median rps / the templated hello page's median rps (the target),
-``*_rps_ratio_rounds`` the ratio within each round, ``*_rps_ratio_bare`` against the bare hello.
+round (this machine's speed drifts by tens of percent between moments, so a page is compared with
+the hello page measured seconds before it). ``*_rps_ratio_rounds`` is the page's rps / the
+templated hello page's rps within each round and ``*_rps_ratio`` their median (the target);
+``*_rps_ratio_of_medians`` compares the two pages' median rounds instead; ``*_rps`` is the page's
+median round; ``*_rps_ratio_bare`` compares with the bare hello.
 wrk keeps no cookies, so every request
 of every page (hello page included) makes a fresh CSRF token and sets its cookie.
 
@@ -176,17 +178,19 @@ def main() -> None:
         results[f"{name}_p95_ms"] = lat[name]["p95_ms"]
         results[f"{name}_rps"] = rps[name]["rps"]
         results[f"{name}_non_2xx"] = rps[name]["non_2xx"]
+    ratio: dict[str, float] = {}
     for name in ("provider", "search"):
+        per_round = [r["rps"] / h["rps"] for r, h in zip(rounds[name], rounds["hello_page"], strict=True)]
+        ratio[name] = statistics.median(per_round)
         results[f"{name}_rps_rounds"] = [round(r["rps"]) for r in rounds[name]]
-        results[f"{name}_rps_ratio_rounds"] = [
-            round(r["rps"] / h["rps"], 3) for r, h in zip(rounds[name], rounds["hello_page"], strict=True)]
-        results[f"{name}_rps_ratio"] = round(rps[name]["rps"] / rps["hello_page"]["rps"], 3)
+        results[f"{name}_rps_ratio_rounds"] = [round(x, 3) for x in per_round]
+        results[f"{name}_rps_ratio"] = round(ratio[name], 3)
+        results[f"{name}_rps_ratio_of_medians"] = round(rps[name]["rps"] / rps["hello_page"]["rps"], 3)
         results[f"{name}_rps_ratio_bare"] = round(rps[name]["rps"] / rps["hello"]["rps"], 3)
     results["target_p95_ms"] = TARGET_P95_MS
     results["target_rps_ratio"] = TARGET_RATIO
-    results["target_met"] = all(
-        lat[n]["p95_ms"] <= TARGET_P95_MS and rps[n]["rps"] / rps["hello_page"]["rps"] >= TARGET_RATIO
-        for n in ("provider", "search"))
+    results["target_met"] = all(lat[n]["p95_ms"] <= TARGET_P95_MS and ratio[n] >= TARGET_RATIO
+                                for n in ("provider", "search"))
     report("pages", results)
 
 
