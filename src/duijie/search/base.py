@@ -18,8 +18,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from functools import cached_property
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -56,12 +58,19 @@ Row = Mapping[str, Any]
 EXACT_SCORE, TITLE_SCORE, TEXT_SCORE = 3.0, 1.0, 0.0
 
 
-class Filters(NamedTuple):
-    """SQL conditions over alias ``d`` with their parameters, and the query's facets."""
+@dataclass
+class Filters:
+    """SQL conditions over alias ``d`` with their parameters, and the query's facets (worked out
+    when first asked: a small SQLite index never asks, see ``SqliteSearchIndex._small``)."""
 
     where: list[str]
     params: dict[str, Any]
-    facets: Facets
+    query: SearchQuery
+
+    @cached_property
+    def facets(self) -> Facets:
+        q = self.query
+        return query_facets(q.kinds, category_key(q.category), diet_tags(q.diet), q.near, q.within_km)
 
 
 def batched(items: Iterable[SearchDocument], size: int) -> Iterator[list[SearchDocument]]:
@@ -103,8 +112,7 @@ def sql_filters(q: SearchQuery, crit: Criteria) -> Filters:
         clause = "d.capacity >= :cap"
         where.append(clause if crit.capacity_strict else f"(d.capacity IS NULL OR {clause})")
         params["cap"] = crit.capacity
-    facets = query_facets(q.kinds, category_key(q.category), diet_tags(q.diet), q.near, q.within_km)
-    return Filters(where, params, facets)
+    return Filters(where, params, q)
 
 
 def and_where(where: Sequence[str]) -> str:

@@ -197,7 +197,7 @@ class PostgresSearchIndex(BaseSearchIndex):
     def _fuzzy(self, conn: Connection, text_: str, f: Filters, n: int) -> list[tuple[Row, float]]:
         if not self.trigram or not text_.isascii():
             return []
-        where, params, _ = f
+        where, params = f.where, f.params
         sql = (
             f"SELECT {SELECT_COLUMNS}, similarity(lower(coalesce(d.title_en, '')), :q) AS sim"
             f" FROM search_doc AS d WHERE lower(coalesce(d.title_en, '')) % :q{and_where(where)}"
@@ -207,14 +207,14 @@ class PostgresSearchIndex(BaseSearchIndex):
         return [(r, float(r["sim"])) for r in rows if float(r["sim"]) >= FUZZY_THRESHOLD]
 
     def _by_doc_ids(self, conn: Connection, doc_ids: list[str], f: Filters) -> list[Row]:
-        where, params, _ = f
+        where, params = f.where, f.params
         sql = f"SELECT {SELECT_COLUMNS} FROM search_doc AS d WHERE d.doc_id = ANY(:ids){and_where(where)}"
         return _execute(conn, sql, {**params, "ids": doc_ids})
 
     def _browse(self, conn: Connection, f: Filters, n: int) -> list[Row]:
         if f.facets:
             return self._tsv_rows(conn, facet_tsquery(f.facets), f, n)
-        where, params, _ = f
+        where, params = f.where, f.params
         cond = " AND ".join(where) or "TRUE"
         return _execute(
             conn, f"SELECT {SELECT_COLUMNS} FROM search_doc AS d WHERE {cond} LIMIT :n", {**params, "n": n}
