@@ -10,23 +10,30 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine
 from tests.support.mock_network import DEMO_DATA, MockNet, url
-from tests.support.mock_web import form_token, page_client, sign_in_as_merchant
 
 from duijie.bootstrap import Node
 from duijie.domain.errors import ValidationFailed
 from duijie.services.container import running
 from duijie.services.errors import Conflict
 from duijie.services.trade.catalog import CatalogService
+from duijie.storage.node_config import read_admin_token
 from duijie.storage.uow import SqlUnitOfWorkFactory
+from duijie.transport.mock import MockTransport
 
 pytestmark = pytest.mark.anyio
 BASE = "/merchant/listing/chuanshan"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
 
 
 @dataclass
@@ -36,7 +43,7 @@ class Shop:
     page: httpx.AsyncClient  # the merchant, signed in
 
     async def csrf(self, path: str = BASE) -> str:
-        return form_token((await self.page.get(path)).text)
+        return csrf_of((await self.page.get(path)).text)
 
     async def post(self, path: str, data: dict[str, str], **kwargs: Any) -> httpx.Response:
         return await self.page.post(path, data={"csrf_token": await self.csrf(), **data}, **kwargs)
@@ -46,6 +53,12 @@ class Shop:
 
     def version(self) -> int:
         return self.node.services.catalog.listing("chuanshan").version
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html[:2000]
+    return found.group(1)
 
 
 def form_of(html: str) -> dict[str, str]:
@@ -71,12 +84,23 @@ def error_of(html: str, field: str) -> str:
 
 
 @pytest.fixture
-async def shop(net: MockNet) -> AsyncIterator[Shop]:
-    node = net.add("shop", roles=("BPP",), listing="chuanshan.json")
+async def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Shop]:
+    monkeypatch.setenv("DUIJIE_SEMANTIC", "0")
+    monkeypatch.setenv("DUIJIE_LOCAL_INDEX", "0")
+    net = MockNet(tmp_path, MockTransport(), {})
+    node = net.add("shop", roles=("BPP",))
+    node.services.catalog.import_document(json.loads((DEMO_DATA / "chuanshan.json").read_text()))
     diner = net.add("diner", peers=(url("shop"),), roles=("BAP",))
-    async with running(node.services), running(diner.services), page_client(node, host="203.0.113.9") as page:
-        await sign_in_as_merchant(page, node)
-        yield Shop(node, diner, page)
+    token = read_admin_token(tmp_path / "shop")
+    async with running(node.services), running(diner.services):
+        transport = httpx.ASGITransport(app=node.app, client=("203.0.113.9", 40000))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test",
+                                     cookies={"duijie_lang": "en"}) as page:
+            login = await page.post("/merchant/login", data={
+                "csrf_token": csrf_of((await page.get("/merchant/login")).text), "name": "admin", "password": token})
+            assert login.status_code == 303, login.text[:2000]
+            yield Shop(node, diner, page)
+    net.close()
 
 
 async def test_pages_need_a_signed_in_merchant(shop: Shop) -> None:
