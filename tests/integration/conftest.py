@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,14 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield eng
         eng.dispose()
         return
+    with pg_schema_engine() as eng:
+        migrate.upgrade(eng)
+        yield eng
+
+
+@contextmanager
+def pg_schema_engine() -> Iterator[Engine]:
+    """An engine on a private, empty schema of the test server (skips when there is none)."""
     reason = _pg_reason()
     if reason:
         pytest.skip(reason)
@@ -49,7 +58,6 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     sep = "&" if "?" in PG_URL else "?"
     eng = make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
     try:
-        migrate.upgrade(eng)
         yield eng
     finally:
         eng.dispose()

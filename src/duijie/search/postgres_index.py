@@ -47,6 +47,9 @@ _SCHEMA = (
         doc_id TEXT PRIMARY KEY REFERENCES search_doc (doc_id) ON DELETE CASCADE,
         vec BYTEA NOT NULL)""",
 )
+#: Held while creating the tables, so that two processes starting at once on one database
+#: do not collide in the catalog (the lock duijie.storage.migrate takes for its migrations).
+_SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('duijie schema'))"
 _TRGM = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS search_doc_title_trgm ON search_doc"
@@ -141,10 +144,12 @@ class PostgresSearchIndex(BaseSearchIndex):
 
     def ensure_schema(self) -> None:
         with self.engine.begin() as conn:
+            conn.exec_driver_sql(_SCHEMA_LOCK)
             for stmt in _SCHEMA:
                 conn.exec_driver_sql(stmt)
         try:  # needs CREATE privilege on the database; fuzzy matching is optional
             with self.engine.begin() as conn:
+                conn.exec_driver_sql(_SCHEMA_LOCK)
                 for stmt in _TRGM:
                     conn.exec_driver_sql(stmt)
             self.trigram = True

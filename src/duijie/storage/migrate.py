@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -22,5 +22,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision``; safe to call on every start."""
     cfg = alembic_config()
     with engine.begin() as conn:
+        hold_schema_lock(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def hold_schema_lock(conn: Connection) -> None:
+    """Serialise schema changes across processes until ``conn``'s transaction ends.
+
+    Two processes of one node may start at once on one PostgreSQL database; their concurrent
+    ``CREATE TABLE`` (even ``IF NOT EXISTS``) collide in the catalog. SQLite needs nothing:
+    its write lock already serialises them.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('duijie schema'))"))

@@ -1,0 +1,59 @@
+"""Two processes of one node may start at once on one database (two ``serve`` processes on one
+PostgreSQL, as in tests/e2e/test_pool_two_serves.py): each migrates and creates the search
+index's tables on start, and neither may fail because the other is doing the same."""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.synchronize
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, text
+from tests.integration.conftest import pg_schema_engine
+
+from duijie.search import open_index
+from duijie.storage import migrate
+from duijie.storage.engine import make_engine, sqlite_url
+
+STARTERS = 4
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no tables yet (a private schema on PostgreSQL)."""
+    if request.param == "sqlite":
+        eng = make_engine(sqlite_url(tmp_path))
+        yield eng
+        eng.dispose()
+        return
+    with pg_schema_engine() as eng:
+        yield eng
+
+
+def _start(url: str, at_once: multiprocessing.synchronize.Barrier) -> str:
+    """What ``serve`` does to its database on start, in a process of its own."""
+    engine = make_engine(url)
+    try:
+        at_once.wait(timeout=60)
+        migrate.upgrade(engine)
+        return type(open_index(engine, semantic=False)).__name__
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_starters_at_once_all_migrate_and_create_the_search_tables(empty_engine: Engine, attempt: int) -> None:
+    # Processes, as in real life: Alembic's context is process-global, so threads would not do.
+    spawn = multiprocessing.get_context("spawn")
+    url = empty_engine.url.render_as_string(hide_password=False)
+    with spawn.Manager() as manager, ProcessPoolExecutor(STARTERS, mp_context=spawn) as pool:
+        at_once = manager.Barrier(STARTERS)
+        started = [f.result(timeout=180) for f in [pool.submit(_start, url, at_once) for _ in range(STARTERS)]]
+    assert len(started) == STARTERS
+    tables = set(inspect(empty_engine).get_table_names())
+    assert {"search_doc", "alembic_version", "orders"} <= tables, tables
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
