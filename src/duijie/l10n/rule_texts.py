@@ -148,11 +148,12 @@ def error_said(exc: DomainError | ApplicationError, _: Gettext) -> str:
 
 def refusal_said(message: str, _: Gettext) -> str | None:
     """A refusal's text that names its rule (``pool_closed: …``, ``… (rule: slot_taken)``) said in
-    the language of ``_``; None when the text names no rule this table knows."""
+    the language of ``_`` (in English: the text without the rule's marker, which is for programs);
+    None when the text names no rule this table knows."""
     for pattern, known in ((_SUFFIX, TEXTS), (_PREFIX, _PREFIXED)):
-        found = pattern.fullmatch(message)
+        found = pattern.fullmatch(message.strip())
         if found and found["rule"] in known:
             rule, rest = found["rule"], found["rest"]
             limit = _LIMIT_IN_MESSAGE[rule].search(rest) if rule in _LIMIT_IN_MESSAGE else None
-            return said(rule, message, _, limit[1] if limit else None)
+            return said(rule, rest, _, limit[1] if limit else None)
     return None

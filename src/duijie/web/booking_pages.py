@@ -24,6 +24,7 @@ from duijie.domain.hours import zone
 from duijie.domain.listing import Listing
 from duijie.domain.reservation_rules import party_size_rule
 from duijie.domain.resources import BookableResource
+from duijie.l10n.rule_texts import refusal_said
 from duijie.services.buyer import PeerError, SellerRefused
 from duijie.services.errors import NotFound, ServiceError
 from duijie.services.held_listings import HeldListing
@@ -50,6 +51,12 @@ def seller_rule(exc: SellerRefused) -> str | None:
     """The rule a seller's refusal names (``... (rule: slot_taken)``), if any."""
     found = RULE.search(exc.message)
     return found.group(1) if found else None
+
+
+def seller_said(request: Request, exc: SellerRefused) -> str | None:
+    """The rule a seller's refusal names, said in the visitor's language (None when it names none:
+    the page then says its own sentence)."""
+    return refusal_said(exc.reason or exc.message, gettext_for(request))
 
 
 def not_found(request: Request, message: str) -> Response:
@@ -294,17 +301,12 @@ async def _refused(request: Request, held: HeldListing, room: BookableResource, 
     if rule in ("slot_taken", "resource_blocked"):
         return await _room_form(request, held, room, ask, values, {}, status=409, waitlist_slot=slot,
                                 refusal=_("That slot was just taken. Pick another one, or join its waitlist."))
+    said = seller_said(request, exc)  # the seller's rule, with its limit (capacity, closing time) when named
     if rule in ("party_above_capacity", "party_below_minimum", "party_size_invalid"):
-        return await _room_form(request, held, room, ask, values, {}, status=409)
-    messages = {
-        "lead_time": _("That slot starts too soon: this room must be booked further ahead."),
-        "in_the_past": _("That slot has already begun."),
-        "closed_at_start": _("The restaurant is closed at that time."),
-        "after_closing": _("That slot ends after the restaurant closes."),
-        "slot_length": _("That slot does not fit the room's booking length."),
-        "outside_booking_window": _("Bookings for this room start at other times."),
-    }
-    message = messages.get(rule or "", _("The restaurant did not accept the booking. Nothing was booked."))
+        # The seller's room may differ from the catalog this node holds: its rule goes beside the party.
+        party = said or _("The restaurant did not accept a party of this size.")
+        return await _room_form(request, held, room, ask, values, {"party": party}, status=409)
+    message = said or _("The restaurant did not accept the booking. Nothing was booked.")
     return await _room_form(request, held, room, ask, values, {"slot": message}, status=409)
 
 

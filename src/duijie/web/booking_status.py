@@ -23,7 +23,7 @@ from duijie.services.errors import NotFound, ServiceError
 from duijie.services.trade.reservation.buying import held_confirm_order, waitlist_entry
 from duijie.web import csrf
 from duijie.web.access import require_owner
-from duijie.web.booking_pages import held_listing, not_found
+from duijie.web.booking_pages import held_listing, not_found, seller_said
 from duijie.web.templating import gettext_for, render
 
 
@@ -144,9 +144,9 @@ async def _act(request: Request, action: str) -> Response:
             await buyer.confirm_held(order_id, held_confirm_order(purchase))
         else:
             await buyer.status(order_id)
-    except SellerRefused:
-        return await booking_page(request, error=_("The restaurant refused: the booking cannot change now."),
-                                  status=409)
+    except SellerRefused as exc:
+        return await booking_page(request, status=409, error=seller_said(request, exc) or _(
+            "The restaurant refused: the booking cannot change now."))
     except PeerError:
         return await booking_page(request, error=_("The restaurant's node did not answer. Try again shortly."),
                                   status=502)

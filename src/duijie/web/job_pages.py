@@ -28,7 +28,7 @@ from duijie.services.held_listings import HeldListing
 from duijie.services.trade.jobs.buying import JOB_APPLICATION, ApplicationRequest
 from duijie.web import csrf
 from duijie.web.access import require_owner
-from duijie.web.booking_pages import held_listing, not_found, seller_rule
+from duijie.web.booking_pages import held_listing, not_found, seller_rule, seller_said
 from duijie.web.templating import gettext_for, render, request_lang
 
 FIELDS = ("name", "phone", "email", "languages", "experience", "availability", "resume_url")
@@ -128,8 +128,8 @@ async def apply(request: Request) -> Response:
     except SellerRefused as exc:
         rule = seller_rule(exc)
         message = {"no_openings": _("This posting has no openings left."),
-                   "no_such_posting": _("The employer no longer lists this posting.")}.get(
-            rule or "", _("The employer's node did not accept the application. Check your details."))
+                   "no_such_posting": _("The employer no longer lists this posting.")}.get(rule or "") or (
+            seller_said(request, exc) or _("The employer's node did not accept the application. Check your details."))
         return _posting_page(request, held, posting, values, {}, status=409, refusal=message)
     except PeerError:
         return _posting_page(request, held, posting, values, {}, status=502,
@@ -207,9 +207,9 @@ async def _act(request: Request, withdraw: bool) -> Response:
     buyer = request.app.state.services.buyer
     try:
         await (buyer.cancel(purchase["order_id"]) if withdraw else buyer.status(purchase["order_id"]))
-    except SellerRefused:
-        return await application_page(request, error=_("The employer refused: the application is closed."),
-                                      status=409)
+    except SellerRefused as exc:
+        return await application_page(request, status=409, error=seller_said(request, exc) or _(
+            "The employer refused: the application is closed."))
     except PeerError:
         return await application_page(request, error=_("The employer's node did not answer. Try again shortly."),
                                       status=502)

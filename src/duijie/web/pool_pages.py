@@ -24,9 +24,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from duijie.domain.pools import PoolError, PoolRule, quantity_problem
+from duijie.l10n.rule_texts import refusal_said
 from duijie.services.buyer import PeerError, SellerRefused
 from duijie.services.container import Services
-from duijie.services.errors import NotFound
+from duijie.services.errors import NotFound, ServiceError
 from duijie.services.trade.pool.buying import PledgeOrder
 from duijie.web import csrf
 from duijie.web.access import require_owner
@@ -179,8 +180,10 @@ async def progress_fragment(request: Request) -> Response:
 
 
 def refusal_text(request: Request, message: str, pool: PoolShown | None, left: Decimal | None = None) -> str:
-    """A pool rule's refusal (the organizer's, or this node's own check) in the visitor's language;
-    ``left``: what may still be pledged, when not the pool's remaining quantity."""
+    """A pool rule's refusal (the organizer's, or this node's own check) in the visitor's language:
+    the page's own sentence for the rules it can say more about, else the rule's text
+    (:func:`~duijie.l10n.rule_texts.refusal_said`); ``left``: what may still be pledged, when not
+    the pool's remaining quantity."""
     _ = gettext_for(request)
     unit = pool.unit if pool is not None else ""
     texts = {
@@ -200,7 +203,14 @@ def refusal_text(request: Request, message: str, pool: PoolShown | None, left: D
             return str(text)
     if "beyond_maximum" in message:
         return str(_("That is more than the pool's maximum allows."))
-    return str(_("The organizer refused this pledge."))
+    return refusal_said(message, _) or str(_("The organizer refused this pledge."))
+
+
+def refusal_words(exc: SellerRefused | ServiceError | PoolError) -> str:
+    """What a refusal says: the organizer's own words (``not_the_pledger: …``), without the Beckn
+    action and code this node wrapped them in; this node's own error's message."""
+    reason = exc.reason if isinstance(exc, SellerRefused) else ""
+    return reason or exc.message
 
 
 def checked_quantity(request: Request, raw: str, pool: PoolShown | None, now: Any,
@@ -243,7 +253,7 @@ async def pledge(request: Request) -> Response:
                 raise PoolError(PoolRule.TERMS_NOT_VERIFIED, "this node cannot check pool terms")
             placed = await services.buyer.place(services.pools.pledge_kind(), order)
         except (SellerRefused, PoolError) as exc:
-            error = refusal_text(request, exc.message, pool)
+            error = refusal_text(request, refusal_words(exc), pool)
         except PeerError:
             _ = gettext_for(request)
             error = str(_("The pool's organizer did not answer. Try again in a moment."))

@@ -19,13 +19,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from duijie.domain.pools import PoolError
+from duijie.l10n.rule_texts import refusal_said
 from duijie.services.buyer import BuyerService, PeerError, SellerRefused
 from duijie.services.container import Services
 from duijie.services.errors import NotFound, ServiceError
 from duijie.services.trade.pool.buying import pledge_items
 from duijie.web import csrf
 from duijie.web.access import require_owner
-from duijie.web.pool_pages import Where, checked_quantity, page_response, refusal_text, shown_pool
+from duijie.web.pool_pages import Where, checked_quantity, page_response, refusal_text, refusal_words, shown_pool
 from duijie.web.purchases_shown import measure_of
 from duijie.web.templating import gettext_for
 
@@ -97,7 +98,7 @@ async def _act(request: Request, step: str) -> Response:
                 await services.buyer.update(order_id, "items", {"items": pledge_items(pool_id, quantity, pool.unit)})
         except (SellerRefused, PoolError) as exc:
             left = None if pool.remaining is None else pool.remaining + (held or Decimal(0))
-            error = refusal_text(request, exc.message, pool, left)
+            error = refusal_text(request, refusal_words(exc), pool, left)
         except PeerError:
             error = str(_("The pool's organizer did not answer. Try again in a moment."))
         else:
@@ -123,7 +124,7 @@ def answer_refusal(request: Request, message: str) -> str:
         return str(_("The organizer's signature on the proposed terms does not verify: nothing was accepted."))
     if "pool_closed:" in message:
         return str(_("This pool is closed: its terms can no longer change."))
-    return str(_("The organizer refused this answer."))
+    return refusal_said(message, _) or str(_("The organizer refused this answer."))
 
 
 async def answer(request: Request) -> Response:
@@ -147,7 +148,7 @@ async def answer(request: Request) -> Response:
         except PeerError:  # before ServiceError, its base: the organizer was not reached
             error = str(_("The pool's organizer did not answer. Try again in a moment."))
         except (ServiceError, PoolError) as exc:  # this node's check, or the organizer's refusal
-            error = answer_refusal(request, exc.message)
+            error = answer_refusal(request, refusal_words(exc))
         else:
             result = "in_effect" if told.in_effect else choice
             return RedirectResponse(where.link(pool_id, answered=order_id, answer=result), status_code=303)

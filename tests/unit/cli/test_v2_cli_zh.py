@@ -47,7 +47,9 @@ def test_a_sellers_rule_refusal_is_said_by_its_rule_in_chinese(chinese: None) ->
 
 
 def test_in_english_the_sellers_own_message_stays(english_locale: None) -> None:
-    assert _refusal("on_confirm: pool_closed: pool p1 is closed (FAILED)") == "pool_closed: pool p1 is closed (FAILED)"
+    # the rule's marker (``pool_closed: ``, ``(rule: …)``) is for programs: people read the words
+    assert _refusal("on_confirm: pool_closed: pool p1 is closed (FAILED)") == "pool p1 is closed (FAILED)"
+    assert _refusal("on_confirm: diaoyutai is booked (rule: slot_taken)") == "diaoyutai is booked"
 
 
 def test_every_problem_of_a_refused_listing_is_said_in_chinese(chinese: None) -> None:
