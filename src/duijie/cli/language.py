@@ -19,11 +19,16 @@ CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "te
 """Click's modules that show messages through their module-level ``_`` / ``ngettext``."""
 
 
-def _commands(command: click.Command) -> Iterator[click.Command]:
+def _commands(command: click.Command, *, imported_only: bool = False) -> Iterator[click.Command]:
+    """``command`` and its subcommands: all of them (importing a lazy group's modules), or only
+    those already imported."""
     yield command
     if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            yield from _commands(sub)
+        ctx = click.Context(command)
+        names = list(command.commands) if imported_only else command.list_commands(ctx)
+        for name in names:
+            if (sub := command.get_command(ctx, name)) is not None:
+                yield from _commands(sub, imported_only=imported_only)
 
 
 def _help_of(text: str | None) -> str | None:
@@ -56,7 +61,7 @@ def speak(root: click.Command) -> None:
             module._ = cli_text._  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = cli_text.ngettext  # type: ignore[attr-defined]
-    for command in _commands(root):
+    for command in _commands(root, imported_only=True):  # a lazy group translates the rest on import
         if cleaned := _help_of(command.help):
             command.help = cli_text._(cleaned)
         if cleaned := _help_of(command.short_help):
