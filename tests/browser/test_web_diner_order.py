@@ -66,7 +66,8 @@ def test_diner_orders_and_sees_the_merchant_mark_it_ready(
     login_as_merchant(second_page, shop)
     card = second_page.locator(f"#order-{order_id}")
     expect(card).to_contain_text(GUEST)
-    expect(card).to_contain_text(PHONE)
+    expect(card).to_contain_text("(202) 555-0199")  # PHONE as dialled in the US, linked as E.164
+    expect(card.locator("a.phone")).to_have_attribute("href", "tel:+12025550199")
     card.locator("form[action$='/accept'] button").click()
     second_page.locator(f"#order-{order_id} form[action$='/ready'] button").click()
     expect(second_page.locator(f"#order-{order_id}")).to_have_attribute("data-state", "READY")

@@ -22,7 +22,7 @@ def test_an_applicant_applies_for_cashier_and_the_merchant_moves_it_to_interview
         time.sleep(0.3)
     page.goto(posting)
     expect(page).to_have_title(re.compile("^收银员"))
-    expect(page.locator("a[href='tel:+1-202-636-3588']")).to_be_visible()
+    expect(page.locator("a[href='tel:+12026363588']")).to_be_visible()
     expect(page.locator("dl.terms")).to_contain_text("英文好")
 
     page.get_by_role("button", name="提交申请").click()  # nothing filled: every error beside its field

@@ -114,7 +114,7 @@ def test_provider_page_shows_both_names_locations_menu_choices_rooms_jobs_and_js
     page = r.text
     assert "<title>川陕名吃 · 对接</title>" in page and "Chuan Shan Ming Chi" in page
     assert "2700 New York Ave. NE" in page and "316 N. Washington St." in page
-    assert 'href="tel:+1-301-875-5144"' in page and 'href="tel:+1-202-636-3588"' in page
+    assert 'href="tel:+13018755144"' in page and 'href="tel:+12026363588"' in page
     assert "停车场" in page and "(100个以上)" in page and "卡拉OK（KTV）" in page and "宴会" in page
     liangpi = page.split('id="item-liangpi"')[1].split("</li>")[0]
     assert "辣度" in liangpi and "必选：选 1 项" in liangpi and "纯素" in liangpi

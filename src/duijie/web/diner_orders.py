@@ -88,6 +88,7 @@ def order_view(purchase: dict[str, Any], held: HeldListing | None, check: Receip
         "location": location.name.best(lang) if location is not None else location_id,
         "address": f"{location.address.street}, {location.address.locality}" if location is not None else "",
         "time_zone": location.time_zone if location is not None else None,
+        "region": location.address.country if location is not None else None,  # the phone as dialled there
         "pickup_at": _instant(_dict(stop.get("time")).get("timestamp")),
         "name": billing.get("name"),
         "phone": billing.get("phone"),

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from duijie.domain.applications import Applicant
 from duijie.domain.jobs import JobPosting
+from duijie.domain.provider import Location
 from duijie.l10n.catalogs import babel_locale
 from duijie.protocol.mapping import jobs as jm
 from duijie.services.buyer import PeerError, SellerRefused
@@ -67,7 +68,14 @@ def _posting_page(request: Request, held: HeldListing, posting: JobPosting, valu
         "job_languages": [names.get(code, code) for code in posting.languages],
         "phones": [(c.value, c.label.best(request_lang(request)) if c.label else "")
                    for c in posting.apply_via if c.kind.value == "phone"],
+        "region": _country(held, location),  # the ad's phones in the employer's national format
     }, status=status)
+
+
+def _country(held: HeldListing, location: Location | None) -> str | None:
+    """The country (ISO 3166-1) of the posting's location, else of the employer's first location."""
+    place = location or next(iter(held.listing.provider.locations), None)
+    return place.address.country if place is not None else None
 
 
 async def posting_page(request: Request) -> Response:

@@ -196,8 +196,11 @@ async def decline_page(request: Request) -> Response:
     listing = request.app.state.services.catalog.listing(booking["provider_id"]).listing
     tz = booking.get("local", {}).get("time_zone", "UTC")
     slot = booking["slot"]
+    room = listing.resource(booking["resource_id"])
+    place = listing.provider.location(room.location_id)
     return render(request, "booking/merchant_decline.html", {
-        "b": booking, "room": listing.resource(booking["resource_id"]), "tz": tz, "user": user,
+        "b": booking, "room": room, "tz": tz, "user": user,
+        "region": place.address.country if place is not None else None,  # the guest's phone, as dialled there
         "start": datetime.fromisoformat(slot["start"]), "end": datetime.fromisoformat(slot["end"]),
         "day": request.query_params.get("day", ""), "provider": booking["provider_id"],
         "merchant_section": "bookings", "states": state_labels(_)})

@@ -63,6 +63,7 @@ class OrderCard:
     email: str | None
     place: str
     zone: str | None
+    region: str | None  # the pickup location's country (ISO 3166-1): the guest's phone as dialled there
     pickup_at: datetime | None
     placed_at: datetime
     lines: tuple[Line, ...]
@@ -112,6 +113,7 @@ def card(order: dict[str, Any], listing: Listing | None, lang: str) -> OrderCard
         email=billing.get("email"),
         place=location.name.best(lang) if location is not None else str(pickup.get("location_id") or ""),
         zone=location.time_zone if location is not None else pickup.get("time_zone"),
+        region=location.address.country if location is not None else None,
         pickup_at=_when(pickup.get("at")),
         placed_at=_when(order["created_at"]) or datetime.fromisoformat(order["updated_at"]),
         lines=tuple(lines),
