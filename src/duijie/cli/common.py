@@ -10,12 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from duijie.domain.applications import ApplicationError
-from duijie.domain.errors import DomainError, ValidationFailed
-from duijie.l10n import listing_reasons, rule_texts
 from duijie.l10n.cli_text import _
-from duijie.services.errors import ServiceError
-from duijie.storage.node_config import ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,17 +52,36 @@ def user_errors(f: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
-        except ValidationFailed as exc:
-            for issue in exc.issues:
-                click.echo(f"  {issue.path}: {listing_reasons.say(issue.reason, _)}", err=True)
-            raise Failure(_("rejected: {count} problem(s), nothing was changed").format(count=len(exc.issues))) \
-                from exc
-        except (DomainError, ApplicationError) as exc:
-            raise Failure(rule_texts.error_said(exc, _)) from exc
-        except (ServiceError, ConfigError) as exc:
-            raise Failure(str(exc)) from exc
+        except Exception as exc:
+            failure = _failure_of(exc)
+            if failure is None:
+                raise
+            raise failure from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def _failure_of(exc: Exception) -> Failure | None:
+    """The one-line failure an expected error becomes (None: not one of ours, let it through).
+
+    The error types and the tables that say them are imported here, once a command fails: with
+    the domain's rules behind them they cost more start-up time than many commands' own work.
+    """
+    from duijie.domain.applications import ApplicationError
+    from duijie.domain.errors import DomainError, ValidationFailed
+    from duijie.l10n import listing_reasons, rule_texts
+    from duijie.services.errors import ServiceError
+    from duijie.storage.node_config import ConfigError
+
+    if isinstance(exc, ValidationFailed):
+        for issue in exc.issues:
+            click.echo(f"  {issue.path}: {listing_reasons.say(issue.reason, _)}", err=True)
+        return Failure(_("rejected: {count} problem(s), nothing was changed").format(count=len(exc.issues)))
+    if isinstance(exc, (DomainError, ApplicationError)):
+        return Failure(rule_texts.error_said(exc, _))
+    if isinstance(exc, (ServiceError, ConfigError)):
+        return Failure(str(exc))
+    return None
 
 
 def echo_list(items: list[Any], as_json: bool, empty: str, line: Callable[[Any], str]) -> None:
