@@ -9,7 +9,6 @@ any (a test keeps the table's short helps in step with the commands' own help te
 from __future__ import annotations
 
 import importlib
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -154,7 +153,9 @@ def cli(verbose: int) -> None:
     Start with `duijie init --data-dir DIR`, load a listing with `duijie provider import`,
     then `duijie serve --data-dir DIR`. `duijie demo` runs a whole demo network.
     """
-    from rich.logging import RichHandler  # here, not at import: `duijie --help` needs no logging
+    import logging  # here, not at import: `duijie --help` needs no logging
+
+    from rich.logging import RichHandler
 
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(

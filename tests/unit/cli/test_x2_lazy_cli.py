@@ -70,7 +70,7 @@ def test_orders_has_the_producers_batch_orders() -> None:
 def test_help_imports_no_command_module() -> None:
     loaded = _imports_of("--help")
     assert not {m for m in loaded if m.startswith("duijie.cli.") and m.endswith(("_cmds", "_cmd"))}
-    assert not {"sqlalchemy", "rich", "aiohttp", "httpx"} & loaded
+    assert not {"sqlalchemy", "rich", "logging", "aiohttp", "httpx"} & loaded
 
 
 def test_keys_help_imports_only_what_keys_needs() -> None:
