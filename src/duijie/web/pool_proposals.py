@@ -39,6 +39,7 @@ class ProposalShown:
     order_id: str
     terms_version: int
     changes: tuple[Change, ...]
+    declined: bool = False  # this pledger declined them: it may still accept while they are open
 
 
 def _dec(text: str | None) -> Decimal | None:
@@ -66,7 +67,8 @@ def _deadline(text: str | None, fallback: datetime) -> datetime:
         return fallback
 
 
-def shown(order_id: str, terms_version: int, entries: dict[str, str], pool: PoolShown) -> ProposalShown:
+def shown(order_id: str, terms_version: int, entries: dict[str, str], pool: PoolShown,
+          declined: bool = False) -> ProposalShown:
     """The proposal ``entries`` beside ``pool``'s terms now (a term the proposal omits is kept)."""
     pickup = tuple(p.strip() for p in entries.get("pickup_points", "").split(" | ") if p.strip())
     minimum = _dec(entries.get("minimum_batch"))
@@ -76,12 +78,12 @@ def shown(order_id: str, terms_version: int, entries: dict[str, str], pool: Pool
         Change("maximum", pool.maximum, _dec(entries.get("maximum"))),
         Change("deadline", pool.deadline, _deadline(entries.get("deadline"), pool.deadline)),
         Change("pickup_points", pool.pickup_points, pickup or pool.pickup_points),
-    ))
+    ), declined)
 
 
 def pending(buyer: BuyerService | None, order_ids: list[str], pool: PoolShown | None) -> dict[str, ProposalShown]:
-    """This node's pledges (``order_ids``) with proposed terms to answer, by order id (none once
-    the pool is no longer open: there is nothing left to answer)."""
+    """This node's pledges (``order_ids``) with proposed terms to answer, or declined and still
+    open to accept, by order id (none once the pool is no longer open: nothing is left to answer)."""
     if buyer is None or pool is None or not pool.is_open:
         return {}
     out: dict[str, ProposalShown] = {}
@@ -91,5 +93,5 @@ def pending(buyer: BuyerService | None, order_ids: list[str], pool: PoolShown | 
         except NotFound:
             continue
         if found is not None and found.pool_id == pool.id:
-            out[order_id] = shown(order_id, found.terms_version, found.entries, pool)
+            out[order_id] = shown(order_id, found.terms_version, found.entries, pool, found.declined)
     return out

@@ -20,6 +20,7 @@ from duijie.protocol.receipts import ReceiptCheck, receipt_from_tags
 from duijie.services.buyer import BuyerService
 from duijie.services.container import Services
 from duijie.services.errors import NotFound
+from duijie.services.trade.pool.answers import pending_proposal
 from duijie.web.pool_shown import tag_values
 
 ALLOCATION_SUFFIX = "-allocation"
@@ -92,6 +93,9 @@ class PurchaseShown:
     pool_id: str | None = None
     allocation: dict[str, str] | None = None
     release_reason: str | None = None
+    #: A pledge's proposed terms waiting for this node's answer: ``proposed`` (not answered yet) or
+    #: ``declined`` (may still be accepted); None when there are none.
+    terms_to_answer: str | None = None
 
 
 def receipt_of(purchase: dict[str, Any]) -> dict[str, Any] | None:
@@ -134,10 +138,12 @@ def shown(purchases: list[dict[str, Any]]) -> list[PurchaseShown]:
         elif kind is Kind.PLEDGE and tag_values(order, "duijie.pool.release"):
             release = tag_values(order, "duijie.pool.release").get("reason")
             status = "RELEASED"
+        proposal = pending_proposal(p) if kind is Kind.PLEDGE and status == "ACTIVE" else None
+        answer = proposal.state if proposal is not None and proposal.pool_id == pool_id else None
         rows.append(PurchaseShown(oid, kind, str(status), p.get("provider_id") or "", p.get("bpp_id") or "",
                                   p.get("updated_at") or "", _link(kind, p, pool_id), quantity, unit,
                                   _dec(price.get("value")), str(price.get("currency") or ""), receipt_id,
-                                  pool_id, allocation, release))
+                                  pool_id, allocation, release, answer))
     return rows
 
 

@@ -15,9 +15,12 @@ from typing import Any, Protocol
 from duijie.protocol.mapping.pools import CONSENT_TARGET, consent_order, proposal_of, signed_terms_of
 from duijie.services.errors import Conflict
 from duijie.services.trade.pool.buying import VerifyTerms
+from duijie.services.trade.pool.steps import DECLINED  # the state the organizer gives a declined proposal
 
 PROPOSED = "proposed"
 IN_EFFECT = "in_effect"
+ANSWERABLE = frozenset({PROPOSED, DECLINED})
+"""The states of a pledge's proposal that its pledger may (still) answer."""
 
 
 class PledgerBuyer(Protocol):
@@ -38,6 +41,12 @@ class Proposal:
     entries: dict[str, str]  # the duijie.pool.proposal group (deadline, minimum_batch, tiers, ...)
     signed_terms: dict[str, Any] | None
     organizer_id: str | None  # the node that holds the pledge (the organizer that proposed)
+    state: str = PROPOSED  # PROPOSED (not answered yet) or DECLINED (answered no; the last answer counts)
+
+    @property
+    def declined(self) -> bool:
+        """This pledger declined the proposal, and may still accept it while it is open."""
+        return self.state == DECLINED
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +64,18 @@ class Answer:
 
 
 def pending_proposal(held: dict[str, Any]) -> Proposal | None:
-    """The proposal a purchase (:meth:`BuyerService.purchase`) may answer now, None when none is
-    in state ``proposed`` (never proposed, already in effect, or the answer already replaced it)."""
+    """The proposal a purchase (:meth:`BuyerService.purchase`) may answer now: one not answered
+    yet (``proposed``), or one this pledger declined (``declined``: the organizer counts a
+    pledger's last answer, so a decliner may still accept while the proposal is open). None when
+    there is none (never proposed, accepted, already in effect)."""
     tags = (held.get("order") or {}).get("tags")
     found = proposal_of(tags) or {}
     version = found.get("terms_version", "")
-    if found.get("state") != PROPOSED or not version.isdigit() or not found.get("pool_id"):
+    state = found.get("state")
+    if state not in ANSWERABLE or not version.isdigit() or not found.get("pool_id"):
         return None
     return Proposal(str(held.get("order_id") or ""), found["pool_id"], int(version), found,
-                    signed_terms_of(tags), held.get("bpp_id"))
+                    signed_terms_of(tags), held.get("bpp_id"), str(state))
 
 
 async def answer_proposal(buyer: PledgerBuyer, verify: VerifyTerms, order_id: str, accept: bool) -> Answer:
