@@ -31,7 +31,8 @@ async def on_service_error(request: Request, exc: Exception) -> Response:
 
 async def on_validation_failed(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ValidationFailed)
-    issues = [{"path": i.path, "reason": i.reason} for i in exc.issues]
+    # A listing problem carries its code and values beside the English (l10n says it from them).
+    issues = [{"path": i.path, "reason": i.reason, "code": i.code, "params": dict(i.params)} for i in exc.issues]
     first = exc.issues[0] if exc.issues else None
     message = f"{first.path}: {first.reason}" if first else "invalid input"
     return error_response(

@@ -41,7 +41,9 @@ def _error_schema() -> dict[str, Any]:
                     "code": {"type": "string"},
                     "message": {"type": "string"},
                     "field": {"type": "string", "description": "The offending input (parameter name or JSON path)"},
-                    "details": {},
+                    "details": {"description": "A 422's problems, every one: [{path, reason, code, params}], "
+                                               "code a listing problem's stable code (or null) and params the "
+                                               "values its reason names"},
                 },
             }
         },

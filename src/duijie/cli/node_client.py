@@ -40,25 +40,29 @@ def refusal_text(status: int, data: Any, raw: str) -> str:
             return _("not found on this node (is it the right node, and is it up to date?)")
         return _("the node answered an error ({status}): {text}").format(status=status, text=raw[:200].strip())
     details = err.get("details")
-    if isinstance(details, list) and len(details) > 1:  # every problem of the input, one a line
-        lines = [f"  {d.get('path')}: {_reason(d.get('reason'))}" for d in details if isinstance(d, dict)]
+    problems = [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
+    if len(problems) == 1 and problems[0].get("code"):  # one listing problem: said by its code
+        return f"{problems[0].get('path')}: {_problem(problems[0])}"
+    if len(problems) > 1:  # every problem of the input, one a line
+        lines = [f"  {d.get('path')}: {_problem(d)}" for d in problems]
         return "\n".join([_("refused: {count} problem(s)").format(count=len(lines)), *lines])
     message = _CODE_SUFFIX.sub("", _INTERNAL_PREFIX.sub("", message))
-    message = rule_texts.refusal_said(message, _) or _reason(message)
+    message = rule_texts.refusal_said(message, _) or message
     field = err.get("field") or err.get("path")
     if isinstance(field, str) and field and field not in message:
         return _("{message} (field: {field})").format(message=message, field=field)
     return message
 
 
-def _reason(reason: object) -> str:
-    """A listing problem's reason (or a path's: ``$.items[0].price: must not be negative``) said."""
-    if not isinstance(reason, str):
-        return str(reason)
-    path, sep, rest = reason.partition(": ")
-    if sep and (path.startswith("$") or ".csv:" in path):
-        return f"{path}: {listing_reasons.say(rest, _)}"
-    return listing_reasons.say(reason, _)
+def _problem(detail: dict[str, Any]) -> str:
+    """One problem of a refused input: a listing problem said by its code and values, any other
+    (or one whose code this version does not know) by the node's own words."""
+    code, params, reason = detail.get("code"), detail.get("params"), detail.get("reason")
+    if isinstance(code, str) and isinstance(params, dict):
+        said = listing_reasons.said(code, {str(k): str(v) for k, v in params.items()}, _)
+        if said is not None:
+            return said
+    return str(reason)
 
 
 def refused(resp: http_client.Reply) -> Failure:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+
+from duijie.domain.listing_problems import ListingProblem, Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -11,11 +14,23 @@ class Issue:
     """One problem found while validating: where (``path``) and why (``reason``).
 
     ``path`` is a JSON path such as ``$.catalog.items[3].price`` for documents, or
-    ``menu.csv:12`` for a CSV line (the reason then starts with ``column X:``).
+    ``menu.csv:12`` for a CSV line (the reason then starts with ``column X:``). A listing's
+    problem is made with a :class:`~duijie.domain.listing_problems.Reason`, whose ``code`` and
+    ``params`` the issue shows beside the English.
     """
 
     path: str
     reason: str
+
+    @property
+    def code(self) -> ListingProblem | None:
+        """The problem's stable code (None for a reason made without one)."""
+        return self.reason.code if isinstance(self.reason, Reason) else None
+
+    @property
+    def params(self) -> Mapping[str, str]:
+        """The values the reason names (``{"id": "mapo"}``), empty without a code."""
+        return self.reason.params if isinstance(self.reason, Reason) else {}
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"

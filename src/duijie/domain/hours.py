@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import opening_hours as _oh
 
 from duijie.domain.errors import DomainError, ErrorCode
+from duijie.domain.listing_problems import ListingProblem as P
+from duijie.domain.listing_problems import Reason
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 SCHEMA_DAYS = {
@@ -61,7 +63,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise DomainError(ErrorCode.UNKNOWN_TIME_ZONE, f"unknown IANA time zone {name!r}") from exc
+        raise DomainError(ErrorCode.UNKNOWN_TIME_ZONE, Reason(P.UNKNOWN_TIME_ZONE, zone=name)) from exc
 
 
 @lru_cache(maxsize=4096)
@@ -78,21 +80,21 @@ def _compile(expression: str, time_zone: str) -> _oh.OpeningHours:
 
 
 @lru_cache(maxsize=4096)  # with _compile, the one cache of opening hours (search filters use it too)
-def hours_problem(expression: str) -> str | None:
+def hours_problem(expression: str) -> Reason | None:
     """Why ``expression`` is not a valid OSM opening_hours string, or None when it is."""
     if not expression.strip():
-        return "opening hours must not be empty"
+        return Reason(P.HOURS_EMPTY)
     if not _oh.validate(expression):
-        return f"unparsable opening_hours string {expression!r}"
+        return Reason(P.HOURS_UNPARSABLE, hours=expression)
     return None
 
 
-def zone_problem(name: str) -> str | None:
+def zone_problem(name: str) -> Reason | None:
     """Why ``name`` is not a known IANA time zone, or None when it is."""
     try:
         zone(name)
     except DomainError as exc:
-        return exc.message
+        return Reason.of(exc.message)
     return None
 
 
@@ -207,10 +209,10 @@ class TimeWindow:
     closes: time
 
     @property
-    def problem(self) -> str | None:
+    def problem(self) -> Reason | None:
         """Why the window is invalid, or None."""
         if self.closes <= self.opens:
-            return f"closes ({self.closes:%H:%M}) must be after opens ({self.opens:%H:%M})"
+            return Reason(P.CLOSES_BEFORE_OPENS, closes=f"{self.closes:%H:%M}", opens=f"{self.opens:%H:%M}")
         return None
 
     def contains(self, t: time) -> bool:

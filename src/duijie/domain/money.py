@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from duijie.domain.currencies import is_currency
 from duijie.domain.errors import DomainError, ErrorCode
+from duijie.domain.listing_problems import ListingProblem as P
+from duijie.domain.listing_problems import Reason
 
 _DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 """The wire form of an amount: digits, an optional fraction, an optional minus (no exponent)."""
@@ -33,14 +35,14 @@ class Money:
             raise DomainError(ErrorCode.INVALID_MONEY, "amount must be finite")
         if not isinstance(self.currency, str) or not is_currency(self.currency):
             raise DomainError(
-                ErrorCode.INVALID_MONEY, f"currency must be an ISO 4217 code such as USD or CNY, got {self.currency!r}"
+                ErrorCode.INVALID_MONEY, Reason(P.NOT_A_CURRENCY, currency=self.currency)
             )
 
     @classmethod
     def parse(cls, amount: str, currency: str) -> Money:
         """Build from a decimal string such as ``"12.50"`` (the wire form)."""
         if not isinstance(amount, str) or not _DECIMAL.fullmatch(text := amount.strip()):
-            raise DomainError(ErrorCode.INVALID_MONEY, f"amount must be a decimal string, got {amount!r}")
+            raise DomainError(ErrorCode.INVALID_MONEY, Reason(P.NOT_AN_AMOUNT, amount=amount))
         try:
             value = Decimal(text)
         except InvalidOperation as exc:  # pragma: no cover - the regex already guards this

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from duijie.domain.errors import DomainError, ErrorCode
+from duijie.domain.listing_problems import ListingProblem as P
+from duijie.domain.listing_problems import Reason
 from duijie.domain.money import Money
 from duijie.domain.provenance import Origin
 from duijie.domain.text import LocalText
@@ -39,35 +41,35 @@ class ProducerOffer:
     origin: Origin | None = None  # where the goods come from (源头直供), as the producer states it
     source: str | None = None  # a relisting: the producer's signed offer (JSON text), see protocol.provenance
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str, Reason]]:
         """(relative path, reason) for every broken rule; empty when the offer is sound."""
-        out: list[tuple[str, str]] = []
+        out: list[tuple[str, Reason]] = []
         if not self.tiers:
-            out.append(("tiers", "at least one price tier is required"))
+            out.append(("tiers", Reason(P.TIER_REQUIRED)))
         if self.minimum_batch < 1:
-            out.append(("minimum_batch", "must be at least 1"))
+            out.append(("minimum_batch", Reason(P.AT_LEAST_ONE)))
         if not self.unit.strip():
-            out.append(("unit", "must not be empty"))
+            out.append(("unit", Reason(P.EMPTY)))
         if self.origin is not None:
             out.extend((f"origin.{path}", reason) for path, reason in self.origin.problems())
         for i, tier in enumerate(self.tiers):
             here = f"tiers[{i}]"
             if tier.min_quantity < 1:
-                out.append((f"{here}.min_quantity", "must be at least 1"))
+                out.append((f"{here}.min_quantity", Reason(P.AT_LEAST_ONE)))
             if tier.unit_price.is_negative:
-                out.append((f"{here}.unit_price", "price must not be negative"))
+                out.append((f"{here}.unit_price", Reason(P.TIER_PRICE_NEGATIVE)))
             if i == 0:
                 continue
             prev = self.tiers[i - 1]
             if tier.min_quantity <= prev.min_quantity:
-                out.append((f"{here}.min_quantity", "tiers must be in strictly ascending min_quantity"))
+                out.append((f"{here}.min_quantity", Reason(P.TIERS_NOT_ASCENDING)))
             if tier.unit_price.currency != prev.unit_price.currency:
-                out.append((f"{here}.unit_price", "all tiers must use one currency"))
+                out.append((f"{here}.unit_price", Reason(P.TIERS_MIXED_CURRENCY)))
             elif tier.unit_price.amount > prev.unit_price.amount:
                 out.append((
                     f"{here}.unit_price",
-                    f"price rises with quantity ({prev.unit_price} at {prev.min_quantity}, "
-                    f"{tier.unit_price} at {tier.min_quantity})",
+                    Reason(P.PRICE_RISES, price_before=prev.unit_price, quantity_before=prev.min_quantity,
+                           price=tier.unit_price, quantity=tier.min_quantity),
                 ))
         return out
 

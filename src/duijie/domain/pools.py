@@ -84,7 +84,7 @@ class PoolTerms:
     def problems(self, now: datetime) -> list[tuple[str, str]]:
         """Rules: the offer is sound; the deadline is timezone-aware and in the future; at least
         one pickup point; a maximum, when given, is at least the offer's minimum batch."""
-        out = [(f"offer.{path}", reason) for path, reason in self.offer.problems()]
+        out: list[tuple[str, str]] = [(f"offer.{path}", reason) for path, reason in self.offer.problems()]
         if self.deadline.tzinfo is None:
             out.append(("deadline", "must carry a time zone"))
         elif self.deadline <= now:

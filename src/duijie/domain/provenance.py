@@ -18,6 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from duijie.domain.listing_problems import ListingProblem as P
+from duijie.domain.listing_problems import Reason
 from duijie.domain.money import Money
 from duijie.domain.text import LocalText
 
@@ -46,16 +48,16 @@ class Origin:
     harvest_date: date | None = None
     batch: str | None = None
 
-    def problems(self, today: date | None = None) -> list[tuple[str, str]]:
+    def problems(self, today: date | None = None) -> list[tuple[str, Reason]]:
         """Rules: a place is named; a harvest date or a batch is given; a harvest date is not
         after ``today`` (when the caller passes it: the domain reads no clock)."""
-        out: list[tuple[str, str]] = []
+        out: list[tuple[str, Reason]] = []
         if not (self.place.zh or "").strip() and not (self.place.en or "").strip():
-            out.append(("place", "the place of origin must be named"))
+            out.append(("place", Reason(P.ORIGIN_PLACE_MISSING)))
         if self.harvest_date is None and not (self.batch or "").strip():
-            out.append(("harvest_date", "a harvest date or a batch is required"))
+            out.append(("harvest_date", Reason(P.ORIGIN_DATE_OR_BATCH)))
         if self.harvest_date is not None and today is not None and self.harvest_date > today:
-            out.append(("harvest_date", f"{self.harvest_date.isoformat()} is in the future"))
+            out.append(("harvest_date", Reason(P.HARVEST_IN_FUTURE, date=self.harvest_date.isoformat())))
         return out
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from duijie.domain.hours import OpeningHours
+from duijie.domain.listing_problems import ListingProblem as P
+from duijie.domain.listing_problems import Reason
 from duijie.domain.text import LocalText
 
 
@@ -93,12 +95,12 @@ class GeoPoint:
     lon: float
 
     @property
-    def problem(self) -> str | None:
+    def problem(self) -> Reason | None:
         """Why the point is impossible, or None."""
         if not -90.0 <= self.lat <= 90.0:
-            return f"latitude {self.lat} outside -90..90"
+            return Reason(P.LATITUDE_RANGE, lat=self.lat)
         if not -180.0 <= self.lon <= 180.0:
-            return f"longitude {self.lon} outside -180..180"
+            return Reason(P.LONGITUDE_RANGE, lon=self.lon)
         return None
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from duijie.domain.catalog import Catalog, DietTag, Item, MenuSection, Option, OptionGroup, SpiceLevel
 from duijie.domain.currencies import is_currency
+from duijie.domain.listing_problems import ListingProblem as P
+from duijie.domain.listing_problems import Reason
 from duijie.domain.money import Money
 from duijie.domain.text import LocalText
 from duijie.interchange.reader import Reader
@@ -106,7 +108,7 @@ def _item_in(r: Reader, raw: Any, path: str, currency: str) -> Item:
         try:
             spice = SpiceLevel(spice_raw)
         except ValueError:
-            r.fail(f"{path}.spice", "must be 0..4")
+            r.fail(f"{path}.spice", Reason(P.SPICE_RANGE))
     hours = r.get(obj, "available_hours", path, str, required=False)
     stock = r.get(obj, "stock", path, int, required=False)
     category = r.get(obj, "category", path, str, required=False)

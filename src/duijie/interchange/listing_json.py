@@ -25,6 +25,8 @@ from typing import Any
 
 from duijie.domain.errors import Issue, ValidationFailed
 from duijie.domain.listing import Listing, Provenance
+from duijie.domain.listing_problems import ListingProblem as P
+from duijie.domain.listing_problems import Reason
 from duijie.interchange.catalog_json import catalog_in, catalog_out
 from duijie.interchange.provider_json import provider_in, provider_out
 from duijie.interchange.reader import Reader
@@ -63,11 +65,11 @@ def listing_from_document(doc: Any) -> Listing:
     r.unknown_keys(obj, _TOP_KEYS, "$")
     fmt = r.get(obj, "format", "$", str)
     if fmt is not None and fmt != FORMAT:
-        r.fail("$.format", f"unsupported format {fmt!r}, expected {FORMAT!r}")
+        r.fail("$.format", Reason(P.UNSUPPORTED_FORMAT, got=fmt, expected=FORMAT))
     provenance = _provenance_in(r, obj.get("provenance"))
     for part in ("provider", "catalog"):
         if part not in obj:
-            r.fail(f"$.{part}", "missing required field")
+            r.fail(f"$.{part}", Reason(P.MISSING_FIELD))
     # A missing or broken part is read as placeholders, so every rule about the rest still runs:
     # the merchant sees every problem in one pass, not some only after fixing others.
     provider = provider_in(r, obj.get("provider", {}), "$.provider")
@@ -85,7 +87,7 @@ def listing_from_document(doc: Any) -> Listing:
 
 def _provenance_in(r: Reader, raw: Any) -> Provenance:
     if raw is None:
-        r.fail("$.provenance", "missing required field")
+        r.fail("$.provenance", Reason(P.MISSING_FIELD))
         return Provenance()
     obj = r.obj(raw, "$.provenance")
     if obj is None:
@@ -115,5 +117,5 @@ def load_document(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValidationFailed([Issue("$", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) \
+        raise ValidationFailed([Issue("$", Reason(P.NOT_JSON, message=exc.msg, line=exc.lineno, column=exc.colno))]) \
             from exc

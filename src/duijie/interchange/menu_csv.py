@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from duijie.domain.catalog import Catalog, DietTag, Item, MenuSection, Option, OptionGroup, SpiceLevel
 from duijie.domain.errors import DomainError, ErrorCode, Issue, ValidationFailed
 from duijie.domain.hours import hours_problem
+from duijie.domain.listing_problems import ListingProblem as P
+from duijie.domain.listing_problems import Reason
 from duijie.domain.listing_rules import add_on_issues
 from duijie.domain.money import Money
 from duijie.domain.text import LocalText
@@ -62,19 +64,19 @@ class _Row:
         self.line = 1
         self.issues = issues
 
-    def fail(self, column: str, reason: str) -> None:
-        self.issues.append(Issue(f"{self.source}:{self.line}", f"column {column}: {reason}"))
+    def fail(self, column: str, reason: Reason) -> None:
+        self.issues.append(Issue(f"{self.source}:{self.line}", reason.in_column(column)))
 
     def int_or_none(self, column: str, raw: str, lo: int, hi: int | None = None) -> int | None:
         raw = raw.strip()
         if raw == "":
             return None
         if not _WHOLE.fullmatch(raw):
-            self.fail(column, f"expected a whole number, got {raw!r}")
+            self.fail(column, Reason(P.NOT_WHOLE_NUMBER, value=raw))
             return None
         value = int(raw)
         if value < lo or (hi is not None and value > hi):
-            self.fail(column, f"{value} is outside {lo}..{hi if hi is not None else ''}")
+            self.fail(column, Reason(P.OUT_OF_RANGE, value=value, low=lo, high="" if hi is None else hi))
             return None
         return value
 
@@ -85,8 +87,8 @@ class _AddOns:
     (``format``), and the listing's add-on rules it breaks (``rules``)."""
 
     groups: tuple[OptionGroup, ...]
-    format: tuple[str, ...]
-    rules: tuple[str, ...]
+    format: tuple[Reason, ...]
+    rules: tuple[Reason, ...]
 
 
 _NO_ADD_ONS = _AddOns((), (), ())
@@ -96,26 +98,26 @@ def _add_ons(raw: str, currency: str) -> _AddOns:
     if not raw or raw.isspace():
         return _NO_ADD_ONS
     groups: list[OptionGroup] = []
-    problems: list[str] = []
+    problems: list[Reason] = []
     for part in (p for p in raw.split("|") if p.strip()):
         g = _GROUP.match(part)
         if not g:
-            problems.append(f"group {part.strip()!r} is not 'ID[MIN-MAX] 中文/English: options'")
+            problems.append(Reason(P.ADD_ON_GROUP_FORMAT, group=part.strip()))
             continue
         options: list[Option] = []
         for opt in (o for o in g[5].split(";") if o.strip()):
             m = _OPTION.match(opt)
             if not m:
-                problems.append(f"option {opt.strip()!r} is not 'ID 中文/English PRICE'")
+                problems.append(Reason(P.ADD_ON_OPTION_FORMAT, option=opt.strip()))
                 continue
             try:
                 options.append(Option(m[1], _names(m[2]), Money.parse(m[3], currency)))
             except DomainError as exc:
-                problems.append(exc.message)
+                problems.append(Reason.of(exc.message))
         groups.append(OptionGroup(g[1], _names(g[4]), int(g[2]), int(g[3]), tuple(options)))
     # The listing's add-on rules (a group that can never be satisfied, ...) are checked with the
     # row's other problems, not only later when the menu is saved.
-    rules = tuple(f"{i.path}: {i.reason}" for i in add_on_issues(groups, currency))
+    rules = tuple(Reason.of(i.reason).at(i.path) for i in add_on_issues(groups, currency))
     return _AddOns(tuple(groups), tuple(problems), rules)
 
 
@@ -134,7 +136,7 @@ class _Menu:
     def __init__(self) -> None:
         self.sections: dict[str, tuple[str, str]] = {}  # id -> its (zh, en) cells on its first line
         self.item_ids: set[str] = set()
-        self.hours: dict[str, str | None] = {}
+        self.hours: dict[str, Reason | None] = {}
         self.add_ons: dict[tuple[str, str], _AddOns] = {}
 
 
@@ -150,7 +152,8 @@ def read_menu_csv(text: str, *, source: str = "menu.csv") -> Catalog:
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header) != COLUMNS:
-        raise ValidationFailed([Issue(f"{source}:1", f"column header: expected {','.join(COLUMNS)}")])
+        expected = Reason(P.CSV_HEADER, columns=",".join(COLUMNS)).in_column("header")
+        raise ValidationFailed([Issue(f"{source}:1", expected)])
     menu = _Menu()
     items: list[Item] = []
     row = _Row(source, issues)
@@ -161,13 +164,13 @@ def read_menu_csv(text: str, *, source: str = "menu.csv") -> Catalog:
         line = reader.line_num + 1  # the next record starts after this one's last physical line
         if len(values) != width:
             if any(v.strip() for v in values):
-                row.fail("*", f"expected {width} columns, got {len(values)}")
+                row.fail("*", Reason(P.CSV_COLUMN_COUNT, expected=width, got=len(values)))
             continue
         item = _item(row, values, menu)
         if item is not None:
             if items and item.price.currency != items[0].price.currency:
-                row.fail("currency", f"one currency per listing: this menu is priced in {items[0].price.currency}, "
-                                     f"not {item.price.currency}")
+                row.fail("currency", Reason(P.MENU_CURRENCY_ROW, menu=items[0].price.currency,
+                                                   got=item.price.currency))
             items.append(item)
     if issues:
         raise ValidationFailed(issues)
@@ -183,31 +186,32 @@ def _item(row: _Row, values: list[str], menu: _Menu) -> Item | None:
     if not section_id:
         if not any(v.strip() for v in values):
             return None  # a blank line
-        row.fail("section_id", "must not be empty")
+        row.fail("section_id", Reason(P.EMPTY))
     else:
         if menu.sections.setdefault(section_id, (section_zh, section_en)) != (section_zh, section_en):
-            row.fail("section_zh", f"section {section_id!r} has different names on an earlier line")
+            row.fail("section_zh", Reason(P.SECTION_NAMES_DIFFER, section=section_id))
         if not (section_zh and section_zh.strip()) and not (section_en and section_en.strip()):
-            row.fail("section_zh", "section needs a zh or en name")
+            row.fail("section_zh", Reason(P.SECTION_NAME_MISSING))
     item_id = item_id.strip()
     if not item_id:
         return None  # a section-only row
     if item_id in menu.item_ids:
-        row.fail("item_id", f"duplicate item id {item_id!r}")
+        row.fail("item_id", Reason(P.DUPLICATE_ITEM_ID, id=item_id))
         ok = False
     menu.item_ids.add(item_id)
     name = _text(name_zh, name_en)
     if name.is_empty:
-        row.fail("name_zh", "item needs a zh or en name")
+        row.fail("name_zh", Reason(P.ITEM_NAME_MISSING))
         ok = False
     price: Money | None = None
     try:
         price = Money.parse(price_cell, currency_cell.strip())
         if price.is_negative:
-            row.fail("price", "must not be negative")
+            row.fail("price", Reason(P.NEGATIVE))
             ok = False
     except DomainError as exc:
-        row.fail("currency" if "currency" in exc.message else "price", exc.message)
+        reason = Reason.of(exc.message)
+        row.fail("currency" if reason.code is P.NOT_A_CURRENCY else "price", reason)
         ok = False
     diet: list[DietTag] = []
     for cell in diet_cell.split(";") if diet_cell else ():  # most rows have no diet tag
@@ -217,7 +221,7 @@ def _item(row: _Row, values: list[str], menu: _Menu) -> Item | None:
         try:
             diet.append(DietTag(tag))
         except ValueError:
-            row.fail("diet", f"unknown diet tag {tag!r}")
+            row.fail("diet", Reason(P.UNKNOWN_DIET_TAG, tag=tag))
             ok = False
     spice = row.int_or_none("spice", spice_cell, 0, 4)
     stock = row.int_or_none("stock", stock_cell, 0)

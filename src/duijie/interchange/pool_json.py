@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from duijie.domain.errors import Issue, ValidationFailed
+from duijie.domain.listing_problems import ListingProblem as P
+from duijie.domain.listing_problems import Reason
 from duijie.domain.pools import CloseOutcome, PoolProgress, PoolTerms
 from duijie.interchange.reader import Reader
 from duijie.interchange.trade_json import offer_in, offer_out
@@ -34,13 +36,13 @@ def terms_out(terms: PoolTerms) -> dict[str, Any]:
 def decimal_in(raw: Any, path: str) -> Decimal:
     """A quantity written as a decimal string or an integer; raises ValidationFailed naming ``path``."""
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-        raise ValidationFailed([Issue(path, "expected a decimal string such as \"12.5\"")])
+        raise ValidationFailed([Issue(path, Reason(P.DECIMAL_EXPECTED))])
     try:
         value = Decimal(str(raw).strip())
     except InvalidOperation:
-        raise ValidationFailed([Issue(path, f"not a decimal number: {raw!r}")]) from None
+        raise ValidationFailed([Issue(path, Reason(P.NOT_A_DECIMAL, value=raw))]) from None
     if not value.is_finite():
-        raise ValidationFailed([Issue(path, "must be a finite number")])
+        raise ValidationFailed([Issue(path, Reason(P.NOT_FINITE))])
     return value
 
 
@@ -59,12 +61,12 @@ def terms_in(doc: Any, path: str = "$") -> PoolTerms:
         try:
             deadline = datetime.fromisoformat(raw_deadline)
         except ValueError:
-            r.fail(f"{path}.deadline", "expected an ISO 8601 date-time with its offset")
+            r.fail(f"{path}.deadline", Reason(P.NOT_A_DATETIME))
         else:
             if deadline.tzinfo is None:
-                r.fail(f"{path}.deadline", "must carry a UTC offset")
+                r.fail(f"{path}.deadline", Reason(P.NO_UTC_OFFSET))
     if points is not None and not all(isinstance(p, str) for p in points):
-        r.fail(f"{path}.pickup_points", "expected a list of strings")
+        r.fail(f"{path}.pickup_points", Reason(P.NOT_STRINGS))
     maximum = None
     if obj.get("maximum") is not None:
         try:
@@ -72,7 +74,7 @@ def terms_in(doc: Any, path: str = "$") -> PoolTerms:
         except ValidationFailed as exc:
             r.issues += exc.issues
     if r.issues or offer is None or producer is None or provider is None or deadline is None or points is None:
-        raise ValidationFailed(r.issues or [Issue(path, "incomplete pool terms")])
+        raise ValidationFailed(r.issues or [Issue(path, Reason(P.POOL_TERMS_INCOMPLETE))])
     return PoolTerms(offer, producer, provider, deadline, tuple(points), maximum)
 
 

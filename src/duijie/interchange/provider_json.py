@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from duijie.domain.listing_problems import ListingProblem as P
+from duijie.domain.listing_problems import Reason
 from duijie.domain.provider import (
     Address,
     Amenity,
@@ -79,7 +81,7 @@ def _location_in(r: Reader, raw: Any, path: str) -> Location:
     name = r.text(obj, "name", path)
     address = _address_in(r, obj.get("address"), f"{path}.address") if "address" in obj else None
     if "address" not in obj:
-        r.fail(f"{path}.address", "missing required field")
+        r.fail(f"{path}.address", Reason(P.MISSING_FIELD))
     time_zone = r.get(obj, "time_zone", path, str)
     hours = r.get(obj, "opening_hours", path, str, required=False)
     geo = _geo_in(r, obj["geo"], f"{path}.geo") if obj.get("geo") is not None else None

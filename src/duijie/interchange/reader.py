@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from duijie.domain.errors import DomainError, Issue
+from duijie.domain.listing_problems import ListingProblem as P
+from duijie.domain.listing_problems import Reason
 from duijie.domain.money import Money
 from duijie.domain.text import LocalText
 
@@ -29,8 +31,8 @@ class Reader:
         self.issues: list[Issue] = []
         self._paths: set[str] = set()
 
-    def fail(self, path: str, reason: str) -> None:
-        """Record one problem (unless a part holding ``path`` was already reported)."""
+    def fail(self, path: str, reason: Reason) -> None:
+        """Record one problem, with its code (unless a part holding ``path`` was already reported)."""
         if any(a in self._paths for a in ancestors(path)):
             return
         self.issues.append(Issue(path, reason))
@@ -49,28 +51,28 @@ class Reader:
     def obj(self, value: Any, path: str) -> dict[str, Any] | None:
         """``value`` as an object, or None (recorded) when it is not one."""
         if not isinstance(value, dict):
-            self.fail(path, f"expected an object, got {_kind(value)}")
+            self.fail(path, Reason(P.WRONG_TYPE, expected="an object", got=_kind(value)))
             return None
         return value
 
     def unknown_keys(self, value: dict[str, Any], allowed: set[str], path: str) -> None:
         """Record keys the format does not define (typos would otherwise be silently lost)."""
         for key in sorted(set(value) - allowed):
-            self.fail(f"{path}.{key}", "unknown field")
+            self.fail(f"{path}.{key}", Reason(P.UNKNOWN_FIELD))
 
     def get(self, parent: dict[str, Any], key: str, path: str, kind: type[T], *, required: bool = True,
             ) -> T | None:
         """``parent[key]`` checked against ``kind`` (bool is not an int here)."""
         if key not in parent or parent[key] is None:
             if required:
-                self.fail(f"{path}.{key}", "missing required field")
+                self.fail(f"{path}.{key}", Reason(P.MISSING_FIELD))
             return None
         value = parent[key]
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)  # type: ignore[return-value]
         if not ok:
-            self.fail(f"{path}.{key}", f"expected {_name(kind)}, got {_kind(value)}")
+            self.fail(f"{path}.{key}", Reason(P.WRONG_TYPE, expected=_name(kind), got=_kind(value)))
             return None
         return value  # type: ignore[no-any-return]
 
@@ -85,7 +87,7 @@ class Reader:
         en = self.get(raw, "en", here, str, required=False)
         text = LocalText(zh, en)
         if text.is_empty:
-            self.fail(here, "needs zh or en text")
+            self.fail(here, Reason(P.TEXT_MISSING))
         return text
 
     def money(self, parent: dict[str, Any], key: str, path: str, *, required: bool = True) -> Money | None:
@@ -102,7 +104,7 @@ class Reader:
         try:
             return Money.parse(amount, currency)
         except DomainError as exc:
-            self.fail(here, exc.message)
+            self.fail(here, exc.message if isinstance(exc.message, Reason) else Reason(P.NOT_AN_AMOUNT, amount=amount))
             return None
 
     def items(self, parent: dict[str, Any], key: str, path: str, each: Callable[[Any, str], T | None],
@@ -120,7 +122,7 @@ class Reader:
         """An optional list of strings."""
         def one(v: Any, p: str) -> str | None:
             if not isinstance(v, str):
-                self.fail(p, f"expected a string, got {_kind(v)}")
+                self.fail(p, Reason(P.WRONG_TYPE, expected="a string", got=_kind(v)))
                 return None
             return v
         return self.items(parent, key, path, one, required=False)
@@ -134,7 +136,7 @@ class Reader:
         try:
             return enum(raw)
         except ValueError:
-            self.fail(f"{path}.{key}", f"unknown value {raw!r}")
+            self.fail(f"{path}.{key}", Reason(P.UNKNOWN_VALUE, value=raw))
             return None
 
 

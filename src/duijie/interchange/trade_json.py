@@ -8,6 +8,8 @@ from typing import Any
 
 from duijie.domain.hours import TimeWindow
 from duijie.domain.jobs import EmploymentType, JobPosting
+from duijie.domain.listing_problems import ListingProblem as P
+from duijie.domain.listing_problems import Reason
 from duijie.domain.offers import PriceTier, ProducerOffer
 from duijie.domain.provenance import Origin
 from duijie.domain.resources import ApprovalMode, BookableResource, ResourceKind
@@ -86,7 +88,7 @@ def _window_in(r: Reader, raw: Any, path: str) -> TimeWindow | None:
                 raise ValueError(value)
             parts.append(time.fromisoformat(value))
         except ValueError:
-            r.fail(f"{path}.{key}", f"expected HH:MM, got {value!r}")
+            r.fail(f"{path}.{key}", Reason(P.NOT_HH_MM, value=value))
     return TimeWindow(parts[0], parts[1]) if len(parts) == 2 else None
 
 
@@ -159,7 +161,7 @@ def _origin_in(r: Reader, raw: Any, path: str) -> Origin | None:
         try:
             harvest = date.fromisoformat(raw_date)
         except ValueError:
-            r.fail(f"{path}.harvest_date", f"{raw_date!r} is not a date (YYYY-MM-DD)")
+            r.fail(f"{path}.harvest_date", Reason(P.NOT_A_DATE, value=raw_date))
     return None if place is None else Origin(place, harvest, batch)
 
 
@@ -167,7 +169,7 @@ def _source_in(r: Reader, raw: Any, path: str) -> str | None:
     """A relisting's embedded signed offer, kept as canonical JSON text (the signature is checked by
     the protocol layer, which needs its exact content)."""
     if not isinstance(raw, dict):
-        r.fail(path, "must be the producer's signed offer (a JSON object)")
+        r.fail(path, Reason(P.NOT_SIGNED_OFFER))
         return None
     return json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

@@ -1,19 +1,24 @@
-"""The problems of a listing said in the reader's language, and a bad opening_hours part named.
+"""The problems of a listing said in the reader's language, from their code, and a bad
+opening_hours part named.
 
-The domain and the importers report each problem as an English sentence (``Issue.reason``)
-whose shape is fixed by the code that makes it; the pages (the listing editor) and the command
-line (``menu import``, a node's refusal) show it in their reader's language. Each known shape is
-matched here and said again from the catalog (the Chinese is in ``locale/zh/web_listing.po``);
-a reason no pattern knows is shown as it is (English) rather than hidden.
+The domain and the importers report each problem with a code (a
+:class:`~duijie.domain.listing_problems.ListingProblem`) and the values its sentence names; the
+pages (the listing editor) and the command line (``menu import``, a node's refusal) say it here
+from one table keyed by the code (:data:`TEXTS`; the Chinese is in ``locale/zh/web_listing.po``).
+English readers get this table's English too, which is written for people where the domain's
+``Issue.reason`` is written for logs and clients. A reason made without a code (a page's own
+sentence, already in its reader's language) is shown as it is.
 """
 
 from __future__ import annotations
 
-import ast
 import re
-from collections.abc import Callable
+import string
+from collections.abc import Callable, Mapping
 
 import opening_hours
+
+from duijie.domain.listing_problems import AT, COLUMN, ENGLISH, ListingProblem, Reason
 
 Gettext = Callable[[str], str]
 
@@ -23,79 +28,123 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention: marks a mes
     return message
 
 
-_QUOTED = r"(?P<q>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
-"""A Python repr of a string, as the importers write the value they refused (``{value!r}``)."""
+P = ListingProblem
 
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), m) for p, m in (
-    (r"needs zh or en text", N_("needs a Chinese or an English text")),
-    (r"id must not be empty", N_("the id must not be empty")),
-    (r"duplicate id " + _QUOTED, N_("the id %(q)s is already used")),
-    (r"duplicate item id " + _QUOTED, N_("the item id %(q)s is already used")),
-    (r"unknown section " + _QUOTED, N_("there is no section %(q)s")),
-    (r"unknown location " + _QUOTED, N_("there is no location %(q)s")),
-    (r"must not be negative \(got (?P<v>[^)]*)\)", N_("must not be negative (got %(v)s)")),
-    (r"must not be negative \(omit it for unlimited\)", N_("must not be negative (leave it empty for unlimited)")),
-    (r"must not be negative", N_("must not be negative")),
-    (r"must be at least 1", N_("must be at least 1")),
-    (r"must be at least 1 minute", N_("must be at least 1 minute")),
-    (r"(?P<a>\d+) exceeds capacity (?P<b>\d+)", N_("%(a)s is more than the capacity %(b)s")),
-    (r"must be >= min_choices", N_("must be at least the minimum number of choices")),
-    (r"exceeds the (?P<n>\d+) options", N_("is more than the %(n)s options there are")),
-    (r"currency differs from the item price", N_("must be in the currency of the item's price")),
-    (r"the menu is priced in (?P<a>\w+); one currency per listing, got (?P<b>\w+)",
-     N_("the menu is priced in %(a)s: one currency per listing, not %(b)s")),
-    (r"one currency per listing: this menu is priced in (?P<a>\w+), not (?P<b>\w+)",
-     N_("the menu is priced in %(a)s: one currency per listing, not %(b)s")),
-    (r"currency must be an ISO 4217 code such as USD or CNY, got " + _QUOTED,
-     N_("%(q)s is not a currency code: use an ISO 4217 code such as USD or CNY")),
-    (r"amount must be a decimal string, got " + _QUOTED, N_("%(q)s is not an amount such as 12.50")),
-    (r"opening hours must not be empty", N_("the hours must not be empty")),
-    (r"missing required field", N_("is required")),
-    (r"unknown field", N_("is not a field of the format")),
-    (r"expected (?P<a>an? \w+), got (?P<b>an? \w+|null)", N_("expected %(a)s, got %(b)s")),
-    (r"unknown value " + _QUOTED, N_("%(q)s is not one of the allowed values")),
-    (r"must be 0\.\.4", N_("must be 0 to 4")),
-    (r"expected HH:MM, got " + _QUOTED, N_("%(q)s is not a time such as 18:00")),
-    (r"closes \((?P<a>[\d:]+)\) must be after opens \((?P<b>[\d:]+)\)",
-     N_("closes (%(a)s) must be after opens (%(b)s)")),
-    (r"latitude (?P<v>\S+) outside -90\.\.90", N_("latitude %(v)s is outside -90 to 90")),
-    (r"longitude (?P<v>\S+) outside -180\.\.180", N_("longitude %(v)s is outside -180 to 180")),
-    (r"unknown IANA time zone " + _QUOTED, N_("%(q)s is not a time zone such as America/New_York")),
-    (r"unsupported format (?P<a>.+), expected (?P<b>.+)", N_("the format %(a)s is not %(b)s")),
-    (r"not JSON: (?P<m>.+) at line (?P<line>\d+) column (?P<col>\d+)",
-     N_("not JSON: %(m)s at line %(line)s, column %(col)s")),
-    # The menu CSV's own reasons (each follows "column X: ").
-    (r"expected a whole number, got " + _QUOTED, N_("%(q)s is not a whole number")),
-    (r"(?P<v>-?\d+) is outside (?P<lo>-?\d+)\.\.(?P<hi>-?\d*)", N_("%(v)s is outside %(lo)s to %(hi)s")),
-    (r"unknown diet tag " + _QUOTED, N_("%(q)s is not a diet tag")),
-    (r"section " + _QUOTED + r" has different names on an earlier line",
-     N_("the section %(q)s has other names on an earlier line")),
-    (r"section needs a zh or en name", N_("the section needs a Chinese or an English name")),
-    (r"item needs a zh or en name", N_("the item needs a Chinese or an English name")),
-    (r"expected (?P<a>\d+) columns, got (?P<b>\d+)", N_("expected %(a)s columns, got %(b)s")),
-    (r"expected (?P<cols>[\w,]+)", N_("the first line must be the columns %(cols)s")),
-    (r"group (?P<q>.+) is not 'ID\[MIN-MAX\] 中文/English: options'",
-     N_("the add-on group %(q)s is not written as ID[MIN-MAX] 中文/English: options")),
-    (r"option (?P<q>.+) is not 'ID 中文/English PRICE'",
-     N_("the option %(q)s is not written as ID 中文/English PRICE")),
-))
+TEXTS: dict[ListingProblem, str] = {
+    P.MISSING_FIELD: N_("is required"),
+    P.UNKNOWN_FIELD: N_("is not a field of the format"),
+    P.WRONG_TYPE: N_("expected %(expected)s, got %(got)s"),
+    P.UNKNOWN_VALUE: N_("%(value)s is not one of the allowed values"),
+    P.NOT_JSON: N_("not JSON: %(message)s at line %(line)s, column %(column)s"),
+    P.UNSUPPORTED_FORMAT: N_("the format %(got)s is not %(expected)s"),
+    P.ID_EMPTY: N_("the id must not be empty"),
+    P.EMPTY: N_("must not be empty"),
+    P.DUPLICATE_ID: N_("the id %(id)s is already used"),
+    P.TEXT_MISSING: N_("needs a Chinese or an English text"),
+    P.NEGATIVE: N_("must not be negative"),
+    P.NEGATIVE_PRICE: N_("must not be negative (got %(amount)s)"),
+    P.NEGATIVE_STOCK: N_("must not be negative (leave it empty for unlimited)"),
+    P.AT_LEAST_ONE: N_("must be at least 1"),
+    P.AT_LEAST_ONE_MINUTE: N_("must be at least 1 minute"),
+    P.NOT_A_CURRENCY: N_("%(currency)s is not a currency code: use an ISO 4217 code such as USD or CNY"),
+    P.NOT_AN_AMOUNT: N_("%(amount)s is not an amount such as 12.50"),
+    P.NOT_A_DECIMAL: N_("%(value)s is not a decimal number"),
+    P.DECIMAL_EXPECTED: N_("expected a decimal such as 12.5"),
+    P.NOT_FINITE: N_("must be a finite number"),
+    P.MENU_CURRENCY: N_("the menu is priced in %(menu)s: one currency per listing, not %(got)s"),
+    P.MENU_CURRENCY_ROW: N_("the menu is priced in %(menu)s: one currency per listing, not %(got)s"),
+    P.OPTION_CURRENCY: N_("must be in the currency of the item's price"),
+    P.SPICE_RANGE: N_("must be 0 to 4"),
+    P.UNKNOWN_SECTION: N_("there is no section %(section)s"),
+    P.UNKNOWN_LOCATION: N_("there is no location %(location)s"),
+    P.LOCATION_REQUIRED: N_("at least one location is required"),
+    P.MAX_BELOW_MIN: N_("must be at least the minimum number of choices"),
+    P.MAX_ABOVE_OPTIONS: N_("is more than the %(options)s options there are"),
+    P.UNKNOWN_TIME_ZONE: N_("%(zone)s is not a time zone such as America/New_York"),
+    P.HOURS_EMPTY: N_("the hours must not be empty"),
+    P.HOURS_UNPARSABLE: N_("these hours are not understood"),  # said in detail: hours_problem_said
+    P.NOT_HH_MM: N_("%(value)s is not a time such as 18:00"),
+    P.CLOSES_BEFORE_OPENS: N_("closes (%(closes)s) must be after opens (%(opens)s)"),
+    P.LATITUDE_RANGE: N_("latitude %(lat)s is outside -90 to 90"),
+    P.LONGITUDE_RANGE: N_("longitude %(lon)s is outside -180 to 180"),
+    P.MIN_PARTY_ABOVE_CAPACITY: N_("%(min_party)s is more than the capacity %(capacity)s"),
+    P.TIER_REQUIRED: N_("at least one price tier is required"),
+    P.TIER_PRICE_NEGATIVE: N_("the price must not be negative"),
+    P.TIERS_NOT_ASCENDING: N_("each tier's minimum quantity must be larger than the one before"),
+    P.TIERS_MIXED_CURRENCY: N_("all tiers must use one currency"),
+    P.PRICE_RISES: N_("the price rises with the quantity (%(price_before)s from %(quantity_before)s, "
+                      "%(price)s from %(quantity)s)"),
+    P.ORIGIN_PLACE_MISSING: N_("the place of origin must be named"),
+    P.ORIGIN_DATE_OR_BATCH: N_("a harvest date or a batch is required"),
+    P.HARVEST_IN_FUTURE: N_("%(date)s is in the future"),
+    P.NOT_A_DATE: N_("%(value)s is not a date such as 2026-09-01"),
+    P.NOT_SIGNED_OFFER: N_("must be the producer's signed offer (a JSON object)"),
+    P.NOT_A_JSON_PATH: N_("must be a JSON path starting with $"),
+    P.NOT_A_DATETIME: N_("expected a date and time with its UTC offset, such as 2026-09-01T18:00:00+08:00"),
+    P.NO_UTC_OFFSET: N_("must carry a UTC offset"),
+    P.NOT_STRINGS: N_("expected a list of texts"),
+    P.POOL_TERMS_INCOMPLETE: N_("the pool's terms are incomplete"),
+    P.CSV_HEADER: N_("the first line must be the columns %(columns)s"),
+    P.CSV_COLUMN_COUNT: N_("expected %(expected)s columns, got %(got)s"),
+    P.NOT_WHOLE_NUMBER: N_("%(value)s is not a whole number"),
+    P.OUT_OF_RANGE: N_("%(value)s is outside %(low)s to %(high)s"),
+    P.UNKNOWN_DIET_TAG: N_("%(tag)s is not a diet tag"),
+    P.SECTION_NAMES_DIFFER: N_("the section %(section)s has other names on an earlier line"),
+    P.SECTION_NAME_MISSING: N_("the section needs a Chinese or an English name"),
+    P.ITEM_NAME_MISSING: N_("the item needs a Chinese or an English name"),
+    P.DUPLICATE_ITEM_ID: N_("the item id %(id)s is already used"),
+    P.ADD_ON_GROUP_FORMAT: N_("the add-on group %(group)s is not written as ID[MIN-MAX] 中文/English: options"),
+    P.ADD_ON_OPTION_FORMAT: N_("the option %(option)s is not written as ID 中文/English PRICE"),
+}
+"""Each problem's sentence (English source text; the values are the domain's ``params``)."""
 
-_COLUMN = re.compile(r"column (?P<column>[\w*]+): (?P<rest>.*)", re.DOTALL)
-_HOURS = re.compile(r"unparsable opening_hours(?: string)? " + _QUOTED)
+KINDS: dict[str, str] = {kind: kind for kind in (
+    N_("an object"), N_("an array"), N_("a string"), N_("an integer"), N_("a number"), N_("a boolean"),
+    N_("a decimal"), N_("null"))}
+"""The kinds of JSON value a ``wrong_type`` problem names (its ``expected`` and ``got``)."""
+
+_QUOTED: dict[ListingProblem, frozenset[str]] = {
+    code: frozenset(name for _, name, _, conversion in string.Formatter().parse(english)
+                    if name and conversion == "r")
+    for code, english in ENGLISH.items()
+}
+"""The values each problem's English quotes (``{id!r}``): they are quoted in every language."""
+
+
+def said(code: str, params: Mapping[str, str], _: Gettext) -> str | None:
+    """The problem ``code`` with its ``params`` in the language of ``_``; None for an unknown code
+    (one a newer node sent: the caller shows the English it came with)."""
+    try:
+        problem = ListingProblem(code)
+    except ValueError:
+        return None
+    values = {name: repr(value) if name in _QUOTED[problem] else value for name, value in params.items()}
+    if problem is P.HOURS_UNPARSABLE and "hours" in params:
+        text = hours_problem_said(params["hours"], _)
+    elif problem is P.WRONG_TYPE:
+        kinds = {name: _(kind) if (kind := values.get(name, "?")) in KINDS else kind for name in ("expected", "got")}
+        text = _(TEXTS[problem]) % kinds
+    else:
+        text = _(TEXTS[problem]) % _Defaulted(values)
+    if AT in params:
+        text = f"{params[AT]}: {text}"
+    if COLUMN in params:
+        text = _("column %(column)s: %(reason)s") % {"column": params[COLUMN], "reason": text}
+    return text
+
+
+class _Defaulted(dict[str, str]):
+    """The values of a problem; one a sender left out reads ``?`` rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
 def say(reason: str, _: Gettext) -> str:
-    """``reason`` (an ``Issue.reason``) in the language of ``_``."""
-    column = _COLUMN.fullmatch(reason)
-    if column:
-        return _("column %(column)s: %(reason)s") % {"column": column["column"], "reason": say(column["rest"], _)}
-    hours = _HOURS.fullmatch(reason)
-    if hours:
-        return hours_problem_said(ast.literal_eval(hours["q"]), _)
-    for pattern, message in _RULES:
-        match = pattern.fullmatch(reason)
-        if match:
-            return _(message) % match.groupdict()
+    """``reason`` (an ``Issue.reason``) in the language of ``_``: said from its code when it has
+    one, else (a sentence already in the reader's language) as it is."""
+    if isinstance(reason, Reason):
+        return said(reason.code, reason.params, _) or reason
     return reason
 
 

@@ -18,6 +18,7 @@ from duijie.cli.main import cli
 from duijie.cli.node_client import NodeClient, refusal_text
 from duijie.domain.accounts import check_password
 from duijie.domain.errors import Issue, ValidationFailed
+from duijie.domain.listing_problems import ListingProblem, Reason
 from duijie.domain.pools import PoolError, PoolRule
 from duijie.domain.reservation_rules import ReservationError, ReservationRule, RuleViolation
 from duijie.l10n.cli_text import language_of_environment
@@ -53,12 +54,17 @@ def test_in_english_the_sellers_own_message_stays(english_locale: None) -> None:
 
 
 def test_every_problem_of_a_refused_listing_is_said_in_chinese(chinese: None) -> None:
-    details = [{"path": "$.catalog.items[0].price", "reason": "must not be negative (got -2)"},
-               {"path": "menu.csv:3", "reason": "column currency: unknown value 'RMB'"}]
+    # As a node sends them: each listing problem's code and values beside its English (api/errors.py).
+    details = [{"path": "$.catalog.items[0].price", "reason": "must not be negative (got -2)",
+                "code": "negative_price", "params": {"amount": "-2"}},
+               {"path": "menu.csv:3", "reason": "column currency: unknown value 'RMB'",
+                "code": "unknown_value", "params": {"value": "RMB", "column": "currency"}}]
     lines = refusal_text(422, {"error": {"code": "invalid", "message": "x", "details": details}}, "").splitlines()
     assert lines[1] == "  $.catalog.items[0].price: 不能为负数（填的是 -2）"
     assert lines[2].startswith("  menu.csv:3: ") and "RMB" in lines[2] and "unknown value" not in lines[2]
-    single = refusal_text(422, {"error": {"code": "invalid", "message": "$.x.stock: must not be negative"}}, "")
+    single = refusal_text(422, {"error": {"code": "invalid", "message": "$.x.stock: must not be negative",
+                                          "details": [{"path": "$.x.stock", "reason": "must not be negative",
+                                                       "code": "negative", "params": {}}]}}, "")
     assert single == "$.x.stock: 不能为负数"
 
 
@@ -82,7 +88,7 @@ def test_a_domain_error_in_this_process_is_one_chinese_line(chinese: None, exc: 
 
 
 def test_a_validation_failure_lists_each_reason_in_chinese(chinese: None) -> None:
-    failed = ValidationFailed([Issue("$.catalog.items[3].id", "duplicate id 'rou-jia-mo'")])
+    failed = ValidationFailed([Issue("$.catalog.items[3].id", Reason(ListingProblem.DUPLICATE_ID, id="rou-jia-mo"))])
     result = CliRunner().invoke(_raises(failed))
     assert "$.catalog.items[3].id: 编号 'rou-jia-mo' 已被使用" in result.output, result.output
 
