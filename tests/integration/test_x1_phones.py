@@ -19,6 +19,7 @@ from tests.support.mock_web import form_token, page_client, sign_in_as_merchant
 
 from duijie.bootstrap import Node
 from duijie.services.container import running
+from duijie.services.trade.reservation.merchant import with_approval
 
 pytestmark = pytest.mark.anyio
 
@@ -88,7 +89,9 @@ async def test_orders_show_the_guests_phone_on_the_diners_page_and_in_the_mercha
         assert link(inbox, number), number
 
 
-async def test_the_booking_desk_shows_the_guests_phone_as_dialled(pair: Pair) -> None:
+async def test_the_booking_desk_and_its_decline_page_show_the_guests_phone_as_dialled(pair: Pair) -> None:
+    catalog = pair.shop.services.catalog
+    catalog.save_listing(with_approval(catalog.listing("chuanshan").listing, "ktv", "manual"))
     day = (date.today() + timedelta(days=14))
     day += timedelta(days=(4 - day.weekday()) % 7)  # a Friday: every room is open
     async with page_client(pair.diner) as web, page_client(pair.shop) as shop:
@@ -101,4 +104,7 @@ async def test_the_booking_desk_shows_the_guests_phone_as_dialled(pair: Pair) ->
         assert booked.status_code == 303, booked.text
         await sign_in_as_merchant(shop, pair.shop)
         desk = (await shop.get("/merchant/bookings", params={"day": day.isoformat(), "provider": "chuanshan"})).text
+        booking_id = booked.headers["location"].rsplit("/", 1)[1]
+        decline = (await shop.get(f"/merchant/bookings/{booking_id}/decline")).text
     assert "王芳" in desk and link(desk, CN), desk[:3000]
+    assert link(decline, CN), decline[:3000]
