@@ -71,7 +71,7 @@ class Formats:
 
     def phone(self, number: str, region: str | None = None) -> ShownPhone:
         """``number`` as shown (national format in ``region``, the place's country) and linked (E.164)."""
-        return shown_phone(number, region)
+        return _phone(number, region)
 
 
 # Babel applies a number pattern in about 30 us; a page of results writes the same few prices and
@@ -84,6 +84,13 @@ def _money(amount: str, currency: str, lang: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _decimal(value: float, lang: str) -> str:
     return format_decimal(value, locale=babel_locale(lang))
+
+
+# libphonenumber parses and formats a number in about 130 us; an inbox refreshing every 2 s and a
+# provider page with a phone per location and job ad show the same few numbers again and again.
+@functools.lru_cache(maxsize=4096)
+def _phone(number: str, region: str | None) -> ShownPhone:
+    return shown_phone(number, region)
 
 
 @functools.lru_cache(maxsize=1024)  # every search within the same second asks for the same ages
