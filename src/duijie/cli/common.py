@@ -67,6 +67,8 @@ def _failure_of(exc: Exception) -> Failure | None:
     The error types and the tables that say them are imported here, once a command fails: with
     the domain's rules behind them they cost more start-up time than many commands' own work.
     """
+    if isinstance(exc, (click.ClickException, click.exceptions.Exit, click.Abort)):
+        return None  # Click's own (a Failure among them) go through as they are
     from duijie.domain.applications import ApplicationError
     from duijie.domain.errors import DomainError, ValidationFailed
     from duijie.l10n import listing_reasons, rule_texts

@@ -12,7 +12,6 @@ import click
 from duijie.cli import http_client
 from duijie.cli.common import Failure
 from duijie.cli.obvious_node import obvious_data_dir
-from duijie.l10n import listing_reasons, rule_texts
 from duijie.l10n.cli_text import _
 from duijie.storage.node_config import load_config, read_admin_token
 
@@ -46,6 +45,8 @@ def refusal_text(status: int, data: Any, raw: str) -> str:
     if len(problems) > 1:  # every problem of the input, one a line
         lines = [f"  {d.get('path')}: {_problem(d)}" for d in problems]
         return "\n".join([_("refused: {count} problem(s)").format(count=len(lines)), *lines])
+    from duijie.l10n import rule_texts  # here: the rules' tables cost start-up time on every command
+
     message = _CODE_SUFFIX.sub("", _INTERNAL_PREFIX.sub("", message))
     message = rule_texts.refusal_said(message, _) or message
     field = err.get("field") or err.get("path")
@@ -57,6 +58,8 @@ def refusal_text(status: int, data: Any, raw: str) -> str:
 def _problem(detail: dict[str, Any]) -> str:
     """One problem of a refused input: a listing problem said by its code and values, any other
     (or one whose code this version does not know) by the node's own words."""
+    from duijie.l10n import listing_reasons
+
     code, params, reason = detail.get("code"), detail.get("params"), detail.get("reason")
     if isinstance(code, str) and isinstance(params, dict):
         said = listing_reasons.said(code, {str(k): str(v) for k, v in params.items()}, _)

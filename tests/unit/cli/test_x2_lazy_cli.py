@@ -5,14 +5,17 @@ own help pulls in neither the web server nor the database layers."""
 from __future__ import annotations
 
 import inspect
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
 from duijie.cli.main import COMMANDS, cli
+from duijie.cli.node_setup import create_node_dir
 
 #: Every command of the group as it was when all modules were imported up front (session 12).
 EAGER_COMMANDS = {"applications", "apply", "book", "bookings", "buy", "demand", "demo", "info", "init", "keys",
@@ -35,8 +38,7 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 def _imports_of(*args: str) -> set[str]:
     done = subprocess.run([sys.executable, "-c", IMPORTS_OF, *args], capture_output=True, text=True, timeout=60,
                           check=True, env={"LANG": "C.UTF-8", "PATH": ""})
-    assert "Usage: duijie" in done.stdout
-    import json
+    assert "Usage: duijie" in done.stdout or "Error: " in done.stderr
 
     return set(json.loads(done.stderr.strip().splitlines()[-1]))
 
@@ -78,3 +80,10 @@ def test_keys_help_imports_only_what_keys_needs() -> None:
     assert "duijie.cli.keys_cmds" in loaded
     assert not {"duijie.cli.orders_cmds", "duijie.cli.node_cmds", "duijie.cli.pool_cmds"} & loaded
     assert not {"starlette", "uvicorn", "alembic", "sqlalchemy", "aiohttp"} & loaded
+
+
+def test_a_node_client_command_that_fails_imports_no_domain_rules(tmp_path: Path) -> None:
+    create_node_dir(tmp_path / "shop", "http://127.0.0.1:9/beckn")  # nothing listens there
+    loaded = _imports_of("orders", "list", "--data-dir", str(tmp_path / "shop"))
+    assert "duijie.cli.orders_cmds" in loaded
+    assert not {m for m in loaded if m.startswith(("duijie.domain", "duijie.l10n.rule_texts", "duijie.services"))}
