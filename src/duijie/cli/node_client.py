@@ -48,7 +48,10 @@ def refusal_text(status: int, data: Any, raw: str) -> str:
     from duijie.l10n import rule_texts  # here: the rules' tables cost start-up time on every command
 
     message = _CODE_SUFFIX.sub("", _INTERNAL_PREFIX.sub("", message))
-    message = rule_texts.refusal_said(message, _) or message
+    named = rule_texts.refusal_rule(message)
+    if named is not None:  # the operator reads the rule, and may grep or script on its name
+        said = rule_texts.refusal_said(message, _) or named[1]
+        message = _("{message} (rule: {rule})").format(message=said, rule=named[0])
     field = err.get("field") or err.get("path")
     if isinstance(field, str) and field and field not in message:
         return _("{message} (field: {field})").format(message=message, field=field)

@@ -146,14 +146,23 @@ def error_said(exc: DomainError | ApplicationError, _: Gettext) -> str:
     return said(code, english, _, getattr(violation, "limit", None))
 
 
+def refusal_rule(message: str) -> tuple[str, str] | None:
+    """The rule a refusal's text names, this table knows (``pool_closed: …``, ``… (rule: slot_taken)``),
+    and the seller's words without the marker; None when it names none."""
+    for pattern, known in ((_SUFFIX, TEXTS), (_PREFIX, _PREFIXED)):
+        found = pattern.fullmatch(message.strip())
+        if found and found["rule"] in known:
+            return found["rule"], found["rest"]
+    return None
+
+
 def refusal_said(message: str, _: Gettext) -> str | None:
     """A refusal's text that names its rule (``pool_closed: …``, ``… (rule: slot_taken)``) said in
     the language of ``_`` (in English: the text without the rule's marker, which is for programs);
     None when the text names no rule this table knows."""
-    for pattern, known in ((_SUFFIX, TEXTS), (_PREFIX, _PREFIXED)):
-        found = pattern.fullmatch(message.strip())
-        if found and found["rule"] in known:
-            rule, rest = found["rule"], found["rest"]
-            limit = _LIMIT_IN_MESSAGE[rule].search(rest) if rule in _LIMIT_IN_MESSAGE else None
-            return said(rule, rest, _, limit[1] if limit else None)
-    return None
+    named = refusal_rule(message)
+    if named is None:
+        return None
+    rule, rest = named
+    limit = _LIMIT_IN_MESSAGE[rule].search(rest) if rule in _LIMIT_IN_MESSAGE else None
+    return said(rule, rest, _, limit[1] if limit else None)

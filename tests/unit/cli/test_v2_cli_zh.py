@@ -39,18 +39,20 @@ def _refusal(message: str, **extra: Any) -> str:
 
 
 def test_a_sellers_rule_refusal_is_said_by_its_rule_in_chinese(chinese: None) -> None:
-    assert _refusal("on_confirm: pool_closed: pool p1 is closed (FAILED) (code 40002)") == "拼单已截止"
+    closed = "on_confirm: pool_closed: pool p1 is closed (FAILED) (code 40002)"
+    assert _refusal(closed) == "拼单已截止（规则：pool_closed）"
     taken = "diningroom is already booked from 2026-12-04T23:00:00+00:00 to 2026-12-05T01:00:00+00:00"
-    assert _refusal(f"on_select: {taken} (rule: slot_taken)") == "该时段已被预订"
+    assert _refusal(f"on_select: {taken} (rule: slot_taken)") == "该时段已被预订（规则：slot_taken）"
     big = "diaoyutai holds at most 60 guests, not 70 (rule: party_above_capacity)"
-    assert _refusal(big) == "人数超过包间容量（最多 60 人）"
-    assert _refusal("the application is OFFER: it cannot move (rule: closed)") == "该申请已结束"
+    assert _refusal(big) == "人数超过包间容量（最多 60 人）（规则：party_above_capacity）"
+    assert _refusal("the application is OFFER: it cannot move (rule: closed)") == "该申请已结束（规则：closed）"
 
 
 def test_in_english_the_sellers_own_message_stays(english_locale: None) -> None:
-    # the rule's marker (``pool_closed: ``, ``(rule: …)``) is for programs: people read the words
-    assert _refusal("on_confirm: pool_closed: pool p1 is closed (FAILED)") == "pool p1 is closed (FAILED)"
-    assert _refusal("on_confirm: diaoyutai is booked (rule: slot_taken)") == "diaoyutai is booked"
+    # the seller's words, then the rule by its name, one way for both markers (pool_closed: …, (rule: …))
+    closed = _refusal("on_confirm: pool_closed: pool p1 is closed (FAILED)")
+    assert closed == "pool p1 is closed (FAILED) (rule: pool_closed)"
+    assert _refusal("on_confirm: diaoyutai is booked (rule: slot_taken)") == "diaoyutai is booked (rule: slot_taken)"
 
 
 def test_every_problem_of_a_refused_listing_is_said_in_chinese(chinese: None) -> None:
