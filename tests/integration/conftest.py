@@ -44,6 +44,18 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield eng
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no tables yet (a private schema on PostgreSQL)."""
+    if request.param == "sqlite":
+        eng = make_engine(sqlite_url(tmp_path))
+        yield eng
+        eng.dispose()
+        return
+    with pg_schema_engine() as eng:
+        yield eng
+
+
 @contextmanager
 def pg_schema_engine() -> Iterator[Engine]:
     """An engine on a private, empty schema of the test server (skips when there is none)."""

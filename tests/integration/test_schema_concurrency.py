@@ -6,31 +6,16 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.synchronize
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect, text
-from tests.integration.conftest import pg_schema_engine
 
 from duijie.search import open_index
 from duijie.storage import migrate
-from duijie.storage.engine import make_engine, sqlite_url
+from duijie.storage.engine import make_engine
 
 STARTERS = 4
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database with no tables yet (a private schema on PostgreSQL)."""
-    if request.param == "sqlite":
-        eng = make_engine(sqlite_url(tmp_path))
-        yield eng
-        eng.dispose()
-        return
-    with pg_schema_engine() as eng:
-        yield eng
 
 
 def _start(url: str, at_once: multiprocessing.synchronize.Barrier) -> str:

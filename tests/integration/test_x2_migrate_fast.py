@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
-from tests.integration.conftest import pg_schema_engine
 
 from duijie.storage import migrate
-from duijie.storage.engine import make_engine, sqlite_url
 
 OPEN_AT_HEAD = """
 import sys
@@ -25,18 +20,6 @@ from duijie.storage.engine import make_engine
 migrate.upgrade(make_engine(sys.argv[1]))
 print("alembic" in sys.modules, sorted(m for m in sys.modules if m.startswith(("mako", "pygments"))))
 """
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database with no tables yet (a private schema on PostgreSQL)."""
-    if request.param == "sqlite":
-        eng = make_engine(sqlite_url(tmp_path))
-        yield eng
-        eng.dispose()
-        return
-    with pg_schema_engine() as eng:
-        yield eng
 
 
 def _alembic_says(engine: Engine) -> str | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,29 @@ def _shorten_gil_switch() -> None:
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
 
 
+def _use_wal(cur: sqlite3.Cursor) -> None:
+    """Put the database in WAL mode, which the file keeps once set.
+
+    The switch needs an exclusive lock, and SQLite answers a concurrent one with "database is
+    locked" at once, without its busy handler: several processes opening a new database together
+    (two ``serve`` processes started at once) would fail. So the first opens retry, up to the busy
+    timeout; later ones see WAL already set and change nothing.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] in ("wal", "memory"):
+                return
+            if cur.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal":
+                return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError("could not switch the database to WAL mode")
+        time.sleep(0.01)
+
+
 def make_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
     """Build an engine; for SQLite, switch every connection to WAL with a busy timeout.
 
@@ -64,7 +89,7 @@ def make_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
             # The stdlib driver opens its own transactions lazily; let SQLAlchemy issue BEGIN.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
             if background_checkpoints:
                 cur.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
