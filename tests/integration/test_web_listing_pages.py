@@ -20,6 +20,9 @@ from tests.support.mock_network import DEMO_DATA, MockNet, url
 
 from duijie.bootstrap import Node
 from duijie.domain.errors import ValidationFailed
+from duijie.domain.listing_problems import ListingProblem
+from duijie.l10n.catalogs import translations
+from duijie.l10n.listing_reasons import say
 from duijie.services.container import running
 from duijie.services.errors import Conflict
 from duijie.services.trade.catalog import CatalogService
@@ -303,8 +306,11 @@ def test_service_edit_is_checked_whole_and_a_stale_version_is_refused(engine: En
     def rename(doc: dict[str, Any]) -> None:
         doc["provider"]["id"] = "other"
 
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as renamed:
         catalog.edit_listing("chuanshan", rename)
+    (issue,) = renamed.value.issues
+    assert (issue.path, issue.code) == ("$.provider.id", ListingProblem.PROVIDER_ID_CHANGED)
+    assert say(issue.reason, translations("zh").gettext) == "编辑不能更改商家编号 'chuanshan'"
 
     def cheaper(doc: dict[str, Any]) -> None:
         doc["catalog"]["items"][1]["price"]["amount"] = "8.50"

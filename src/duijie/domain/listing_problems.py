@@ -29,6 +29,7 @@ class ListingProblem(StrEnum):
     UNSUPPORTED_FORMAT = "unsupported_format"
     # Ids and names
     ID_EMPTY = "id_empty"
+    PROVIDER_ID_CHANGED = "provider_id_changed"
     EMPTY = "empty"
     DUPLICATE_ID = "duplicate_id"
     TEXT_MISSING = "text_missing"
@@ -105,6 +106,7 @@ ENGLISH: dict[ListingProblem, str] = {
     P.NOT_JSON: "not JSON: {message} at line {line} column {column}",
     P.UNSUPPORTED_FORMAT: "unsupported format {got!r}, expected {expected!r}",
     P.ID_EMPTY: "id must not be empty",
+    P.PROVIDER_ID_CHANGED: "an edit may not change the provider's id {id!r}",
     P.EMPTY: "must not be empty",
     P.DUPLICATE_ID: "duplicate id {id!r}",
     P.TEXT_MISSING: "needs zh or en text",

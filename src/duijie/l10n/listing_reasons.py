@@ -38,6 +38,7 @@ TEXTS: dict[ListingProblem, str] = {
     P.NOT_JSON: N_("not JSON: %(message)s at line %(line)s, column %(column)s"),
     P.UNSUPPORTED_FORMAT: N_("the format %(got)s is not %(expected)s"),
     P.ID_EMPTY: N_("the id must not be empty"),
+    P.PROVIDER_ID_CHANGED: N_("an edit may not change the provider's id %(id)s"),
     P.EMPTY: N_("must not be empty"),
     P.DUPLICATE_ID: N_("the id %(id)s is already used"),
     P.TEXT_MISSING: N_("needs a Chinese or an English text"),

@@ -15,6 +15,7 @@ from typing import Any
 from duijie.domain.errors import Issue, ValidationFailed
 from duijie.domain.hours import HoursState, zone
 from duijie.domain.listing import Listing
+from duijie.domain.listing_problems import ListingProblem, Reason
 from duijie.interchange.listing_json import dump_document, listing_from_document, listing_to_document
 from duijie.interchange.menu_csv import read_menu_csv, write_menu_csv
 from duijie.protocol.canonical import canonical_bytes
@@ -131,7 +132,7 @@ class CatalogService:
         edit(document)
         provider = document.get("provider")
         if not isinstance(provider, dict) or provider.get("id") != provider_id:
-            issue = Issue("$.provider.id", f"an edit may not change the provider's id {provider_id!r}")
+            issue = Issue("$.provider.id", Reason(ListingProblem.PROVIDER_ID_CHANGED, id=provider_id))
             raise ValidationFailed([issue])
         return listing_from_document(document)
 
