@@ -9,16 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import httpx
 import pytest
-from tests.support.mock_network import DEMO_DATA, MockNet, url
+from tests.support.mock_network import DEMO_DATA, MockNet, ShopAndDiner, shop_and_diner
 from tests.support.mock_web import form_token, page_client, sign_in_as_merchant
 
-from duijie.bootstrap import Node
-from duijie.services.container import running
 from duijie.services.trade.reservation.merchant import with_approval
 
 pytestmark = pytest.mark.anyio
@@ -30,26 +27,15 @@ SHOWN = {US: ('href="tel:+13015550100"', "(301) 555-0100"), CN: ('href="tel:+861
          ODD: ('href="tel:555-01"', "555-01")}
 
 
-@dataclass
-class Pair:
-    shop: Node
-    diner: Node
-
-
 @pytest.fixture
-async def pair(net: MockNet) -> AsyncIterator[Pair]:
+async def pair(net: MockNet) -> AsyncIterator[ShopAndDiner]:
     """川陕名吃 with Rockville's phones as a US, a Chinese and an unreadable number, and a diner."""
     doc = json.loads((DEMO_DATA / "chuanshan.json").read_text())
     rockville = next(loc for loc in doc["provider"]["locations"] if loc["id"] == "rockville")
     rockville["phones"] = [US, CN, ODD]
     doc["jobs"][0]["apply_via"][0]["value"] = CN
-    shop = net.add("shop", roles=("BPP",))
-    shop.services.catalog.import_document(doc)
-    diner = net.add("diner", peers=(url("shop"),), roles=("BAP",))
-    async with running(shop.services), running(diner.services):
-        assert diner.services.discovery is not None
-        await diner.services.discovery.run_round()
-        yield Pair(shop, diner)
+    async with shop_and_diner(net, document=doc) as both:
+        yield both
 
 
 def link(page: str, number: str) -> bool:
@@ -57,7 +43,7 @@ def link(page: str, number: str) -> bool:
     return re.search(rf'<a(?: class="phone")? {re.escape(href)}>{re.escape(text)}</a>', page) is not None
 
 
-async def test_the_provider_page_and_the_job_posting_show_phones_as_dialled(pair: Pair) -> None:
+async def test_the_provider_page_and_the_job_posting_show_phones_as_dialled(pair: ShopAndDiner) -> None:
     async with page_client(pair.diner) as web:
         provider = (await web.get("/p/chuanshan")).text
         posting = (await web.get("/jobs/chuanshan/cashier")).text
@@ -79,7 +65,7 @@ async def _order(web: httpx.AsyncClient, phone: str) -> str:
     return placed.headers["location"]
 
 
-async def test_orders_show_the_guests_phone_on_the_diners_page_and_in_the_merchants_inbox(pair: Pair) -> None:
+async def test_orders_show_the_guests_phone_on_the_diners_page_and_in_the_merchants_inbox(pair: ShopAndDiner) -> None:
     async with page_client(pair.diner) as web, page_client(pair.shop) as shop:
         pages = {n: (await web.get(await _order(web, n))).text for n in (US, CN, ODD)}
         await sign_in_as_merchant(shop, pair.shop)
@@ -89,7 +75,7 @@ async def test_orders_show_the_guests_phone_on_the_diners_page_and_in_the_mercha
         assert link(inbox, number), number
 
 
-async def test_the_booking_desk_and_its_decline_page_show_the_guests_phone_as_dialled(pair: Pair) -> None:
+async def test_the_booking_desk_and_its_decline_page_show_the_guests_phone_as_dialled(pair: ShopAndDiner) -> None:
     catalog = pair.shop.services.catalog
     catalog.save_listing(with_approval(catalog.listing("chuanshan").listing, "ktv", "manual"))
     day = (date.today() + timedelta(days=14))

@@ -8,39 +8,27 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from tests.support.mock_network import MockNet, url
+from tests.support.mock_network import MockNet, ShopAndDiner, shop_and_diner, url
 from tests.support.mock_pools import apple_terms
 from tests.support.mock_web import form_token, page_client
 
 from duijie.bootstrap import Node
 from duijie.services.buyer import SellerRefused
-from duijie.services.container import running
 
 pytestmark = pytest.mark.anyio
 
 MARKERS = ("(rule:", "on_confirm", "on_update", "on_cancel", "(code ", "not_the_pledger", "party_above")
 
 
-@dataclass
-class Pair:
-    shop: Node
-    diner: Node
-
-
 @pytest.fixture
-async def pair(net: MockNet) -> AsyncIterator[Pair]:
+async def pair(net: MockNet) -> AsyncIterator[ShopAndDiner]:
     """川陕名吃 (which also organizes pools) and a diner's node holding its catalog."""
-    shop = net.add("shop", roles=("BPP", "BAP"), listing="chuanshan.json")
-    diner = net.add("diner", peers=(url("shop"),), roles=("BAP",))
-    async with running(shop.services), running(diner.services):
-        assert diner.services.discovery is not None
-        await diner.services.discovery.run_round()
-        yield Pair(shop, diner)
+    async with shop_and_diner(net, shop_roles=("BPP", "BAP")) as both:
+        yield both
 
 
 def friday() -> date:
@@ -65,7 +53,7 @@ def refuse_with(node: Node, method: str, reason: str, monkeypatch: pytest.Monkey
 @pytest.mark.parametrize(("lang", "said"), [("zh", "人数超过包间容量（最多 40 人）"),
                                             ("en", "diaoyutai holds at most 40 guests, not 50")])
 async def test_a_room_the_seller_finds_too_small_says_its_capacity_beside_the_party(
-        pair: Pair, monkeypatch: pytest.MonkeyPatch, lang: str, said: str) -> None:
+        pair: ShopAndDiner, monkeypatch: pytest.MonkeyPatch, lang: str, said: str) -> None:
     """The seller's room holds fewer than the catalog this node holds says: its rule (and limit) is
     told beside the party, not an empty page."""
     day = friday().isoformat()
@@ -85,7 +73,7 @@ async def test_a_room_the_seller_finds_too_small_says_its_capacity_beside_the_pa
 @pytest.mark.parametrize(("lang", "said"), [("zh", "只有预订人可以这样做"),
                                             ("en", "R-1 was booked by another guest")])
 async def test_a_booking_change_refused_by_rule_says_the_rule(
-        pair: Pair, monkeypatch: pytest.MonkeyPatch, lang: str, said: str) -> None:
+        pair: ShopAndDiner, monkeypatch: pytest.MonkeyPatch, lang: str, said: str) -> None:
     day = friday().isoformat()
     async with page_client(pair.diner, lang=lang) as web:
         room = await web.get("/book/chuanshan/ktv", params={"party": 6, "date": day})
@@ -104,7 +92,7 @@ async def test_a_booking_change_refused_by_rule_says_the_rule(
 @pytest.mark.parametrize(("lang", "said"), [("zh", "该申请已结束"),
                                             ("en", "the application is already REJECTED")])
 async def test_withdrawing_an_application_the_employer_closed_says_it_is_closed(
-        pair: Pair, lang: str, said: str) -> None:
+        pair: ShopAndDiner, lang: str, said: str) -> None:
     """A real refusal: the employer rejects, then the applicant's stale page withdraws."""
     assert pair.shop.services.applications is not None
     async with page_client(pair.diner, lang=lang) as web:
@@ -121,7 +109,7 @@ async def test_withdrawing_an_application_the_employer_closed_says_it_is_closed(
 
 
 async def test_an_application_refused_by_a_rule_without_a_page_sentence_says_the_rule(
-        pair: Pair, monkeypatch: pytest.MonkeyPatch) -> None:
+        pair: ShopAndDiner, monkeypatch: pytest.MonkeyPatch) -> None:
     async with page_client(pair.diner, lang="zh") as web:
         posting = await web.get("/jobs/chuanshan/cashier")
         refuse_with(pair.diner, "place", "applicant: the phone is not valid (rule: applicant)", monkeypatch)
@@ -131,7 +119,8 @@ async def test_an_application_refused_by_a_rule_without_a_page_sentence_says_the
     assert not any(m in r.text for m in MARKERS)
 
 
-async def test_a_refusal_naming_no_rule_keeps_the_pages_sentence(pair: Pair, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_refusal_naming_no_rule_keeps_the_pages_sentence(
+        pair: ShopAndDiner, monkeypatch: pytest.MonkeyPatch) -> None:
     async with page_client(pair.diner) as web:
         posting = await web.get("/jobs/chuanshan/cashier")
         refuse_with(pair.diner, "place", "something went wrong", monkeypatch)
@@ -143,7 +132,7 @@ async def test_a_refusal_naming_no_rule_keeps_the_pages_sentence(pair: Pair, mon
 @pytest.mark.parametrize(("lang", "said"), [("zh", "只有认购的买家可以这样做"),
                                             ("en", "pledge PL-1 was made by another buyer")])
 async def test_a_pledge_change_refused_by_the_organizer_says_its_rule(
-        pair: Pair, monkeypatch: pytest.MonkeyPatch, lang: str, said: str) -> None:
+        pair: ShopAndDiner, monkeypatch: pytest.MonkeyPatch, lang: str, said: str) -> None:
     assert pair.shop.services.pools is not None
     pool = await pair.shop.services.pools.open(apple_terms(maximum="200"), "http://farm.test/beckn")
     where = {"bpp": url("shop") + "/beckn", "provider": "chuanshan", "bpp_id": pair.shop.config.subscriber_id}

@@ -5,7 +5,8 @@ Registered as a pytest plugin by tests/conftest.py: every test may ask for the :
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from duijie.bootstrap import Node, build_node
 from duijie.cli.node_setup import create_node_dir
+from duijie.services.container import running
 from duijie.settings import Settings
 from duijie.transport.mock import MockTransport
 
@@ -74,3 +76,25 @@ async def learn(*nodes: Node, rounds: int = 2) -> None:
         for node in nodes:
             assert node.services.discovery is not None
             await node.services.discovery.run_round()
+
+
+@dataclass
+class ShopAndDiner:
+    """A seller's node and a diner's node that has learned its catalog, both running."""
+
+    shop: Node
+    diner: Node
+
+
+@asynccontextmanager
+async def shop_and_diner(net: MockNet, *, shop_roles: tuple[str, ...] = ("BPP",),
+                         document: dict[str, object] | None = None) -> AsyncIterator[ShopAndDiner]:
+    """A ``shop`` hosting 川陕名吃 (or ``document``) and a ``diner`` peered with it, running until the
+    block ends: enter it inside the test's event loop, so the nodes stop there too."""
+    shop = net.add("shop", roles=shop_roles, listing=None if document is not None else "chuanshan.json")
+    if document is not None:
+        shop.services.catalog.import_document(document)
+    diner = net.add("diner", peers=(url("shop"),), roles=("BAP",))
+    async with running(shop.services), running(diner.services):
+        await learn(diner, rounds=1)
+        yield ShopAndDiner(shop, diner)

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 import pytest
+from tests.support.broken_listings import broken_chuanshan
 
 from duijie.api.errors import on_validation_failed
 from duijie.domain.errors import Issue, ValidationFailed
@@ -57,33 +58,16 @@ def test_the_kinds_a_wrong_type_names_are_said_in_chinese() -> None:
 
 
 def _broken_listing() -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads((DEMO / "chuanshan.json").read_text())
+    doc = broken_chuanshan()
     items, rooms, loc = doc["catalog"]["items"], doc["resources"], doc["provider"]["locations"][0]
-    items[0]["price"] = {"amount": "-2", "currency": "USD"}
-    items[1]["price"]["currency"] = "RMB"
-    items[2]["section_id"] = "nowhere"
-    items[3]["id"] = items[4]["id"]
-    items[5]["name"] = {}
-    items[6]["stock"] = -1
-    items[0]["option_groups"][0]["max_choices"] = 9
-    items[1]["option_groups"][0]["min_choices"] = 2
-    items[1]["option_groups"][0]["max_choices"] = 1
-    items[7]["spice"] = 7
-    items[7]["colour"] = "red"
     items[4]["price"] = {"amount": "1,5", "currency": "USD"}
     items[2]["price"] = {"amount": "3.00", "currency": "CNY"}
     items[6]["available_hours"] = ""
     items[5]["diet"] = ["carnivore"]
-    rooms[0]["capacity"] = 5
-    rooms[1]["location_id"] = "moon"
     rooms[1]["slot_minutes"] = 0
     rooms[1]["lead_time_minutes"] = -5
-    rooms[2]["booking_window"] = {"opens": "22:00", "closes": "9pm"}
     rooms[0]["booking_window"] = {"opens": "22:00", "closes": "09:00"}
-    loc["time_zone"] = "Mars/Base"
-    loc["opening_hours"] = "Mo-Fr 11:00-2200"
     loc["geo"] = {"lat": 91, "lon": 200}
-    doc["jobs"][0]["openings"] = "two"
     doc["jobs"][1]["openings"] = 0
     doc["provider"]["locations"].append(dict(loc, id=loc["id"], geo={"lat": 0, "lon": 200}))
     items[0]["option_groups"][0]["options"][0]["price"] = {"amount": "1.00", "currency": "CNY"}

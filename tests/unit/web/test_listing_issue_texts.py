@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.broken_listings import broken_chuanshan
 
 from duijie.domain.errors import ValidationFailed
 from duijie.interchange.listing_json import dump_document, listing_from_document, listing_to_document
@@ -26,26 +27,7 @@ def _demo() -> dict[str, Any]:
 
 
 def _broken() -> dict[str, Any]:
-    doc = _demo()
-    items, rooms, dc = doc["catalog"]["items"], doc["resources"], doc["provider"]["locations"][0]
-    items[0]["price"] = {"amount": "-2", "currency": "USD"}
-    items[1]["price"]["currency"] = "RMB"
-    items[2]["section_id"] = "nowhere"
-    items[3]["id"] = items[4]["id"]
-    items[5]["name"] = {}
-    items[6]["stock"] = -1
-    items[0]["option_groups"][0]["max_choices"] = 9
-    items[1]["option_groups"][0]["min_choices"] = 2
-    items[1]["option_groups"][0]["max_choices"] = 1
-    items[7]["spice"] = 7
-    items[7]["colour"] = "red"
-    rooms[0]["capacity"] = 5
-    rooms[1]["location_id"] = "moon"
-    rooms[2]["booking_window"] = {"opens": "22:00", "closes": "9pm"}
-    dc["time_zone"] = "Mars/Base"
-    dc["opening_hours"] = "Mo-Fr 11:00-2200"
-    doc["jobs"][0]["openings"] = "two"
-    return doc
+    return broken_chuanshan()
 
 
 def test_every_problem_of_a_broken_listing_is_said_in_chinese() -> None:
