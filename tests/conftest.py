@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from tests.support import loop_close
 
 pytest_plugins = ("tests.support.mock_network",)
+
+loop_close.install()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -31,6 +32,9 @@ if TYPE_CHECKING:  # only named here: each is imported where its feature is wire
     from duijie.services.trade.reservation.guest import RoomAvailability
     from duijie.services.trade.reservation.merchant import ReservationServices
     from duijie.services.trade.seller import SellerService
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -74,19 +78,58 @@ class Services:
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
+JOB_STOP_SECONDS = 5.0
+"""How long a cancelled background job may take to end before it is named and cancelled again."""
+HOOK_SECONDS = 40.0
+"""How long one shutdown hook may take (a final WAL checkpoint may wait SQLite's 30 s busy timeout)."""
+
+
+async def _stop(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the jobs and wait for them: a job still running after :data:`JOB_STOP_SECONDS` is
+    named in the log and cancelled again, and after a second wait left behind, so a stuck job
+    can never hold up a node's shutdown for ever.
+
+    ``asyncio.wait``, not ``suppress(CancelledError): await task``: that would also swallow a
+    cancellation of the task running this, which would then carry on as if it had not been told.
+    """
+    pending = set(tasks)
+    for attempt in (1, 2):
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        _done, pending = await asyncio.wait(pending, timeout=JOB_STOP_SECONDS)
+        for task in pending:
+            log.warning("background job %s still running %.0f s after cancel %d: %s", task.get_name(),
+                        JOB_STOP_SECONDS, attempt, "".join(_where(task)))
+    if pending:
+        log.error("left %d background job(s) running at shutdown", len(pending))
+
+
+def _where(task: asyncio.Task[None]) -> list[str]:
+    """Where a task waits (its innermost frames), for the log."""
+    frames = task.get_stack(limit=8)
+    return [f"{f.f_code.co_filename}:{f.f_lineno} {f.f_code.co_name}; " for f in frames]
+
+
 @contextlib.asynccontextmanager
 async def running(services: Services) -> AsyncIterator[list[asyncio.Task[None]]]:
     """Run the node's background jobs for the life of the block (the HTTP server's, or the back
-    office's); then cancel them and run the shutdown hooks, each failure swallowed."""
+    office's); then stop them and run the shutdown hooks; a failure or a hang of either is logged, never
+    raised, and never holds up the rest."""
     tasks = [asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in services.background]
     try:
         yield tasks
     finally:
+        await _stop(tasks)
         for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                log.warning("background job %s ended with %r", task.get_name(), task.exception())
         for close in services.shutdown:
-            with contextlib.suppress(Exception):
-                await close()
+            try:
+                await asyncio.wait_for(close(), HOOK_SECONDS)
+            except TimeoutError:
+                log.error("shutdown hook %s did not end within %.0f s", getattr(close, "__name__", close),
+                          HOOK_SECONDS)
+            except Exception:  # noqa: BLE001 - one failed hook must not keep the others from running
+                log.exception("shutdown hook %s failed", getattr(close, "__name__", close))
