@@ -109,6 +109,7 @@ async def test_a_pledger_who_declined_may_still_accept_and_the_terms_take_effect
         after_mine = card((await web.get("/mine")).text, pledged.order_id)
     assert f"You declined the new terms for your pledge {pledged.order_id}</h2>" in page
     assert 'value="accept"' in page and 'value="decline"' not in page  # the way back, not a dead end
+    assert "If you decline" not in page  # they already have
     assert "You declined the new terms: you may still accept them" in mine and "New terms to answer" not in mine
     assert accepted.status_code == 303 and "answer=in_effect" in accepted.headers["location"], accepted.text
     stored = await pledged.club.services.pools.get(pledged.pool_id)
