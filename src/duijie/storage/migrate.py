@@ -41,7 +41,8 @@ def stored_revisions(conn: Connection) -> set[str]:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision``; safe (and cheap, at head) to call on every start."""
     if revision == "head":
-        with engine.connect() as conn:
+        # read_only: a plain read on SQLite, not the write lock a serving node may be holding
+        with engine.connect().execution_options(read_only=True) as conn:
             if stored_revisions(conn) == {HEAD_REVISION}:
                 return
     from alembic import command
