@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from duijie.services.discovery_ports import KIND_RANK, PeerKind, PeerState, StoredCatalog, StoredRecord
 from duijie.storage.tables import node_records, peer_catalogs, peers
@@ -27,6 +27,12 @@ class SqlNodeRecordRepository:
         return _record(row) if row is not None else None
 
     def put(self, subscriber_id: str, sequence: int, expires_at: datetime, document: str, now: datetime) -> int:
+        if self._conn.dialect.name == "postgresql":
+            # Two processes of one node publish its record as they start (and peers' records may
+            # arrive meanwhile): the next change_seq and the replace must not interleave, or both
+            # insert one subscriber's row. Writers queue until the transaction ends; reads go on.
+            # (SQLite's write lock, taken at BEGIN IMMEDIATE, already serialises them.)
+            self._conn.execute(text("LOCK TABLE node_records IN SHARE ROW EXCLUSIVE MODE"))
         top = self._conn.execute(select(func.max(node_records.c.change_seq))).scalar()
         seq = int(top or 0) + 1
         self._conn.execute(delete(node_records).where(node_records.c.subscriber_id == subscriber_id))
